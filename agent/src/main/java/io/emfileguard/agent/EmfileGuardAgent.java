@@ -1,0 +1,59 @@
+package io.emfileguard.agent;
+
+import io.emfileguard.agent.boot.BootstrapInjector;
+import io.emfileguard.agent.reporting.AgentLog;
+
+import java.lang.instrument.Instrumentation;
+import java.util.Collections;
+
+/**
+ * Entry point: {@code -javaagent} ({@link #premain}), dynamic attach ({@link #agentmain}) and
+ * {@code java -jar} ({@link #main}, the doctor). It only puts the core into the boot loader and hands
+ * over to {@link AgentStartup}; whatever happens, the application starts.
+ */
+public final class EmfileGuardAgent {
+
+    static final String CORE_PROBE = "io.emfileguard.core.SocketHooks";
+    private static volatile boolean installed;
+
+    private EmfileGuardAgent() {
+    }
+
+    public static void premain(String args, Instrumentation inst) {
+        start(args, inst, false);
+    }
+
+    public static void agentmain(String args, Instrumentation inst) {
+        start(args, inst, true);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Doctor.main(args);
+    }
+
+    private static synchronized void start(String args, Instrumentation inst, boolean attached) {
+        long t0 = System.nanoTime();
+        try {
+            if (installed || alreadyActiveInBootLoader()) {
+                AgentLog.get().info("already active in this JVM; nothing changed");
+                return;
+            }
+            // Core first: no class loaded before this line may refer to io.emfileguard.core, or the
+            // application class loader would define a second copy of it (see AgentStartup).
+            BootstrapInjector.inject(inst, CORE_PROBE, Collections.singleton(Object.class.getModule()));
+            installed = AgentStartup.run(args, inst, attached, t0);
+        } catch (Throwable t) {
+            // Never worse than no agent: the application runs unprotected, and says so once.
+            System.err.println("emfile-guard: ERROR could not start, the application runs without it: " + t);
+        }
+    }
+
+    private static boolean alreadyActiveInBootLoader() {
+        try {
+            Class<?> hooks = Class.forName(CORE_PROBE, false, null);
+            return hooks.getMethod("gate").invoke(null) != null;
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return false;
+        }
+    }
+}

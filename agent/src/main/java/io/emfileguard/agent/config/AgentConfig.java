@@ -1,0 +1,72 @@
+package io.emfileguard.agent.config;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent's effective configuration: typed values, where each came from, and the problems met
+ * while resolving it (each already replaced by a usable value). Immutable.
+ */
+public final class AgentConfig {
+
+    public enum OnTimeout { PROCEED, FAIL }
+
+    public enum LogLevel { ERROR, WARN, INFO, DEBUG, OFF }
+
+    public final boolean enabled;
+    public final int maxSockets;
+    public final long holdMillis;
+    public final long maxWaitMillis;
+    public final OnTimeout onTimeout;
+    /** Raw exclude entries, each already validated. */
+    public final List<String> excludes;
+    public final LogLevel logLevel;
+    public final boolean jmx;
+    /** The soft descriptor limit seen at start, or -1 where it is unknown. */
+    public final long descriptorLimit;
+
+    private final Map<Setting, Source> sources;
+    private final List<String> problems;
+
+    AgentConfig(boolean enabled, int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
+                List<String> excludes, LogLevel logLevel, boolean jmx, long descriptorLimit,
+                Map<Setting, Source> sources, List<String> problems) {
+        this.enabled = enabled;
+        this.maxSockets = maxSockets;
+        this.holdMillis = holdMillis;
+        this.maxWaitMillis = maxWaitMillis;
+        this.onTimeout = onTimeout;
+        this.excludes = Collections.unmodifiableList(excludes);
+        this.logLevel = logLevel;
+        this.jmx = jmx;
+        this.descriptorLimit = descriptorLimit;
+        this.sources = Collections.unmodifiableMap(new EnumMap<>(sources));
+        this.problems = Collections.unmodifiableList(problems);
+    }
+
+    public Source sourceOf(Setting setting) {
+        return sources.get(setting);
+    }
+
+    /** One message per bad input: the setting, the value, and what is used instead. */
+    public List<String> problems() {
+        return problems;
+    }
+
+    /** The effective value of a setting, as text, e.g. for the doctor command. */
+    public String valueOf(Setting s) {
+        switch (s) {
+            case ENABLED: return Boolean.toString(enabled);
+            case MAX_SOCKETS: return Integer.toString(maxSockets);
+            case HOLD_MILLIS: return Long.toString(holdMillis);
+            case MAX_WAIT_MILLIS: return Long.toString(maxWaitMillis);
+            case ON_TIMEOUT: return onTimeout.name().toLowerCase();
+            case EXCLUDE: return String.join(",", excludes);
+            case LOG_LEVEL: return logLevel.name().toLowerCase();
+            case JMX: return Boolean.toString(jmx);
+            default: throw new AssertionError(s);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.emfileguard.agent.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * Reads the process's descriptor limits from {@code /proc/self/limits} (Linux). No management
+ * beans: loading those would cost tens of milliseconds of start-up.
+ */
+public final class DescriptorLimit {
+
+    public static final long UNKNOWN = -1;
+
+    private final long soft;
+    private final long hard;
+
+    private DescriptorLimit(long soft, long hard) {
+        this.soft = soft;
+        this.hard = hard;
+    }
+
+    public static DescriptorLimit ofCurrentProcess() {
+        return read(Paths.get("/proc/self/limits"));
+    }
+
+    static DescriptorLimit read(Path limits) {
+        try {
+            for (String line : Files.readAllLines(limits, StandardCharsets.US_ASCII)) {
+                if (line.startsWith("Max open files")) {
+                    String[] parts = line.substring("Max open files".length()).trim().split("\\s+");
+                    return new DescriptorLimit(number(parts[0]), number(parts[1]));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or /proc not mounted: the limit stays unknown
+        }
+        return new DescriptorLimit(UNKNOWN, UNKNOWN);
+    }
+
+    private static long number(String s) {
+        return "unlimited".equals(s) ? UNKNOWN : Long.parseLong(s);
+    }
+
+    public static DescriptorLimit of(long soft, long hard) {
+        return new DescriptorLimit(soft, hard);
+    }
+
+    public long soft() {
+        return soft;
+    }
+
+    public long hard() {
+        return hard;
+    }
+
+    /**
+     * The default cap: the soft limit less a reserve for the process's other descriptors (jars,
+     * logs, pipes), max(128, 1/8 of the limit): 896 under Lambda's 1,024. 500 where unknown.
+     */
+    public int defaultMaxSockets() {
+        if (soft <= 0) {
+            return 500;
+        }
+        long reserve = Math.max(128, soft / 8);
+        long cap = soft - reserve;
+        if (cap < soft / 2) {
+            cap = Math.max(1, soft / 2); // tiny limits: keep half for the rest of the process
+        }
+        return (int) Math.min(cap, Integer.MAX_VALUE);
+    }
+}

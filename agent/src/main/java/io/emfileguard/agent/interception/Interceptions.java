@@ -1,0 +1,135 @@
+package io.emfileguard.agent.interception;
+
+import io.emfileguard.agent.reporting.AgentLog;
+
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+
+/**
+ * Installs Byte Buddy {@code Advice} on the JDK's socket classes. Exact class names, nothing scanned:
+ * one {@link AdviceTransformer} looks each loading class up by name, and only targets that are
+ * already loaded are retransformed. No class-format changes (advice is inlined, no new members), so
+ * it works on retransformed {@code java.base} classes on JDK 11 to 25.
+ *
+ * <p>Why not {@code AgentBuilder}: for a handful of exact JDK classes its matcher pipeline, type
+ * pools and listeners cost over half a second of start-up (measured here); Byte Buddy's
+ * {@code Advice} does the same inlining when it is fed the class file directly.
+ */
+public final class Interceptions {
+
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private final Set<String> instrumented = ConcurrentHashMap.newKeySet();
+
+    private final Reporter reporter = new Reporter();
+    private final Map<String, List<InterceptionPoint>> byInternalName = new HashMap<>();
+
+    public Interceptions() {
+    }
+
+    /** The interception points for sockets and channels; {@code withConnectTargets} adds Socket.connect. */
+    static List<InterceptionPoint> socketPoints(boolean withConnectTargets) {
+        List<InterceptionPoint> points = new ArrayList<>();
+        points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "create", SocketImplCreateAdvice.class, "boolean"));
+        points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "accept", SocketImplAcceptAdvice.class,
+                "java.net.SocketImpl"));
+        points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "tryClose", DescriptorCloseAdvice.class));
+        points.add(new InterceptionPoint("sun.nio.ch.SelectorProviderImpl", "openSocketChannel", ChannelOpenAdvice.class));
+        points.add(new InterceptionPoint("sun.nio.ch.SelectorProviderImpl", "openSocketChannel",
+                ChannelOpenWithFamilyAdvice.class, "java.net.ProtocolFamily"));
+        points.add(new InterceptionPoint("sun.nio.ch.ServerSocketChannelImpl", "finishAccept", ChannelAcceptAdvice.class,
+                "java.io.FileDescriptor", "java.net.SocketAddress"));
+        points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "tryClose", DescriptorCloseAdvice.class));
+        if (withConnectTargets) {
+            points.add(new InterceptionPoint("java.net.Socket", "connect", SocketConnectAdvice.class,
+                    "java.net.SocketAddress", "int"));
+        }
+        return points;
+    }
+
+    /**
+     * Registers the transformer: cheap, no Byte Buddy class is loaded until a target class loads.
+     * Must run before the application starts, so that no target loads untransformed.
+     */
+    public void register(Instrumentation inst, boolean withConnectTargets) {
+        for (InterceptionPoint p : socketPoints(withConnectTargets)) {
+            List<InterceptionPoint> forClass = byInternalName.get(p.internalClassName());
+            if (forClass == null) {
+                forClass = new ArrayList<>();
+                byInternalName.put(p.internalClassName(), forClass);
+            }
+            forClass.add(p);
+        }
+        inst.addTransformer(new AdviceTransformer(byInternalName, reporter), true);
+    }
+
+    /**
+     * Moves Byte Buddy's one-time cost off the application's path (run it on a background thread):
+     * retransforms targets that were loaded before the agent, and loads the others now so that they
+     * are transformed here rather than on the application's first connect.
+     * @return the target classes that exist on this JDK
+     */
+    public List<String> warmUp(Instrumentation inst) {
+        List<String> present = new ArrayList<>();
+        Set<String> loadedNames = new java.util.HashSet<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (c.getClassLoader() == null && byInternalName.containsKey(c.getName().replace('.', '/'))) {
+                loadedNames.add(c.getName());
+                present.add(c.getName());
+                try {
+                    inst.retransformClasses(c);
+                } catch (Throwable t) {
+                    reporter.failed(c.getName(), t);
+                }
+            }
+        }
+        for (String internal : byInternalName.keySet()) {
+            String name = internal.replace('/', '.');
+            if (loadedNames.contains(name)) {
+                continue;
+            }
+            try {
+                Class.forName(name, false, null);
+                present.add(name);
+            } catch (ClassNotFoundException | LinkageError e) {
+                reporter.warnOnce(name, "interception point " + name + " does not exist on this JDK ("
+                        + System.getProperty("java.version") + "); sockets it creates are not counted. "
+                        + "Everything else works.");
+            }
+        }
+        return present;
+    }
+
+    public Set<String> instrumentedClasses() {
+        return Collections.unmodifiableSet(instrumented);
+    }
+
+    /** Says each problem once; the rest of the agent keeps working. */
+    final class Reporter {
+        void warnOnce(String key, String message) {
+            if (reported.add(key)) {
+                AgentLog.get().warn(message);
+            }
+        }
+
+        void missing(InterceptionPoint p) {
+            warnOnce(p.toString(), "interception point " + p + " does not exist on this JDK ("
+                    + System.getProperty("java.version") + "); it is skipped, everything else works.");
+        }
+
+        void instrumented(String className) {
+            instrumented.add(className);
+        }
+
+        void failed(String className, Throwable t) {
+            warnOnce("error:" + className, "could not instrument " + className + " (" + t
+                    + "); sockets it creates are not counted. Everything else works.");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.emfileguard.agent.reporting;
+
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketHooks;
+import org.slf4j.Logger;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns the gate's events into log lines: one WARN when threads first start waiting, at most one
+ * summary per 10 s while they wait (the gate rate-limits {@code stillWaiting}), one line per timeout
+ * at most every 10 s, and each internal error once. Never URLs or payloads.
+ */
+public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diagnostics {
+
+    private static final long TIMEOUT_LOG_INTERVAL_NANOS = 10_000_000_000L;
+
+    private final AtomicLong lastTimeoutLog = new AtomicLong(System.nanoTime() - TIMEOUT_LOG_INTERVAL_NANOS);
+    private final java.util.Set<String> reportedErrors = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean warnedOnce;
+
+    public GateEventLog() {
+    }
+
+    private static Logger log() {
+        return AgentLog.get();
+    }
+
+    @Override
+    public void waitingStarted(SocketGate gate) {
+        if (!warnedOnce) {
+            warnedOnce = true;
+            log().warn("{} sockets open, at the cap of {}: new connections now wait for a free socket "
+                    + "(set emfileguard.max.sockets to change the cap)", gate.openSockets(), gate.maxSockets());
+        } else {
+            log().info("{} sockets open, at the cap of {}: connections are waiting again",
+                    gate.openSockets(), gate.maxSockets());
+        }
+    }
+
+    @Override
+    public void stillWaiting(SocketGate gate) {
+        log().info("still at the cap: {} open of {}, {} threads waiting, {} waits and {} timeouts so far",
+                gate.openSockets(), gate.maxSockets(), gate.waitingThreads(), gate.waitsTotal(),
+                gate.timeoutsTotal());
+    }
+
+    @Override
+    public void timedOut(SocketGate gate, long waitedNanos, boolean proceeding) {
+        long last = lastTimeoutLog.get();
+        long now = System.nanoTime();
+        if (now - last < TIMEOUT_LOG_INTERVAL_NANOS || !lastTimeoutLog.compareAndSet(last, now)) {
+            return;
+        }
+        if (proceeding) {
+            log().warn("a connection waited {} ms for a free socket ({} open, cap {}) and proceeds above the "
+                    + "cap (on.timeout=proceed; {} timeouts so far)", waitedNanos / 1_000_000,
+                    gate.openSockets(), gate.maxSockets(), gate.timeoutsTotal());
+        } else {
+            log().warn("a connection waited {} ms for a free socket ({} open, cap {}) and fails "
+                    + "(on.timeout=fail; {} timeouts so far)", waitedNanos / 1_000_000,
+                    gate.openSockets(), gate.maxSockets(), gate.timeoutsTotal());
+        }
+    }
+
+    @Override
+    public void internalError(String where, Throwable error) {
+        if (reportedErrors.add(where + ':' + error.getClass().getName())) {
+            log().error("internal error in {} (the application continues; please report this): {}", where,
+                    error.toString());
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.emfileguard.agent.reporting;
+
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketRegistry;
+
+import java.lang.management.ManagementFactory;
+import javax.management.ObjectName;
+
+/** Exposes the gate's metrics; holds no state of its own. */
+public final class SocketGateMBean implements SocketGateMXBean {
+
+    public static final String OBJECT_NAME = "io.emfileguard:type=SocketGate";
+
+    private final SocketGate gate;
+    private final SocketRegistry registry;
+
+    public SocketGateMBean(SocketGate gate, SocketRegistry registry) {
+        this.gate = gate;
+        this.registry = registry;
+    }
+
+    /** Registers on the platform MBean server (call off the start-up path: it costs ~100 ms). */
+    public static void register(SocketGate gate, SocketRegistry registry) {
+        try {
+            ObjectName name = new ObjectName(OBJECT_NAME);
+            javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            if (!server.isRegistered(name)) {
+                server.registerMBean(new SocketGateMBean(gate, registry), name);
+            }
+        } catch (Exception | LinkageError e) {
+            AgentLog.get().warn("could not register the MBean {}: {}", OBJECT_NAME, e.toString());
+        }
+    }
+
+    @Override public int getOpenSockets() { return gate.openSockets(); }
+
+    @Override public int getPeakOpenSockets() { return gate.peakOpenSockets(); }
+
+    @Override public int getMaxSockets() { return gate.maxSockets(); }
+
+    @Override
+    public void setMaxSockets(int maxSockets) {
+        if (maxSockets < 1) {
+            throw new IllegalArgumentException("MaxSockets must be at least 1, was " + maxSockets);
+        }
+        gate.updateSettings(gate.settings().withMaxSockets(maxSockets));
+        AgentLog.get().info("cap changed to {} through JMX", maxSockets);
+    }
+
+    @Override public int getWaitingThreads() { return gate.waitingThreads(); }
+
+    @Override public long getWaitsTotal() { return gate.waitsTotal(); }
+
+    @Override public long getTimeoutsTotal() { return gate.timeoutsTotal(); }
+
+    @Override public long getWaitTimeMillisTotal() { return gate.waitNanosTotal() / 1_000_000; }
+
+    @Override public long getOverCapTotal() { return gate.overCapTotal(); }
+
+    @Override public long getCollectedSocketsTotal() { return registry.collectedTotal(); }
+
+    @Override public long getLeakedChannelsTotal() { return registry.leakedTotal(); }
+
+    @Override public void resetPeak() { gate.resetPeak(); }
+}

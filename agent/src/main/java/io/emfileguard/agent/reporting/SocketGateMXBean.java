@@ -1,0 +1,32 @@
+package io.emfileguard.agent.reporting;
+
+/** {@code io.emfileguard:type=SocketGate}: what the gate sees, read-only but for the cap. */
+public interface SocketGateMXBean {
+    int getOpenSockets();
+
+    int getPeakOpenSockets();
+
+    int getMaxSockets();
+
+    /** Changes the cap at run time; a raised cap admits waiting threads at once. */
+    void setMaxSockets(int maxSockets);
+
+    int getWaitingThreads();
+
+    long getWaitsTotal();
+
+    long getTimeoutsTotal();
+
+    long getWaitTimeMillisTotal();
+
+    /** Sockets counted above the cap: event-loop threads, or waits that timed out and proceeded. */
+    long getOverCapTotal();
+
+    /** Sockets dropped without close() whose unit came back when the garbage collector took them. */
+    long getCollectedSocketsTotal();
+
+    /** Channels dropped without close(): their descriptors stay open, and so do their units. */
+    long getLeakedChannelsTotal();
+
+    void resetPeak();
+}

@@ -1,0 +1,54 @@
+package io.emfileguard.core;
+
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The values the gate runs with. Immutable; built by the agent's configuration resolver, which owns
+ * the defaults and the parsing. Kept dependency-free because it lives on the bootstrap class path.
+ */
+public final class GateSettings {
+
+    /** What a thread does when it has waited {@code max.wait.millis}. */
+    public enum OnTimeout { PROCEED, FAIL }
+
+    public final int maxSockets;
+    public final long holdMillis;
+    public final long maxWaitMillis;
+    public final OnTimeout onTimeout;
+    public final List<AddressRule> excludes;
+
+    public GateSettings(int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
+                        List<AddressRule> excludes) {
+        if (maxSockets < 1 || holdMillis < 1 || maxWaitMillis < 0 || onTimeout == null) {
+            throw new IllegalArgumentException("invalid gate settings");
+        }
+        this.maxSockets = maxSockets;
+        this.holdMillis = holdMillis;
+        this.maxWaitMillis = maxWaitMillis;
+        this.onTimeout = onTimeout;
+        this.excludes = excludes == null ? Collections.emptyList() : Collections.unmodifiableList(excludes);
+    }
+
+    public static GateSettings of(int maxSockets) {
+        return new GateSettings(maxSockets, 100, 30_000, OnTimeout.PROCEED, null);
+    }
+
+    public GateSettings withMaxSockets(int newMax) {
+        return new GateSettings(newMax, holdMillis, maxWaitMillis, onTimeout, excludes);
+    }
+
+    long holdNanos() {
+        return holdMillis * 1_000_000L;
+    }
+
+    long maxWaitNanos() {
+        return maxWaitMillis * 1_000_000L;
+    }
+
+    @Override
+    public String toString() {
+        return "max.sockets=" + maxSockets + ", hold.millis=" + holdMillis + ", max.wait.millis="
+                + maxWaitMillis + ", on.timeout=" + onTimeout.name().toLowerCase();
+    }
+}

@@ -1,0 +1,348 @@
+package io.emfileguard.core;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The process-wide count of open sockets and the FIFO queue of threads waiting for one.
+ *
+ * <h2>Accounting model</h2>
+ * One <em>unit</em> stands for one socket descriptor. A unit is taken before the descriptor is
+ * created (so a burst of creations can never overshoot the cap) and given back exactly once when the
+ * descriptor is closed, the creation fails, or the garbage collector reclaims the socket. Units are
+ * never tied to threads, only to sockets (see {@link SocketRegistry}).
+ *
+ * <h2>Algorithm</h2>
+ * <ul>
+ *   <li>Fast path, nobody waiting: one CAS on {@link #used}; no clock read, no allocation.</li>
+ *   <li>Slow path: the thread joins a FIFO queue and parks in slices of at most
+ *       {@code hold.millis}. A release hands its unit straight to the head of the queue (the count
+ *       does not drop and rise again, so a newcomer cannot slip in between) and unparks it.</li>
+ *   <li>A newcomer never jumps a non-empty queue: the fast path is closed while {@link #queued} &gt; 0.</li>
+ *   <li>Grant and cancel (timeout, interrupt) both happen under {@link #lock}, so a waiter whose wait
+ *       ends at the instant a release grants it a slot either owns that slot or it went to the next
+ *       waiter: the count always returns to its baseline.</li>
+ *   <li>Parking is {@link LockSupport#parkNanos(Object, long)}, which does not pin virtual threads;
+ *       the gate is the park blocker, so thread dumps name who holds the threads.</li>
+ * </ul>
+ */
+public final class SocketGate {
+
+    /** What a caller got from {@link #acquire}. */
+    public enum Admission {
+        /** Under the cap, straight away. */
+        IMMEDIATE,
+        /** Under the cap, after waiting in the queue. */
+        AFTER_WAIT,
+        /** Counted above the cap because the thread must not be parked (event loop, non-blocking). */
+        OVER_CAP_UNPARKABLE,
+        /** Counted above the cap because the wait timed out and the policy is to proceed. */
+        OVER_CAP_TIMED_OUT
+    }
+
+    /** Receives the gate's events; used for logs and metrics, never for decisions. */
+    public interface Listener {
+        void waitingStarted(SocketGate gate);
+
+        void stillWaiting(SocketGate gate);
+
+        void timedOut(SocketGate gate, long waitedNanos, boolean proceeding);
+
+        Listener NONE = new Listener() {
+            @Override public void waitingStarted(SocketGate gate) { }
+            @Override public void stillWaiting(SocketGate gate) { }
+            @Override public void timedOut(SocketGate gate, long waitedNanos, boolean proceeding) { }
+        };
+    }
+
+    private static final long SUMMARY_INTERVAL_NANOS = 10_000_000_000L;
+
+    private final AtomicInteger used = new AtomicInteger();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** Mirror of {@code waiters.size()}, readable without the lock (closes the fast path). */
+    private volatile int queued;
+
+    private volatile GateSettings settings;
+    private volatile Listener listener = Listener.NONE;
+    /** Runs on a waiting thread after each slice, e.g. to give back units of collected sockets. */
+    private volatile Runnable sliceTask = NO_TASK;
+    // Not a lambda: the first lambda of a JVM costs tens of milliseconds of start-up.
+    private static final Runnable NO_TASK = new Runnable() {
+        @Override public void run() { }
+    };
+
+    // Metrics: plain counters, updated off the fast path only.
+    private final AtomicInteger peak = new AtomicInteger();
+    private final AtomicLong waitsTotal = new AtomicLong();
+    private final AtomicLong timeoutsTotal = new AtomicLong();
+    private final AtomicLong waitNanosTotal = new AtomicLong();
+    private final AtomicLong overCapTotal = new AtomicLong();
+    private final AtomicLong lastSummaryNanos = new AtomicLong();
+    private volatile boolean waitingEpisode;
+
+    public SocketGate(GateSettings settings) {
+        this.settings = settings;
+    }
+
+    public GateSettings settings() {
+        return settings;
+    }
+
+    /** Replaces the settings at run time; a raised cap admits waiters at once. */
+    public void updateSettings(GateSettings newSettings) {
+        this.settings = newSettings;
+        dispatch();
+    }
+
+    public void setSliceTask(Runnable task) {
+        this.sliceTask = task == null ? NO_TASK : task;
+    }
+
+    public void setListener(Listener listener) {
+        this.listener = listener == null ? Listener.NONE : listener;
+    }
+
+    /**
+     * Takes one unit for a socket that is about to get a descriptor.
+     *
+     * @param mayPark false for threads that must never be parked (they are counted at once)
+     * @throws SocketGateTimeoutException when the wait timed out and {@code on.timeout=fail}
+     * @throws SocketGateInterruptedException when the thread was interrupted while waiting
+     */
+    public Admission acquire(boolean mayPark)
+            throws SocketGateTimeoutException, SocketGateInterruptedException {
+        if (tryAcquireFast()) {
+            return Admission.IMMEDIATE;
+        }
+        if (!mayPark) {
+            recordPeak(used.incrementAndGet());
+            overCapTotal.incrementAndGet();
+            return Admission.OVER_CAP_UNPARKABLE;
+        }
+        return acquireSlow();
+    }
+
+    /** Counts a socket that got its descriptor without asking (accepted connections). Never parks. */
+    public void addWithoutWaiting() {
+        int now = used.incrementAndGet();
+        recordPeak(now);
+    }
+
+    /** Gives one unit back: handed to the longest waiter, if any. */
+    public void release() {
+        used.decrementAndGet();
+        if (queued > 0) {
+            dispatch();
+        }
+    }
+
+    /** The fast path alone: one CAS when nobody waits and the count is under the cap. */
+    public boolean tryAcquireFast() {
+        if (queued != 0) {
+            return false;
+        }
+        int cap = settings.maxSockets;
+        for (;;) {
+            int current = used.get();
+            if (current >= cap) {
+                return false;
+            }
+            if (used.compareAndSet(current, current + 1)) {
+                if (current + 1 > peak.get()) {
+                    recordPeak(current + 1);
+                }
+                return true;
+            }
+        }
+    }
+
+    private Admission acquireSlow() throws SocketGateTimeoutException, SocketGateInterruptedException {
+        GateSettings s = settings;
+        Thread self = Thread.currentThread();
+        Waiter waiter = new Waiter(self);
+        long start = System.nanoTime();
+        long deadline = start + s.maxWaitNanos();
+        lock.lock();
+        try {
+            waiters.addLast(waiter);
+            queued = waiters.size();
+        } finally {
+            lock.unlock();
+        }
+        waitsTotal.incrementAndGet();
+        // We may have queued just after the last release looked at the queue: offer ourselves a slot.
+        dispatch();
+        if (waiter.state != Waiter.GRANTED && !waitingEpisode) {
+            waitingEpisode = true;
+            lastSummaryNanos.set(start);
+            listener.waitingStarted(this);
+        }
+        try {
+            for (;;) {
+                if (waiter.state == Waiter.GRANTED) {
+                    return Admission.AFTER_WAIT;
+                }
+                if (Thread.interrupted()) {
+                    if (cancel(waiter)) {
+                        self.interrupt();
+                        throw new SocketGateInterruptedException(s.maxSockets, used.get(),
+                                System.nanoTime() - start);
+                    }
+                    // Granted at the same instant: pass the slot on, then report the interrupt.
+                    self.interrupt();
+                    release();
+                    throw new SocketGateInterruptedException(s.maxSockets, used.get(),
+                            System.nanoTime() - start);
+                }
+                long now = System.nanoTime();
+                long left = deadline - now;
+                if (left <= 0) {
+                    if (!cancel(waiter)) {
+                        return Admission.AFTER_WAIT; // a release won the race: keep its slot
+                    }
+                    long waited = now - start;
+                    timeoutsTotal.incrementAndGet();
+                    boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
+                    listener.timedOut(this, waited, proceed);
+                    if (proceed) {
+                        recordPeak(used.incrementAndGet());
+                        overCapTotal.incrementAndGet();
+                        return Admission.OVER_CAP_TIMED_OUT;
+                    }
+                    throw new SocketGateTimeoutException(s.maxSockets, used.get(), waited);
+                }
+                // The slice bounds the cost of a swallowed unpark (e.g. a park during class loading).
+                LockSupport.parkNanos(this, Math.min(left, s.holdNanos()));
+                if (waiter.state != Waiter.GRANTED) {
+                    try {
+                        sliceTask.run();
+                    } catch (RuntimeException e) {
+                        // bookkeeping help only; waiting goes on regardless
+                    }
+                    maybeSummarize();
+                }
+            }
+        } finally {
+            waitNanosTotal.addAndGet(System.nanoTime() - start);
+            if (queued == 0) {
+                waitingEpisode = false;
+            }
+        }
+    }
+
+    private void maybeSummarize() {
+        long last = lastSummaryNanos.get();
+        long now = System.nanoTime();
+        if (now - last >= SUMMARY_INTERVAL_NANOS && lastSummaryNanos.compareAndSet(last, now)) {
+            listener.stillWaiting(this);
+        }
+    }
+
+    /** Grants units to the head of the queue while the count is under the cap. */
+    private void dispatch() {
+        lock.lock();
+        try {
+            while (!waiters.isEmpty()) {
+                int current = used.get();
+                if (current >= settings.maxSockets) {
+                    return;
+                }
+                if (!used.compareAndSet(current, current + 1)) {
+                    continue;
+                }
+                recordPeak(current + 1);
+                Waiter head = waiters.pollFirst();
+                queued = waiters.size();
+                head.state = Waiter.GRANTED;
+                LockSupport.unpark(head.thread);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return true if the waiter left the queue without a slot; false if it had been granted one */
+    private boolean cancel(Waiter waiter) {
+        lock.lock();
+        try {
+            if (waiter.state == Waiter.GRANTED) {
+                return false;
+            }
+            waiter.state = Waiter.CANCELLED;
+            waiters.remove(waiter);
+            queued = waiters.size();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void recordPeak(int value) {
+        int p;
+        while (value > (p = peak.get())) {
+            if (peak.compareAndSet(p, value)) {
+                return;
+            }
+        }
+    }
+
+    // ---- read-only views for metrics and logs ----
+
+    public int openSockets() {
+        return used.get();
+    }
+
+    public int peakOpenSockets() {
+        return peak.get();
+    }
+
+    public void resetPeak() {
+        peak.set(used.get());
+    }
+
+    public int waitingThreads() {
+        return queued;
+    }
+
+    public long waitsTotal() {
+        return waitsTotal.get();
+    }
+
+    public long timeoutsTotal() {
+        return timeoutsTotal.get();
+    }
+
+    public long waitNanosTotal() {
+        return waitNanosTotal.get();
+    }
+
+    public long overCapTotal() {
+        return overCapTotal.get();
+    }
+
+    public int maxSockets() {
+        return settings.maxSockets;
+    }
+
+    @Override
+    public String toString() {
+        return "SocketGate[open=" + used.get() + ", cap=" + settings.maxSockets + ", waiting=" + queued + "]";
+    }
+
+    private static final class Waiter {
+        static final int WAITING = 0;
+        static final int GRANTED = 1;
+        static final int CANCELLED = 2;
+
+        final Thread thread;
+        volatile int state = WAITING;
+
+        Waiter(Thread thread) {
+            this.thread = thread;
+        }
+    }
+}

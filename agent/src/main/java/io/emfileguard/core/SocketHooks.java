@@ -1,0 +1,190 @@
+package io.emfileguard.core;
+
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.util.List;
+
+/**
+ * The only entry points the inlined advice calls. Each interception point maps to one method here;
+ * all bookkeeping is delegated to {@link SocketRegistry} and all waiting to {@link SocketGate}.
+ *
+ * <p>Every method is safe to call before {@link #install} (it does nothing) and never lets an
+ * internal error escape into the application: only the gate's own, documented exceptions
+ * ({@link SocketGateTimeoutException}, {@link SocketGateInterruptedException}) are thrown.
+ */
+public final class SocketHooks {
+
+    private static volatile SocketGate gate;
+    private static volatile SocketRegistry registry;
+    private static volatile Diagnostics diagnostics = Diagnostics.NONE;
+
+    /** Where the current thread is connecting to, when a {@code Socket.connect} is in progress. */
+    private static final ThreadLocal<InetSocketAddress> CONNECT_TARGET = new ThreadLocal<>();
+
+    /** Reports internal errors once, so the agent never fails the application silently or loudly. */
+    public interface Diagnostics {
+        void internalError(String where, Throwable error);
+
+        Diagnostics NONE = new Diagnostics() {
+            @Override public void internalError(String where, Throwable error) { }
+        };
+    }
+
+    private SocketHooks() {
+    }
+
+    public static void install(SocketGate g, SocketRegistry r, Diagnostics d) {
+        registry = r;
+        diagnostics = d == null ? Diagnostics.NONE : d;
+        gate = g;
+    }
+
+    public static SocketGate gate() {
+        return gate;
+    }
+
+    public static SocketRegistry registry() {
+        return registry;
+    }
+
+    // ---- java.net.Socket: sun.nio.ch.NioSocketImpl ----
+
+    /**
+     * Before {@code NioSocketImpl.create(stream)}: the descriptor is about to be created. Client
+     * stream sockets take a unit here, waiting at the cap. Listening sockets are not counted.
+     * @return whether a unit was taken (passed to {@link #afterCreate})
+     */
+    public static boolean beforeCreate(boolean server, boolean stream)
+            throws SocketGateTimeoutException, SocketGateInterruptedException {
+        SocketGate g = gate;
+        if (g == null || server || !stream) {
+            return false;
+        }
+        return take(g);
+    }
+
+    /** After {@code NioSocketImpl.create}: track the owner, or give the unit back if creation failed. */
+    public static void afterCreate(Object impl, boolean unitTaken, Throwable thrown) {
+        if (!unitTaken) {
+            return;
+        }
+        try {
+            SocketGate g = gate;
+            if (thrown != null || !registry.track(impl, true)) {
+                g.release();
+            }
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("socket create", e);
+        }
+    }
+
+    /** A socket accepted by a server: counted at once, never held (the peer is already connected). */
+    public static void accepted(Object owner, boolean releaseOnCollect) {
+        SocketGate g = gate;
+        if (g == null || owner == null) {
+            return;
+        }
+        try {
+            if (registry.track(owner, releaseOnCollect)) {
+                g.addWithoutWaiting();
+            }
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("socket accept", e);
+        }
+    }
+
+    /** The owner's descriptor was closed (any path: close, failed connect clean-up, adaptor, SSL). */
+    public static void closed(Object owner) {
+        SocketGate g = gate;
+        if (g == null) {
+            return;
+        }
+        try {
+            if (registry.untrack(owner)) {
+                g.release();
+            }
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("socket close", e);
+        }
+    }
+
+    // ---- java.net.Socket.connect: only to know the target for 'exclude' ----
+
+    public static void connectStarting(SocketAddress target) {
+        if (target instanceof InetSocketAddress) {
+            CONNECT_TARGET.set((InetSocketAddress) target);
+        }
+    }
+
+    public static void connectFinished() {
+        CONNECT_TARGET.remove();
+    }
+
+    // ---- NIO: sun.nio.ch.SelectorProviderImpl.openSocketChannel / SocketChannelImpl ----
+
+    /** Before a {@code SocketChannel} is opened (its descriptor is created in the constructor). */
+    public static boolean beforeChannelOpen(ProtocolFamily family)
+            throws SocketGateTimeoutException, SocketGateInterruptedException {
+        SocketGate g = gate;
+        if (g == null || !isInternet(family)) {
+            return false;
+        }
+        return take(g);
+    }
+
+    /** Channels have no Cleaner: if dropped unclosed their descriptor leaks, so the unit stays. */
+    public static void afterChannelOpen(Object channel, boolean unitTaken, Throwable thrown) {
+        if (!unitTaken) {
+            return;
+        }
+        try {
+            if (thrown != null || channel == null || !registry.track(channel, false)) {
+                gate.release();
+            }
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("channel open", e);
+        }
+    }
+
+    /** INET and INET6 channels hold TCP sockets; UNIX (JDK 16+) channels are not counted. */
+    private static boolean isInternet(ProtocolFamily family) {
+        return family == null || family == StandardProtocolFamily.INET || family == StandardProtocolFamily.INET6;
+    }
+
+    // ---- shared ----
+
+    private static boolean take(SocketGate g) throws SocketGateTimeoutException, SocketGateInterruptedException {
+        if (g.tryAcquireFast()) {
+            return true;
+        }
+        boolean mayPark;
+        try {
+            registry.expungeCollected(); // sockets the GC took may be exactly what frees a slot
+            mayPark = ThreadPolicy.mayPark() && !excluded(g.settings().excludes);
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("thread policy", e);
+            mayPark = false;
+        }
+        g.acquire(mayPark);
+        return true;
+    }
+
+    private static boolean excluded(List<AddressRule> rules) {
+        if (rules.isEmpty()) {
+            return false;
+        }
+        InetSocketAddress target = CONNECT_TARGET.get();
+        if (target == null) {
+            return false;
+        }
+        for (AddressRule rule : rules) {
+            if (rule.matches(target)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,141 @@
+package io.emfileguard.core;
+
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Which socket owners hold a unit of the gate. Identity-keyed (two sockets are never "equal") and
+ * weak, so tracking never keeps a socket alive.
+ *
+ * <p>Owners are the JDK objects that own a descriptor: {@code sun.nio.ch.NioSocketImpl} for every
+ * {@code java.net.Socket} (plain, SSL, accepted; {@code SocketChannel.socket()}'s adaptor has none of
+ * its own) and {@code sun.nio.ch.SocketChannelImpl} for channels. Tracking the owner, not the
+ * {@code Socket}, is what makes double close, adaptors and SSL layering count once.
+ *
+ * <p>Garbage collection mirrors the JDK: a {@code NioSocketImpl} dropped without {@code close()}
+ * has its descriptor closed by a Cleaner, so its unit comes back when the owner is collected
+ * ({@code releaseOnCollect}). A {@code SocketChannelImpl} has no Cleaner: its descriptor stays open
+ * for the life of the process, so its unit stays counted too (the count is the truth) and the leak
+ * is reported in {@link #leakedTotal()}.
+ */
+public final class SocketRegistry {
+
+    private final SocketGate gate;
+    private final ConcurrentHashMap<Object, Tracked> owners = new ConcurrentHashMap<>();
+    private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
+    private final AtomicLong collectedTotal = new AtomicLong();
+    private final AtomicLong leakedTotal = new AtomicLong();
+
+    public SocketRegistry(SocketGate gate) {
+        this.gate = gate;
+    }
+
+    /**
+     * Records that {@code owner} holds the unit its creator acquired.
+     * @return false if the owner was already tracked (the caller's unit is then surplus)
+     */
+    public boolean track(Object owner, boolean releaseOnCollect) {
+        expungeCollected();
+        Tracked t = new Tracked(owner, collected, releaseOnCollect);
+        return owners.putIfAbsent(t, t) == null;
+    }
+
+    /** @return true if the owner was tracked and its unit must now be given back */
+    public boolean untrack(Object owner) {
+        expungeCollected();
+        Tracked t = owners.remove(new Probe(owner));
+        if (t == null) {
+            return false;
+        }
+        t.clear();
+        return true;
+    }
+
+    public boolean isTracked(Object owner) {
+        return owners.containsKey(new Probe(owner));
+    }
+
+    public int size() {
+        return owners.size();
+    }
+
+    /** Gives back the units of owners that the garbage collector took (cheap when there are none). */
+    public void expungeCollected() {
+        Reference<?> r;
+        while ((r = collected.poll()) != null) {
+            Tracked t = (Tracked) r;
+            if (owners.remove(t) != null) {  // identity match: t is its own key
+                if (t.releaseOnCollect) {
+                    collectedTotal.incrementAndGet();
+                    gate.release();
+                } else {
+                    leakedTotal.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    public long collectedTotal() {
+        return collectedTotal.get();
+    }
+
+    public long leakedTotal() {
+        return leakedTotal.get();
+    }
+
+    private static final class Tracked extends WeakReference<Object> {
+        final int hash;
+        final boolean releaseOnCollect;
+
+        Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect) {
+            super(owner, queue);
+            this.hash = System.identityHashCode(owner);
+            this.releaseOnCollect = releaseOnCollect;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (o == this) {
+                return true;
+            }
+            Object mine = get();
+            if (mine == null) {
+                return false;
+            }
+            if (o instanceof Tracked) {
+                return ((Tracked) o).get() == mine;
+            }
+            return o instanceof Probe && ((Probe) o).owner == mine;
+        }
+    }
+
+    /** A look-up key that compares by identity with the tracked owner. */
+    private static final class Probe {
+        final Object owner;
+
+        Probe(Object owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(owner);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (o instanceof Tracked) {
+                return ((Tracked) o).get() == owner;
+            }
+            return o instanceof Probe && ((Probe) o).owner == owner;
+        }
+    }
+}

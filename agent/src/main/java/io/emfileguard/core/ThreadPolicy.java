@@ -1,0 +1,78 @@
+package io.emfileguard.core;
+
+/**
+ * Decides whether the current thread may be parked at the cap. Event loops and selector threads
+ * are counted but never parked: parking them would freeze every connection they serve.
+ */
+public final class ThreadPolicy {
+
+    /** Thread classes (or their supertypes / interfaces) that run event loops. */
+    private static final String[] EVENT_LOOP_TYPES = {
+        "io.netty.util.concurrent.FastThreadLocalThread",   // Netty, Vert.x, gRPC-netty, AWS SDK netty client
+        "reactor.core.scheduler.NonBlocking",               // Reactor non-blocking schedulers
+        "jdk.internal.net.http.HttpClientImpl$SelectorManager", // the JDK HttpClient's selector
+    };
+
+    /** Frames of these packages create connections on internal stages that must never wait. */
+    private static final String HTTP_CLIENT_INTERNALS = "jdk.internal.net.http.";
+
+    private static final ClassValue<Boolean> EVENT_LOOP = new ClassValue<Boolean>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return isEventLoopType(type);
+        }
+    };
+
+    private ThreadPolicy() {
+    }
+
+    /** Cheap: one ClassValue look-up per call. */
+    public static boolean isEventLoopThread(Thread thread) {
+        return EVENT_LOOP.get(thread.getClass());
+    }
+
+    /**
+     * Called only on the slow path (the gate is full), so the stack walk costs nothing when there is
+     * room. The JDK HttpClient opens its channels on its executor and selector threads: those units
+     * were already paid for by the {@code send}/{@code sendAsync} caller.
+     */
+    public static boolean mayPark() {
+        Thread t = Thread.currentThread();
+        if (isEventLoopThread(t)) {
+            return false;
+        }
+        return !calledFromHttpClientInternals();
+    }
+
+    static boolean calledFromHttpClientInternals() {
+        return StackWalker.getInstance().walk(frames -> frames.limit(64)
+                .anyMatch(f -> f.getClassName().startsWith(HTTP_CLIENT_INTERNALS)));
+    }
+
+    static boolean isEventLoopType(Class<?> type) {
+        for (Class<?> c = type; c != null && c != Thread.class; c = c.getSuperclass()) {
+            if (matches(c.getName()) || anyInterfaceMatches(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean anyInterfaceMatches(Class<?> c) {
+        for (Class<?> i : c.getInterfaces()) {
+            if (matches(i.getName()) || anyInterfaceMatches(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean matches(String name) {
+        for (String n : EVENT_LOOP_TYPES) {
+            if (n.equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
