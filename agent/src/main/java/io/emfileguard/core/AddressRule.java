@@ -72,6 +72,10 @@ public final class AddressRule {
         if (hostPart.isEmpty()) {
             throw new IllegalArgumentException("'" + text + "' has no host");
         }
+        byte[] ip = literal(hostPart);
+        if (ip != null) { // an address literal: compare addresses, whatever their spelling (::1, 0:0:..:1)
+            return new AddressRule(text, null, ip, ip.length * 8, port);
+        }
         return new AddressRule(text, hostPart.toLowerCase(Locale.ROOT), null, 0, port);
     }
 

@@ -1,0 +1,360 @@
+package io.emfileguard.core;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SocketGateTest {
+
+    private static GateSettings settings(int cap, long holdMillis, long maxWaitMillis, GateSettings.OnTimeout onTimeout) {
+        return new GateSettings(cap, holdMillis, maxWaitMillis, onTimeout, null);
+    }
+
+    private static void awaitWaiting(SocketGate gate, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (gate.waitingThreads() < n) {
+            if (System.nanoTime() > deadline) {
+                fail("expected " + n + " waiting threads, saw " + gate.waitingThreads());
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void admitsWithoutWaitingUnderTheCap() throws Exception {
+        SocketGate gate = new SocketGate(GateSettings.of(3));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(SocketGate.Admission.IMMEDIATE, gate.acquire(true));
+        }
+        assertEquals(3, gate.openSockets());
+        assertEquals(0, gate.waitsTotal());
+        assertFalse(gate.tryAcquireFast(), "the fast path must refuse at the cap");
+    }
+
+    @Test
+    void servesWaitersInArrivalOrder() throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            int id = i;
+            Thread t = new Thread(() -> {
+                try {
+                    gate.acquire(true);
+                    order.add(id);
+                    gate.release();
+                } catch (Exception e) {
+                    order.add(-1);
+                }
+            });
+            t.start();
+            threads.add(t);
+            awaitWaiting(gate, i + 1); // each arrives strictly after the previous one queued
+        }
+        gate.release();
+        for (Thread t : threads) {
+            t.join(10_000);
+        }
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), order);
+        assertEquals(0, gate.openSockets());
+    }
+
+    @Test
+    void newcomerDoesNotJumpTheQueue() throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        CountDownLatch admitted = new CountDownLatch(1);
+        Thread waiter = new Thread(() -> {
+            try {
+                gate.acquire(true);
+                admitted.countDown();
+            } catch (Exception ignored) {
+            }
+        });
+        waiter.start();
+        awaitWaiting(gate, 1);
+        gate.release();
+        // The released unit was handed to the waiter, so a newcomer finds the gate full.
+        assertFalse(gate.tryAcquireFast());
+        assertTrue(admitted.await(5, TimeUnit.SECONDS));
+        assertEquals(1, gate.openSockets());
+    }
+
+    @Test
+    void wakesTheWaiterOnReleaseWithoutWaitingForItsSlice() throws Exception {
+        // A slice of 10 s: if the waiter proceeds quickly, it was the release that woke it.
+        SocketGate gate = new SocketGate(settings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        AtomicReference<Long> wokeAt = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                gate.acquire(true);
+                wokeAt.set(System.nanoTime());
+            } catch (Exception ignored) {
+            }
+        });
+        waiter.start();
+        awaitWaiting(gate, 1);
+        Thread.sleep(50); // let it park
+        long releasedAt = System.nanoTime();
+        gate.release();
+        waiter.join(5_000);
+        long latencyMillis = (wokeAt.get() - releasedAt) / 1_000_000;
+        assertTrue(latencyMillis < 100, "woke " + latencyMillis + " ms after the release");
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {200, 600})
+    void failingTimeoutLandsWithinItsBound(long maxWait) throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 100, maxWait, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        long start = System.nanoTime();
+        SocketGateTimeoutException e = assertThrows(SocketGateTimeoutException.class, () -> gate.acquire(true));
+        long elapsed = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(elapsed >= maxWait && elapsed <= maxWait * 1.3, "timed out after " + elapsed + " ms");
+        assertTrue(e.getMessage().contains("cap 1") && e.getMessage().contains("emfileguard.max.sockets"),
+                e.getMessage());
+        assertEquals(1, gate.openSockets(), "a failed wait takes no unit");
+        assertEquals(1, gate.timeoutsTotal());
+        assertEquals(0, gate.waitingThreads());
+    }
+
+    @Test
+    void proceedingTimeoutCountsTheSocketAboveTheCap() throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 50, 200, GateSettings.OnTimeout.PROCEED));
+        gate.acquire(true);
+        long start = System.nanoTime();
+        assertEquals(SocketGate.Admission.OVER_CAP_TIMED_OUT, gate.acquire(true));
+        long elapsed = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(elapsed >= 200 && elapsed <= 260, "proceeded after " + elapsed + " ms");
+        assertEquals(2, gate.openSockets());
+        gate.release();
+        gate.release();
+        assertEquals(0, gate.openSockets());
+    }
+
+    @Test
+    void interruptStopsTheWaitAndKeepsTheInterruptStatus() throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                gate.acquire(true);
+            } catch (Throwable t) {
+                thrown.set(t);
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        waiter.start();
+        awaitWaiting(gate, 1);
+        long start = System.nanoTime();
+        waiter.interrupt();
+        waiter.join(5_000);
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 1_000, "the interrupt must end the wait at once");
+        assertTrue(thrown.get() instanceof SocketGateInterruptedException, String.valueOf(thrown.get()));
+        assertTrue(stillInterrupted.get());
+        assertEquals(1, gate.openSockets());
+        assertEquals(0, gate.waitingThreads());
+        gate.release();
+        assertEquals(0, gate.openSockets());
+    }
+
+    @Test
+    void unparkableThreadsAreCountedAboveTheCapWithoutWaiting() throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 100, 60_000, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        long start = System.nanoTime();
+        assertEquals(SocketGate.Admission.OVER_CAP_UNPARKABLE, gate.acquire(false));
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 50);
+        assertEquals(2, gate.openSockets());
+        assertEquals(1, gate.overCapTotal());
+    }
+
+    @Test
+    void neverExceedsTheCapUnderContention() throws Exception {
+        runContention(false);
+    }
+
+    @Test
+    void neverExceedsTheCapUnderContentionOnVirtualThreads() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        runContention(true);
+    }
+
+    /** 100 threads x 1,000 acquire/release: the number inside never passes the cap; the count ends at 0. */
+    private static void runContention(boolean virtual) throws Exception {
+        int cap = 7;
+        SocketGate gate = new SocketGate(settings(cap, 100, 60_000, GateSettings.OnTimeout.FAIL));
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger maxInside = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        int threads = 100;
+        CountDownLatch done = new CountDownLatch(threads);
+        for (int i = 0; i < threads; i++) {
+            Runnable body = () -> {
+                try {
+                    for (int j = 0; j < 1_000; j++) {
+                        gate.acquire(true);
+                        int now = inside.incrementAndGet();
+                        maxInside.accumulateAndGet(now, Math::max);
+                        if ((j & 15) == 0) {
+                            Thread.yield();
+                        }
+                        inside.decrementAndGet();
+                        gate.release();
+                    }
+                } catch (Throwable t) {
+                    errors.incrementAndGet();
+                } finally {
+                    done.countDown();
+                }
+            };
+            startThread(body, virtual);
+        }
+        assertTrue(done.await(50, TimeUnit.SECONDS));
+        assertEquals(0, errors.get());
+        assertTrue(maxInside.get() <= cap, "saw " + maxInside.get() + " inside a cap of " + cap);
+        assertEquals(0, gate.openSockets());
+        assertEquals(0, gate.waitingThreads());
+        assertTrue(gate.peakOpenSockets() <= cap);
+    }
+
+    static void startThread(Runnable body, boolean virtual) throws Exception {
+        if (virtual) {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            Class<?> ofVirtual = Class.forName("java.lang.Thread$Builder");
+            ofVirtual.getMethod("start", Runnable.class).invoke(builder, body);
+        } else {
+            new Thread(body).start();
+        }
+    }
+
+    /**
+     * Waiters with waits so short that they often time out at the very instant a release hands them
+     * a slot. Whatever the interleaving, no unit may be lost or duplicated.
+     */
+    @Test
+    void releasesSlotWhenWaiterTimesOutDuringHandoff() throws Exception {
+        int cap = 3;
+        SocketGate gate = new SocketGate(settings(cap, 1, 1, GateSettings.OnTimeout.FAIL));
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger maxInside = new AtomicInteger();
+        AtomicInteger timeouts = new AtomicInteger();
+        int threads = 32;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        CountDownLatch done = new CountDownLatch(threads);
+        for (int i = 0; i < threads; i++) {
+            new Thread(() -> {
+                try {
+                    start.await();
+                    for (int j = 0; j < 300; j++) {
+                        try {
+                            gate.acquire(true);
+                        } catch (SocketGateTimeoutException e) {
+                            timeouts.incrementAndGet();
+                            continue;
+                        }
+                        maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                        // Hold for about as long as others may wait (1 ms), so grants and timeouts collide.
+                        java.util.concurrent.locks.LockSupport.parkNanos(ThreadLocalRandom.current().nextInt(1_500_000));
+                        inside.decrementAndGet();
+                        gate.release();
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                } finally {
+                    done.countDown();
+                }
+            }).start();
+        }
+        assertTrue(done.await(50, TimeUnit.SECONDS));
+        assertTrue(timeouts.get() > 0, "the test must provoke timeouts to mean anything");
+        assertTrue(maxInside.get() <= cap);
+        assertEquals(0, gate.openSockets(), "the count must return exactly to its baseline");
+        assertEquals(0, gate.waitingThreads());
+        // And the full capacity is still there:
+        for (int i = 0; i < cap; i++) {
+            assertEquals(SocketGate.Admission.IMMEDIATE, gate.acquire(true));
+        }
+    }
+
+    @Test
+    void raisingTheCapAdmitsWaitersAtOnceAndLoweringItHoldsNewcomers() throws Exception {
+        SocketGate gate = new SocketGate(settings(2, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        gate.acquire(true);
+        CountDownLatch admitted = new CountDownLatch(1);
+        new Thread(() -> {
+            try {
+                gate.acquire(true);
+                admitted.countDown();
+            } catch (Exception ignored) {
+            }
+        }).start();
+        awaitWaiting(gate, 1);
+        gate.updateSettings(gate.settings().withMaxSockets(3));
+        assertTrue(admitted.await(1, TimeUnit.SECONDS), "a raised cap must admit the waiter without a release");
+        assertEquals(3, gate.openSockets());
+
+        gate.updateSettings(gate.settings().withMaxSockets(1));
+        gate.release();
+        gate.release();
+        assertFalse(gate.tryAcquireFast(), "1 open under a cap of 1: full");
+        gate.release();
+        assertTrue(gate.tryAcquireFast());
+    }
+
+    @Test
+    void countsAcceptedSocketsWithoutWaiting() {
+        SocketGate gate = new SocketGate(GateSettings.of(1));
+        gate.addWithoutWaiting();
+        gate.addWithoutWaiting();
+        assertEquals(2, gate.openSockets());
+        assertEquals(2, gate.peakOpenSockets());
+        gate.release();
+        gate.release();
+        assertEquals(0, gate.openSockets());
+    }
+
+    @Test
+    void reportsWaitingOnceThenSummariesAndTimeouts() throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 20, 100, GateSettings.OnTimeout.PROCEED));
+        AtomicInteger started = new AtomicInteger();
+        AtomicInteger timedOut = new AtomicInteger();
+        gate.setListener(new SocketGate.Listener() {
+            @Override public void waitingStarted(SocketGate g) { started.incrementAndGet(); }
+            @Override public void stillWaiting(SocketGate g) { }
+            @Override public void timedOut(SocketGate g, long waitedNanos, boolean proceeding) {
+                assertTrue(proceeding);
+                timedOut.incrementAndGet();
+            }
+        });
+        gate.acquire(true);
+        gate.acquire(true); // waits 100 ms, proceeds
+        assertEquals(1, started.get());
+        assertEquals(1, timedOut.get());
+        assertEquals(1, gate.waitsTotal());
+        assertTrue(gate.waitNanosTotal() >= TimeUnit.MILLISECONDS.toNanos(100));
+    }
+}
