@@ -4,7 +4,6 @@ import io.emfileguard.agent.boot.BootstrapInjector;
 import io.emfileguard.agent.reporting.AgentLog;
 
 import java.lang.instrument.Instrumentation;
-import java.util.Collections;
 
 /**
  * Entry point: {@code -javaagent} ({@link #premain}), dynamic attach ({@link #agentmain}) and
@@ -40,12 +39,23 @@ public final class EmfileGuardAgent {
             }
             // Core first: no class loaded before this line may refer to io.emfileguard.core, or the
             // application class loader would define a second copy of it (see AgentStartup).
-            BootstrapInjector.inject(inst, CORE_PROBE, Collections.singleton(Object.class.getModule()));
+            BootstrapInjector.inject(inst, CORE_PROBE, modulesWithAdvice());
             installed = AgentStartup.run(args, inst, attached, t0);
         } catch (Throwable t) {
             // Never worse than no agent: the application runs unprotected, and says so once.
             System.err.println("emfile-guard: ERROR could not start, the application runs without it: " + t);
         }
+    }
+
+    /** Modules whose classes receive advice and so must read the core's module. */
+    private static java.util.Set<Module> modulesWithAdvice() {
+        java.util.Set<Module> modules = new java.util.HashSet<>();
+        modules.add(Object.class.getModule());
+        java.util.Optional<Module> http = ModuleLayer.boot().findModule("java.net.http");
+        if (http.isPresent()) {
+            modules.add(http.get());
+        }
+        return modules;
     }
 
     private static boolean alreadyActiveInBootLoader() {

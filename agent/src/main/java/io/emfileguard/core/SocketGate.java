@@ -40,7 +40,18 @@ public final class SocketGate {
         /** Counted above the cap because the thread must not be parked (event loop, non-blocking). */
         OVER_CAP_UNPARKABLE,
         /** Counted above the cap because the wait timed out and the policy is to proceed. */
-        OVER_CAP_TIMED_OUT
+        OVER_CAP_TIMED_OUT,
+        /** No unit taken: the caller's {@link Claim} found room elsewhere while it waited. */
+        CLAIMED
+    }
+
+    /**
+     * Another way for a waiting caller to get room without a new unit, re-checked on every wake:
+     * an HTTP client's idle pooled connection that the next exchange will reuse, for instance.
+     */
+    public interface Claim {
+        /** @return true if room was taken (the caller then needs no unit) */
+        boolean tryClaim();
     }
 
     /** Receives the gate's events; used for logs and metrics, never for decisions. */
@@ -115,6 +126,12 @@ public final class SocketGate {
      */
     public Admission acquire(boolean mayPark)
             throws SocketGateTimeoutException, SocketGateInterruptedException {
+        return acquire(mayPark, null);
+    }
+
+    /** As {@link #acquire(boolean)}; a waiting caller also leaves the queue when {@code claim} succeeds. */
+    public Admission acquire(boolean mayPark, Claim claim)
+            throws SocketGateTimeoutException, SocketGateInterruptedException {
         if (tryAcquireFast()) {
             return Admission.IMMEDIATE;
         }
@@ -123,7 +140,7 @@ public final class SocketGate {
             overCapTotal.incrementAndGet();
             return Admission.OVER_CAP_UNPARKABLE;
         }
-        return acquireSlow();
+        return acquireSlow(claim);
     }
 
     /** Counts a socket that got its descriptor without asking (accepted connections). Never parks. */
@@ -160,7 +177,7 @@ public final class SocketGate {
         }
     }
 
-    private Admission acquireSlow() throws SocketGateTimeoutException, SocketGateInterruptedException {
+    private Admission acquireSlow(Claim claim) throws SocketGateTimeoutException, SocketGateInterruptedException {
         GateSettings s = settings;
         Thread self = Thread.currentThread();
         Waiter waiter = new Waiter(self);
@@ -185,6 +202,12 @@ public final class SocketGate {
             for (;;) {
                 if (waiter.state == Waiter.GRANTED) {
                     return Admission.AFTER_WAIT;
+                }
+                if (claim != null && claim.tryClaim()) {
+                    if (!cancel(waiter)) {
+                        release(); // granted at the same instant: the unit goes to the next waiter
+                    }
+                    return Admission.CLAIMED;
                 }
                 if (Thread.interrupted()) {
                     if (cancel(waiter)) {

@@ -24,6 +24,12 @@ public final class SocketHooks {
     /** Where the current thread is connecting to, when a {@code Socket.connect} is in progress. */
     private static final ThreadLocal<InetSocketAddress> CONNECT_TARGET = new ThreadLocal<>();
 
+    /** The HTTP client whose connection the current thread is building, if any. */
+    private static final ThreadLocal<HttpClientAccount> CURRENT_HTTP_CLIENT = new ThreadLocal<>();
+
+    /** Per-client accounts, weakly keyed: HttpClientImpl keeps identity equals/hashCode. */
+    private static final java.util.Map<Object, HttpClientAccount> ACCOUNTS = new java.util.WeakHashMap<>();
+
     /** Reports internal errors once, so the agent never fails the application silently or loudly. */
     public interface Diagnostics {
         void internalError(String where, Throwable error);
@@ -103,9 +109,7 @@ public final class SocketHooks {
             return;
         }
         try {
-            if (registry.untrack(owner)) {
-                g.release();
-            }
+            registry.release(owner);
         } catch (RuntimeException | Error e) {
             diagnostics.internalError("socket close", e);
         }
@@ -125,27 +129,153 @@ public final class SocketHooks {
 
     // ---- NIO: sun.nio.ch.SelectorProviderImpl.openSocketChannel / SocketChannelImpl ----
 
-    /** Before a {@code SocketChannel} is opened (its descriptor is created in the constructor). */
-    public static boolean beforeChannelOpen(ProtocolFamily family)
+    /**
+     * Before a {@code SocketChannel} is opened (its descriptor is created in the constructor).
+     * @return what was taken, for {@link #afterChannelOpen}: null (nothing), {@link Boolean#TRUE}
+     *         (a unit of the gate), or the {@link HttpClientAccount} the channel belongs to
+     */
+    public static Object beforeChannelOpen(ProtocolFamily family)
             throws SocketGateTimeoutException, SocketGateInterruptedException {
         SocketGate g = gate;
         if (g == null || !isInternet(family)) {
-            return false;
+            return null;
         }
-        return take(g);
+        HttpClientAccount account = CURRENT_HTTP_CLIENT.get();
+        if (account != null) {
+            CURRENT_HTTP_CLIENT.remove();
+            try {
+                account.channelOpening(); // the client's own thread: counted, never parked
+            } catch (RuntimeException | Error e) {
+                diagnostics.internalError("http client channel open", e);
+                return null;
+            }
+            return account;
+        }
+        return take(g) ? Boolean.TRUE : null;
     }
 
     /** Channels have no Cleaner: if dropped unclosed their descriptor leaks, so the unit stays. */
-    public static void afterChannelOpen(Object channel, boolean unitTaken, Throwable thrown) {
-        if (!unitTaken) {
+    public static void afterChannelOpen(Object channel, Object taken, Throwable thrown) {
+        if (taken == null) {
             return;
         }
         try {
-            if (thrown != null || channel == null || !registry.track(channel, false)) {
-                gate.release();
+            HttpClientAccount account = taken instanceof HttpClientAccount ? (HttpClientAccount) taken : null;
+            if (thrown != null || channel == null || !registry.track(channel, false, account)) {
+                if (account != null) {
+                    account.channelClosed();
+                } else {
+                    gate.release();
+                }
             }
         } catch (RuntimeException | Error e) {
             diagnostics.internalError("channel open", e);
+        }
+    }
+
+    // ---- java.net.http.HttpClient: jdk.internal.net.http.HttpClientImpl ----
+
+    /**
+     * Before an exchange ({@code send} or {@code sendAsync}) starts: the caller waits here at the
+     * cap, the same way a blocking connect would. See {@link HttpClientAccount} for the model.
+     * @return the client's account (for {@link #afterExchangeStarted}), or null if not counted
+     */
+    public static Object beforeExchange(Object client) {
+        SocketGate g = gate;
+        if (g == null || client == null) {
+            return null;
+        }
+        HttpClientAccount account;
+        boolean mayPark;
+        try {
+            account = accountOf(client);
+            mayPark = ThreadPolicy.mayParkForExchange() && !excludedRequest();
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("http client admission", e);
+            return null;
+        }
+        try {
+            account.admitExchange(mayPark);
+        } catch (SocketGateTimeoutException | SocketGateInterruptedException refused) {
+            return new RefusedExchange(refused);
+        }
+        return account;
+    }
+
+    /**
+     * After the exchange was started (or skipped because it was refused): its unit comes back when
+     * the returned future completes.
+     * @return the future the caller gets: the client's own, or a failed one for a refused exchange
+     */
+    public static Object afterExchangeStarted(Object taken, Object result, Throwable thrown) {
+        if (taken instanceof RefusedExchange) {
+            return java.util.concurrent.CompletableFuture.failedFuture(((RefusedExchange) taken).reason);
+        }
+        if (!(taken instanceof HttpClientAccount)) {
+            return result;
+        }
+        HttpClientAccount account = (HttpClientAccount) taken;
+        try {
+            if (thrown != null || !(result instanceof java.util.concurrent.CompletableFuture)) {
+                account.exchangeEnded();
+            } else {
+                ((java.util.concurrent.CompletableFuture<?>) result).whenComplete(new ExchangeEnd(account));
+            }
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("http client exchange", e);
+        }
+        return result;
+    }
+
+    /** A {@code PlainHttpConnection} is being built: the channel it opens belongs to this client. */
+    public static void httpConnectionStarting(Object client) {
+        if (gate == null || client == null) {
+            return;
+        }
+        try {
+            CURRENT_HTTP_CLIENT.set(accountOf(client));
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("http client connection", e);
+        }
+    }
+
+    public static void httpConnectionFinished() {
+        CURRENT_HTTP_CLIENT.remove();
+    }
+
+    private static HttpClientAccount accountOf(Object client) {
+        synchronized (ACCOUNTS) {
+            HttpClientAccount a = ACCOUNTS.get(client);
+            if (a == null) {
+                a = new HttpClientAccount(gate);
+                ACCOUNTS.put(client, a);
+            }
+            return a;
+        }
+    }
+
+    private static boolean excludedRequest() {
+        return false; // requests carry no target before they start; excludes apply to sockets
+    }
+
+    /** Ends an exchange once, whichever way its future completes (value, error, cancellation). */
+    private static final class ExchangeEnd implements java.util.function.BiConsumer<Object, Throwable> {
+        private final HttpClientAccount account;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+        ExchangeEnd(HttpClientAccount account) {
+            this.account = account;
+        }
+
+        @Override
+        public void accept(Object value, Throwable error) {
+            if (done.compareAndSet(false, true)) {
+                try {
+                    account.exchangeEnded();
+                } catch (RuntimeException | Error e) {
+                    diagnostics.internalError("http client exchange end", e);
+                }
+            }
         }
     }
 

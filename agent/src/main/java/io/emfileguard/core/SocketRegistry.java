@@ -38,20 +38,38 @@ public final class SocketRegistry {
      * @return false if the owner was already tracked (the caller's unit is then surplus)
      */
     public boolean track(Object owner, boolean releaseOnCollect) {
+        return track(owner, releaseOnCollect, null);
+    }
+
+    /** As {@link #track(Object, boolean)}, for a channel whose unit belongs to an HTTP client's account. */
+    public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account) {
         expungeCollected();
-        Tracked t = new Tracked(owner, collected, releaseOnCollect);
+        Tracked t = new Tracked(owner, collected, releaseOnCollect, account);
         return owners.putIfAbsent(t, t) == null;
     }
 
-    /** @return true if the owner was tracked and its unit must now be given back */
-    public boolean untrack(Object owner) {
+    /**
+     * The owner's descriptor is closed: gives its unit back, once (to the gate, or to the HTTP
+     * client's account that holds it).
+     * @return whether the owner was tracked
+     */
+    public boolean release(Object owner) {
         expungeCollected();
         Tracked t = owners.remove(new Probe(owner));
         if (t == null) {
             return false;
         }
         t.clear();
+        giveBack(t);
         return true;
+    }
+
+    private void giveBack(Tracked t) {
+        if (t.account != null) {
+            t.account.channelClosed();
+        } else {
+            gate.release();
+        }
     }
 
     public boolean isTracked(Object owner) {
@@ -70,7 +88,7 @@ public final class SocketRegistry {
             if (owners.remove(t) != null) {  // identity match: t is its own key
                 if (t.releaseOnCollect) {
                     collectedTotal.incrementAndGet();
-                    gate.release();
+                    giveBack(t);
                 } else {
                     leakedTotal.incrementAndGet();
                 }
@@ -89,11 +107,13 @@ public final class SocketRegistry {
     private static final class Tracked extends WeakReference<Object> {
         final int hash;
         final boolean releaseOnCollect;
+        final HttpClientAccount account;
 
-        Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect) {
+        Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account) {
             super(owner, queue);
             this.hash = System.identityHashCode(owner);
             this.releaseOnCollect = releaseOnCollect;
+            this.account = account;
         }
 
         @Override

@@ -44,6 +44,30 @@ public final class ThreadPolicy {
         return !calledFromHttpClientInternals();
     }
 
+    /**
+     * Whether a {@code send}/{@code sendAsync} caller may wait at the cap. Not when it runs on the
+     * client's own threads (its default executor's workers, or any stage called from inside the
+     * client's code, e.g. a {@code send} issued from another exchange's body handler): those threads
+     * complete the exchanges whose end would free the room, so parking them could deadlock.
+     * Slow path only.
+     */
+    public static boolean mayParkForExchange() {
+        Thread t = Thread.currentThread();
+        if (isEventLoopThread(t)) {
+            return false;
+        }
+        String name = t.getName();
+        if (name.startsWith("HttpClient-") && name.contains("-Worker-")) {
+            return false;
+        }
+        return !StackWalker.getInstance().walk(frames -> frames.limit(128)
+                .map(StackWalker.StackFrame::getClassName)
+                .filter(c -> !c.startsWith("io.emfileguard.")
+                        && !c.equals("jdk.internal.net.http.HttpClientImpl")
+                        && !c.equals("jdk.internal.net.http.HttpClientFacade"))
+                .anyMatch(c -> c.startsWith(HTTP_CLIENT_INTERNALS)));
+    }
+
     static boolean calledFromHttpClientInternals() {
         return StackWalker.getInstance().walk(frames -> frames.limit(64)
                 .anyMatch(f -> f.getClassName().startsWith(HTTP_CLIENT_INTERNALS)));

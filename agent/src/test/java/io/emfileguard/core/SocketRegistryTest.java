@@ -21,7 +21,7 @@ class SocketRegistryTest {
         assertTrue(registry.track(b, true));
         assertFalse(registry.track(a, true), "tracking twice must be refused");
         assertEquals(2, registry.size());
-        assertTrue(registry.untrack(a));
+        assertTrue(registry.release(a));
         assertTrue(registry.isTracked(b));
         assertFalse(registry.isTracked(a));
     }
@@ -32,9 +32,9 @@ class SocketRegistryTest {
         SocketRegistry registry = new SocketRegistry(gate);
         Object owner = new Object();
         registry.track(owner, true);
-        assertTrue(registry.untrack(owner));
-        assertFalse(registry.untrack(owner));
-        assertFalse(registry.untrack(new Object()), "an owner never tracked is not released");
+        assertTrue(registry.release(owner));
+        assertFalse(registry.release(owner));
+        assertFalse(registry.release(new Object()), "an owner never tracked is not released");
     }
 
     @Test

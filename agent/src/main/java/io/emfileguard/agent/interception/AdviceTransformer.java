@@ -25,6 +25,8 @@ import java.util.Map;
  */
 final class AdviceTransformer implements ClassFileTransformer {
 
+    private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
+
     private final Map<String, List<InterceptionPoint>> pointsByInternalName;
     private final Interceptions.Reporter reporter;
 
@@ -36,8 +38,8 @@ final class AdviceTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(ClassLoader loader, String internalName, Class<?> classBeingRedefined,
                             ProtectionDomain protectionDomain, byte[] classfileBuffer) {
-        if (loader != null || internalName == null) {
-            return null; // all targets are JDK classes of the boot loader
+        if ((loader != null && loader != PLATFORM) || internalName == null) {
+            return null; // all targets are JDK classes of the boot or platform loader
         }
         List<InterceptionPoint> points = pointsByInternalName.get(internalName);
         if (points == null) {
@@ -46,7 +48,8 @@ final class AdviceTransformer implements ClassFileTransformer {
         String name = internalName.replace('/', '.');
         try {
             ClassFileLocator locator = new ClassFileLocator.Compound(
-                    ClassFileLocator.Simple.of(name, classfileBuffer), ClassFileLocator.ForClassLoader.ofBootLoader());
+                    ClassFileLocator.Simple.of(name, classfileBuffer),
+                    loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
             TypePool pool = TypePool.Default.WithLazyResolution.of(locator);
             TypeDescription type = pool.describe(name).resolve();
             MethodList<?> methods = type.getDeclaredMethods();

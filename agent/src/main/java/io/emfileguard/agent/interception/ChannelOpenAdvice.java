@@ -14,13 +14,13 @@ public final class ChannelOpenAdvice {
     }
 
     @Advice.OnMethodEnter
-    public static boolean enter() throws java.io.IOException {
+    public static Object enter() throws java.io.IOException {
         return SocketHooks.beforeChannelOpen(null);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class)
-    public static void exit(@Advice.Return Object channel, @Advice.Enter boolean unitTaken,
+    public static void exit(@Advice.Return Object channel, @Advice.Enter Object taken,
                             @Advice.Thrown Throwable thrown) {
-        SocketHooks.afterChannelOpen(channel, unitTaken, thrown);
+        SocketHooks.afterChannelOpen(channel, taken, thrown);
     }
 }

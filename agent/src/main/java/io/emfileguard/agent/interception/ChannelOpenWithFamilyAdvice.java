@@ -12,13 +12,13 @@ public final class ChannelOpenWithFamilyAdvice {
     }
 
     @Advice.OnMethodEnter
-    public static boolean enter(@Advice.Argument(0) java.net.ProtocolFamily family) throws java.io.IOException {
+    public static Object enter(@Advice.Argument(0) java.net.ProtocolFamily family) throws java.io.IOException {
         return SocketHooks.beforeChannelOpen(family);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class)
-    public static void exit(@Advice.Return Object channel, @Advice.Enter boolean unitTaken,
+    public static void exit(@Advice.Return Object channel, @Advice.Enter Object taken,
                             @Advice.Thrown Throwable thrown) {
-        SocketHooks.afterChannelOpen(channel, unitTaken, thrown);
+        SocketHooks.afterChannelOpen(channel, taken, thrown);
     }
 }

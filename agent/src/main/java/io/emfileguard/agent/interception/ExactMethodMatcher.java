@@ -15,14 +15,17 @@ final class ExactMethodMatcher extends ElementMatcher.Junction.AbstractBase<Meth
 
     @Override
     public boolean matches(MethodDescription target) {
-        if (target == null || target.isConstructor() || !target.getName().equals(point.methodName)) {
+        if (target == null || target.isConstructor() != point.isConstructor()
+                || (!point.isConstructor() && !target.getName().equals(point.methodName))) {
             return false;
         }
         TypeList.Generic parameters = target.getParameters().asTypeList();
-        if (parameters.size() != point.parameterTypes.size()) {
+        int expected = point.parameterTypes.size();
+        boolean prefix = expected > 0 && InterceptionPoint.MORE.equals(point.parameterTypes.get(expected - 1));
+        if (prefix ? parameters.size() < expected - 1 : parameters.size() != expected) {
             return false;
         }
-        for (int i = 0; i < parameters.size(); i++) {
+        for (int i = 0; i < (prefix ? expected - 1 : expected); i++) {
             TypeDescription erasure = parameters.get(i).asErasure();
             if (!erasure.getName().equals(point.parameterTypes.get(i))) {
                 return false;

@@ -8,6 +8,11 @@ import java.util.List;
  * Plain strings, no Byte Buddy types, so that declaring the points costs nothing at start-up.
  */
 final class InterceptionPoint {
+    /** Method name of constructors, as in the class file. */
+    static final String CONSTRUCTOR = "<init>";
+    /** Last parameter type meaning "and any parameters after these" (signatures differ by JDK). */
+    static final String MORE = "...";
+
     final String className;
     final String methodName;
     final List<String> parameterTypes;
@@ -18,6 +23,15 @@ final class InterceptionPoint {
         this.methodName = methodName;
         this.parameterTypes = Arrays.asList(parameterTypes);
         this.advice = advice;
+    }
+
+    boolean isConstructor() {
+        return CONSTRUCTOR.equals(methodName);
+    }
+
+    /** Targets in {@code java.net.http} live in the platform class loader, the others in the boot loader. */
+    boolean inPlatformLoader() {
+        return className.startsWith("jdk.internal.net.http.");
     }
 
     String internalClassName() {

@@ -46,6 +46,13 @@ public final class Interceptions {
         points.add(new InterceptionPoint("sun.nio.ch.ServerSocketChannelImpl", "finishAccept", ChannelAcceptAdvice.class,
                 "java.io.FileDescriptor", "java.net.SocketAddress"));
         points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "tryClose", DescriptorCloseAdvice.class));
+        // java.net.http.HttpClient: the caller of send/sendAsync waits; the client's channels join its account.
+        points.add(new InterceptionPoint("jdk.internal.net.http.HttpClientImpl", "sendAsync", HttpClientExchangeAdvice.class,
+                "java.net.http.HttpRequest", "java.net.http.HttpResponse$BodyHandler",
+                "java.net.http.HttpResponse$PushPromiseHandler", "java.util.concurrent.Executor"));
+        points.add(new InterceptionPoint("jdk.internal.net.http.PlainHttpConnection", InterceptionPoint.CONSTRUCTOR,
+                HttpConnectionAdvice.class, "java.net.InetSocketAddress", "jdk.internal.net.http.HttpClientImpl",
+                InterceptionPoint.MORE));
         if (withConnectTargets) {
             points.add(new InterceptionPoint("java.net.Socket", "connect", SocketConnectAdvice.class,
                     "java.net.SocketAddress", "int"));
@@ -78,8 +85,10 @@ public final class Interceptions {
     public List<String> warmUp(Instrumentation inst) {
         List<String> present = new ArrayList<>();
         Set<String> loadedNames = new java.util.HashSet<>();
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
         for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (c.getClassLoader() == null && byInternalName.containsKey(c.getName().replace('.', '/'))) {
+            ClassLoader l = c.getClassLoader();
+            if ((l == null || l == platform) && byInternalName.containsKey(c.getName().replace('.', '/'))) {
                 loadedNames.add(c.getName());
                 present.add(c.getName());
                 try {
@@ -95,7 +104,14 @@ public final class Interceptions {
                 continue;
             }
             try {
-                Class.forName(name, false, null);
+                if (byInternalName.get(internal).get(0).inPlatformLoader()) {
+                    // java.net.http: transformed when the application first uses the client
+                    if (ClassLoader.getSystemResource(internal + ".class") == null) {
+                        throw new ClassNotFoundException(name);
+                    }
+                } else {
+                    Class.forName(name, false, null);
+                }
                 present.add(name);
             } catch (ClassNotFoundException | LinkageError e) {
                 reporter.warnOnce(name, "interception point " + name + " does not exist on this JDK ("

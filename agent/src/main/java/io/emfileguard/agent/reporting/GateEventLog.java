@@ -18,6 +18,7 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
     private final AtomicLong lastTimeoutLog = new AtomicLong(System.nanoTime() - TIMEOUT_LOG_INTERVAL_NANOS);
     private final java.util.Set<String> reportedErrors = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean warnedOnce;
+    private final AtomicLong lastEpisodeLog = new AtomicLong(System.nanoTime() - TIMEOUT_LOG_INTERVAL_NANOS);
 
     public GateEventLog() {
     }
@@ -32,7 +33,13 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
             warnedOnce = true;
             log().warn("{} sockets open, at the cap of {}: new connections now wait for a free socket "
                     + "(set emfileguard.max.sockets to change the cap)", gate.openSockets(), gate.maxSockets());
-        } else {
+            lastEpisodeLog.set(System.nanoTime());
+            return;
+        }
+        // A burst empties and refills the queue many times a second: one line per 10 s at most.
+        long last = lastEpisodeLog.get();
+        long now = System.nanoTime();
+        if (now - last >= TIMEOUT_LOG_INTERVAL_NANOS && lastEpisodeLog.compareAndSet(last, now)) {
             log().info("{} sockets open, at the cap of {}: connections are waiting again",
                     gate.openSockets(), gate.maxSockets());
         }

@@ -1,0 +1,154 @@
+package io.emfileguard.core;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The units one {@code java.net.http.HttpClient} holds.
+ *
+ * <h2>Accounting model</h2>
+ * <pre>
+ *   E = exchanges admitted and not yet ended (send / sendAsync calls in flight)
+ *   K = the client's open channels (busy or idle in its pool)
+ *   U = units of the gate the client holds = max(E, K)
+ * </pre>
+ * <ul>
+ *   <li>Burst-safe: an exchange counts from admission, before its connection exists (E), so 3,300
+ *       {@code sendAsync} calls issued in 10 ms cannot all pass an empty gate.</li>
+ *   <li>No double counting: an exchange and the HTTP/1.1 connection it uses take one unit between
+ *       them (max, not sum). With HTTP/2, several exchanges share a connection and each still holds
+ *       a unit: conservative.</li>
+ *   <li>Idle pooled connections are open descriptors and count (K). While E &lt; U the client has an
+ *       idle connection, so a new exchange is admitted without a new unit (it reuses that
+ *       connection): a caller waiting at the cap is woken for that as soon as one of the client's
+ *       exchanges ends.</li>
+ *   <li>Channels are opened on the client's own threads, which are never parked: if a channel
+ *       needs a unit beyond U (e.g. a new host while idle connections exist) it is counted at once.</li>
+ * </ul>
+ * Each change keeps U = max(E, K) and gives surplus units back to the gate. The critical sections
+ * are a few field updates; nothing parks while holding the lock.
+ */
+public final class HttpClientAccount implements SocketGate.Claim {
+
+    private final SocketGate gate;
+    private int exchanges;
+    private int channels;
+    private int units;
+    private final ConcurrentLinkedQueue<Thread> admitters = new ConcurrentLinkedQueue<>();
+
+    HttpClientAccount(SocketGate gate) {
+        this.gate = gate;
+    }
+
+    /** Before an exchange starts: reuse the client's idle room, or take a unit (may park). */
+    void admitExchange(boolean mayPark) throws SocketGateTimeoutException, SocketGateInterruptedException {
+        if (tryClaim()) {
+            return;
+        }
+        Thread self = Thread.currentThread();
+        admitters.add(self);
+        SocketGate.Admission a;
+        try {
+            a = gate.acquire(mayPark, this);
+        } finally {
+            admitters.remove(self);
+        }
+        if (a == SocketGate.Admission.CLAIMED) {
+            return;
+        }
+        int surplus;
+        synchronized (this) {
+            exchanges++;
+            units++;
+            surplus = normalize();
+        }
+        giveBack(surplus);
+    }
+
+    @Override
+    public boolean tryClaim() {
+        synchronized (this) {
+            if (exchanges < units) {
+                exchanges++;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** The exchange ended: response, error, timeout or cancellation. */
+    void exchangeEnded() {
+        int surplus;
+        boolean room;
+        synchronized (this) {
+            exchanges--;
+            surplus = normalize();
+            room = exchanges < units;
+        }
+        giveBack(surplus);
+        if (room) {
+            Thread t = admitters.peek(); // a caller of this client waits: an idle connection is free
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /** One of the client's channels is about to get a descriptor; never parks. */
+    void channelOpening() {
+        boolean needUnit;
+        synchronized (this) {
+            channels++;
+            needUnit = channels > units;
+            if (needUnit) {
+                units++;
+            }
+        }
+        if (needUnit) {
+            try {
+                gate.acquire(false);
+            } catch (SocketGateTimeoutException | SocketGateInterruptedException impossible) {
+                throw new AssertionError(impossible); // acquire(false) never waits
+            }
+        }
+    }
+
+    /** The channel's descriptor is gone (closed, or its creation failed). */
+    void channelClosed() {
+        int surplus;
+        synchronized (this) {
+            channels--;
+            surplus = normalize();
+        }
+        giveBack(surplus);
+    }
+
+    /** Restores U = max(E, K); returns the units to give back. Call holding the lock. */
+    private int normalize() {
+        int needed = Math.max(exchanges, channels);
+        int surplus = units - needed;
+        if (surplus > 0) {
+            units = needed;
+            return surplus;
+        }
+        return 0;
+    }
+
+    private void giveBack(int surplus) {
+        for (int i = 0; i < surplus; i++) {
+            gate.release();
+        }
+    }
+
+    public synchronized int exchanges() {
+        return exchanges;
+    }
+
+    public synchronized int channels() {
+        return channels;
+    }
+
+    public synchronized int units() {
+        return units;
+    }
+}
