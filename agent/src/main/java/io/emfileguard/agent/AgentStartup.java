@@ -9,6 +9,7 @@ import io.emfileguard.agent.reporting.GateEventLog;
 import io.emfileguard.agent.reporting.SocketGateMBean;
 import io.emfileguard.core.AddressRule;
 import io.emfileguard.core.GateSettings;
+import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketHooks;
 import io.emfileguard.core.SocketRegistry;
@@ -59,15 +60,22 @@ final class AgentStartup {
                     registry.expungeCollected();
                 }
             });
+            IdleReclaimer reclaimer = null;
+            if (config.reclaimIdle) {
+                reclaimer = new IdleReclaimer(registry, config.reclaimIdleMillis, gate.settings().excludes, events);
+                gate.setReclaimer(reclaimer);
+            }
             SocketHooks.install(gate, registry, events);
             Interceptions interceptions = new Interceptions();
-            interceptions.register(inst, !config.excludes.isEmpty());
+            interceptions.register(inst, !config.excludes.isEmpty(), config.reclaimIdle);
             long premainMillis = (System.nanoTime() - startNanos) / 1_000_000;
 
+            IdleReclaimer reclaimerForMetrics = reclaimer;
             Thread init = new Thread(new Runnable() {
                 @Override
                 public void run() {
-                    finishInBackground(config, inst, interceptions, gate, registry, attached, premainMillis);
+                    finishInBackground(config, inst, interceptions, gate, registry, reclaimerForMetrics, attached,
+                            premainMillis);
                 }
             }, "emfile-guard-init");
             init.setDaemon(true);
@@ -80,7 +88,8 @@ final class AgentStartup {
     }
 
     private static void finishInBackground(AgentConfig config, Instrumentation inst, Interceptions interceptions,
-                                           SocketGate gate, SocketRegistry registry, boolean attached,
+                                           SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer,
+                                           boolean attached,
                                            long premainMillis) {
         long t0 = System.nanoTime();
         try {
@@ -88,14 +97,16 @@ final class AgentStartup {
             reportProblems(config);
             List<String> targets = interceptions.warmUp(inst);
             if (config.jmx) {
-                SocketGateMBean.register(gate, registry);
+                SocketGateMBean.register(gate, registry, reclaimer);
             }
             Logger log = AgentLog.get();
-            log.info("{} active{}: max.sockets={} ({}), hold.millis={}, max.wait.millis={}, on.timeout={}{}; "
+            log.info("{} active{}: max.sockets={} ({}), hold.millis={}, max.wait.millis={}, on.timeout={}, "
+                            + "reclaim.idle={}{}; "
                             + "Java {}; intercepting {} (start-up {} ms, then {} ms in the background)",
                     Version.get(), attached ? " (attached)" : "", config.maxSockets,
                     config.sourceOf(Setting.MAX_SOCKETS).label, config.holdMillis, config.maxWaitMillis,
                     config.onTimeout.name().toLowerCase(),
+                    config.reclaimIdle ? config.reclaimIdleMillis + " ms" : "off",
                     config.excludes.isEmpty() ? "" : ", exclude=" + String.join(",", config.excludes),
                     System.getProperty("java.version"), shortNames(targets), premainMillis,
                     (System.nanoTime() - t0) / 1_000_000);

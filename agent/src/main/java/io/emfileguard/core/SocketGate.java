@@ -93,6 +93,9 @@ public final class SocketGate {
     private final AtomicLong waitNanosTotal = new AtomicLong();
     private final AtomicLong overCapTotal = new AtomicLong();
     private final AtomicLong lastSummaryNanos = new AtomicLong();
+    /** Releases seen while threads wait: tells a waiter whether its last slice saw any progress. */
+    private final java.util.concurrent.atomic.LongAdder releasesWhileWaiting = new java.util.concurrent.atomic.LongAdder();
+    private volatile Reclaimer reclaimer;
     private volatile boolean waitingEpisode;
 
     public SocketGate(GateSettings settings) {
@@ -107,6 +110,19 @@ public final class SocketGate {
     public void updateSettings(GateSettings newSettings) {
         this.settings = newSettings;
         dispatch();
+    }
+
+    /**
+     * Frees room when waiting alone would not: closes one idle pooled socket. Asked at most once per
+     * waiting thread, after a hold slice in which nothing was released.
+     */
+    public interface Reclaimer {
+        /** @return true if a socket was closed (its unit comes back through the normal close path) */
+        boolean reclaimOne();
+    }
+
+    public void setReclaimer(Reclaimer reclaimer) {
+        this.reclaimer = reclaimer;
     }
 
     public void setSliceTask(Runnable task) {
@@ -153,6 +169,7 @@ public final class SocketGate {
     public void release() {
         used.decrementAndGet();
         if (queued > 0) {
+            releasesWhileWaiting.increment();
             dispatch();
         }
     }
@@ -191,6 +208,8 @@ public final class SocketGate {
             lock.unlock();
         }
         waitsTotal.incrementAndGet();
+        boolean reclaimed = false;
+        long releasesBefore = releasesWhileWaiting.sum();
         // We may have queued just after the last release looked at the queue: offer ourselves a slot.
         dispatch();
         if (waiter.state != Waiter.GRANTED && !waitingEpisode) {
@@ -243,6 +262,12 @@ public final class SocketGate {
                 if (waiter.state != Waiter.GRANTED) {
                     try {
                         sliceTask.run();
+                        long releasesNow = releasesWhileWaiting.sum();
+                        Reclaimer r = reclaimer;
+                        if (!reclaimed && r != null && releasesNow == releasesBefore && waiter.state != Waiter.GRANTED) {
+                            reclaimed = r.reclaimOne();
+                        }
+                        releasesBefore = releasesNow;
                     } catch (RuntimeException e) {
                         // bookkeeping help only; waiting goes on regardless
                     }

@@ -94,7 +94,7 @@ public final class SocketHooks {
             return;
         }
         try {
-            if (registry.track(owner, releaseOnCollect)) {
+            if (registry.track(owner, releaseOnCollect, null, true)) {
                 g.addWithoutWaiting();
             }
         } catch (RuntimeException | Error e) {
@@ -112,6 +112,18 @@ public final class SocketHooks {
             registry.release(owner);
         } catch (RuntimeException | Error e) {
             diagnostics.internalError("socket close", e);
+        }
+    }
+
+    /** A read, write or connect ended on a socket or channel: the idle-reclaim clock. */
+    public static void ioDone(Object owner) {
+        SocketRegistry r = registry;
+        if (r != null) {
+            try {
+                r.touch(owner);
+            } catch (RuntimeException | Error e) {
+                diagnostics.internalError("socket i/o", e);
+            }
         }
     }
 

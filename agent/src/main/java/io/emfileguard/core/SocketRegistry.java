@@ -43,9 +43,46 @@ public final class SocketRegistry {
 
     /** As {@link #track(Object, boolean)}, for a channel whose unit belongs to an HTTP client's account. */
     public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account) {
+        return track(owner, releaseOnCollect, account, false);
+    }
+
+    /** @param accepted server-side sockets: counted, never reclaimed */
+    public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account, boolean accepted) {
         expungeCollected();
-        Tracked t = new Tracked(owner, collected, releaseOnCollect, account);
+        Tracked t = new Tracked(owner, collected, releaseOnCollect, account, accepted);
         return owners.putIfAbsent(t, t) == null;
+    }
+
+    /** Stamps I/O on a tracked socket (the idle-reclaim clock). One map look-up and a clock read. */
+    public void touch(Object owner) {
+        Tracked t = owners.get(new Probe(owner));
+        if (t != null) {
+            t.lastIoNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * The least recently used socket that may be reclaimed: not accepted, no I/O for
+     * {@code minIdleNanos}, and {@code eligible} agrees (no I/O in progress, not excluded).
+     */
+    public Object leastRecentlyUsedIdle(long minIdleNanos, java.util.function.Predicate<Object> eligible) {
+        long now = System.nanoTime();
+        Tracked best = null;
+        Object bestOwner = null;
+        for (Tracked t : owners.values()) {
+            if (t.accepted || now - t.lastIoNanos < minIdleNanos) {
+                continue;
+            }
+            if (best != null && t.lastIoNanos - best.lastIoNanos >= 0) {
+                continue;
+            }
+            Object owner = t.get();
+            if (owner != null && eligible.test(owner)) {
+                best = t;
+                bestOwner = owner;
+            }
+        }
+        return bestOwner;
     }
 
     /**
@@ -108,12 +145,17 @@ public final class SocketRegistry {
         final int hash;
         final boolean releaseOnCollect;
         final HttpClientAccount account;
+        final boolean accepted;
+        /** Last read, write or connect on this socket; racy writes are fine for an idle clock. */
+        volatile long lastIoNanos = System.nanoTime();
 
-        Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account) {
+        Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account,
+                boolean accepted) {
             super(owner, queue);
             this.hash = System.identityHashCode(owner);
             this.releaseOnCollect = releaseOnCollect;
             this.account = account;
+            this.accepted = accepted;
         }
 
         @Override

@@ -56,6 +56,18 @@ public final class BootstrapInjector {
             }
         }
         Module core = existing.getModule();
+        // The idle reclaimer reads the JDK sockets' reader/writer threads and peer, and closes them.
+        Module javaBase = Object.class.getModule();
+        Map<String, Set<Module>> opens = new HashMap<>();
+        for (String pkg : new String[] {"sun.nio.ch", "java.net"}) {
+            if (!javaBase.isOpen(pkg, core)) {
+                opens.put(pkg, Collections.singleton(core));
+            }
+        }
+        if (!opens.isEmpty()) {
+            inst.redefineModule(javaBase, Collections.emptySet(), Collections.emptyMap(), opens,
+                    Collections.emptySet(), Collections.emptyMap());
+        }
         for (Module m : modulesThatCallCore) {
             if (!m.canRead(core)) {
                 inst.redefineModule(m, Collections.singleton(core), Collections.emptyMap(),

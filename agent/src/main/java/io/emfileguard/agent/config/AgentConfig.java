@@ -22,6 +22,8 @@ public final class AgentConfig {
     public final OnTimeout onTimeout;
     /** Raw exclude entries, each already validated. */
     public final List<String> excludes;
+    public final boolean reclaimIdle;
+    public final long reclaimIdleMillis;
     public final LogLevel logLevel;
     public final boolean jmx;
     /** The soft descriptor limit seen at start, or -1 where it is unknown. */
@@ -31,7 +33,8 @@ public final class AgentConfig {
     private final List<String> problems;
 
     AgentConfig(boolean enabled, int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
-                List<String> excludes, LogLevel logLevel, boolean jmx, long descriptorLimit,
+                List<String> excludes, boolean reclaimIdle, long reclaimIdleMillis, LogLevel logLevel,
+                boolean jmx, long descriptorLimit,
                 Map<Setting, Source> sources, List<String> problems) {
         this.enabled = enabled;
         this.maxSockets = maxSockets;
@@ -39,6 +42,8 @@ public final class AgentConfig {
         this.maxWaitMillis = maxWaitMillis;
         this.onTimeout = onTimeout;
         this.excludes = Collections.unmodifiableList(excludes);
+        this.reclaimIdle = reclaimIdle;
+        this.reclaimIdleMillis = reclaimIdleMillis;
         this.logLevel = logLevel;
         this.jmx = jmx;
         this.descriptorLimit = descriptorLimit;
@@ -64,6 +69,8 @@ public final class AgentConfig {
             case MAX_WAIT_MILLIS: return Long.toString(maxWaitMillis);
             case ON_TIMEOUT: return onTimeout.name().toLowerCase();
             case EXCLUDE: return String.join(",", excludes);
+            case RECLAIM_IDLE: return Boolean.toString(reclaimIdle);
+            case RECLAIM_IDLE_MILLIS: return Long.toString(reclaimIdleMillis);
             case LOG_LEVEL: return logLevel.name().toLowerCase();
             case JMX: return Boolean.toString(jmx);
             default: throw new AssertionError(s);

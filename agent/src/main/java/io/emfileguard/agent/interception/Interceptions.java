@@ -33,8 +33,11 @@ public final class Interceptions {
     public Interceptions() {
     }
 
-    /** The interception points for sockets and channels; {@code withConnectTargets} adds Socket.connect. */
-    static List<InterceptionPoint> socketPoints(boolean withConnectTargets) {
+    /**
+     * The interception points: sockets, channels and the JDK HttpClient; {@code withConnectTargets}
+     * adds Socket.connect (for excludes), {@code withIoClock} the I/O stamps idle reclamation needs.
+     */
+    static List<InterceptionPoint> socketPoints(boolean withConnectTargets, boolean withIoClock) {
         List<InterceptionPoint> points = new ArrayList<>();
         points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "create", SocketImplCreateAdvice.class, "boolean"));
         points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "accept", SocketImplAcceptAdvice.class,
@@ -53,6 +56,18 @@ public final class Interceptions {
         points.add(new InterceptionPoint("jdk.internal.net.http.PlainHttpConnection", InterceptionPoint.CONSTRUCTOR,
                 HttpConnectionAdvice.class, "java.net.InetSocketAddress", "jdk.internal.net.http.HttpClientImpl",
                 InterceptionPoint.MORE));
+        if (withIoClock) {
+            points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "endRead", SocketIoAdvice.class, "boolean"));
+            points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "endWrite", SocketIoAdvice.class, "boolean"));
+            points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "endConnect", SocketIoAdvice.class,
+                    "java.io.FileDescriptor", "boolean"));
+            points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endRead", SocketIoAdvice.class,
+                    "boolean", "boolean"));
+            points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endWrite", SocketIoAdvice.class,
+                    "boolean", "boolean"));
+            points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endConnect", SocketIoAdvice.class,
+                    "boolean", "boolean"));
+        }
         if (withConnectTargets) {
             points.add(new InterceptionPoint("java.net.Socket", "connect", SocketConnectAdvice.class,
                     "java.net.SocketAddress", "int"));
@@ -64,8 +79,8 @@ public final class Interceptions {
      * Registers the transformer: cheap, no Byte Buddy class is loaded until a target class loads.
      * Must run before the application starts, so that no target loads untransformed.
      */
-    public void register(Instrumentation inst, boolean withConnectTargets) {
-        for (InterceptionPoint p : socketPoints(withConnectTargets)) {
+    public void register(Instrumentation inst, boolean withConnectTargets, boolean withIoClock) {
+        for (InterceptionPoint p : socketPoints(withConnectTargets, withIoClock)) {
             List<InterceptionPoint> forClass = byInternalName.get(p.internalClassName());
             if (forClass == null) {
                 forClass = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.emfileguard.agent.reporting;
 
+import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketHooks;
 import org.slf4j.Logger;
@@ -11,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * summary per 10 s while they wait (the gate rate-limits {@code stillWaiting}), one line per timeout
  * at most every 10 s, and each internal error once. Never URLs or payloads.
  */
-public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diagnostics {
+public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diagnostics, IdleReclaimer.Listener {
 
     private static final long TIMEOUT_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
@@ -67,6 +68,21 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
             log().warn("a connection waited {} ms for a free socket ({} open, cap {}) and fails "
                     + "(on.timeout=fail; {} timeouts so far)", waitedNanos / 1_000_000,
                     gate.openSockets(), gate.maxSockets(), gate.timeoutsTotal());
+        }
+    }
+
+    private final AtomicLong lastReclaimLog = new AtomicLong(System.nanoTime() - TIMEOUT_LOG_INTERVAL_NANOS);
+    private final AtomicLong reclaimedAtLastLog = new AtomicLong();
+
+    @Override
+    public void reclaimed(String peer, long idleMillis, long total) {
+        long last = lastReclaimLog.get();
+        long now = System.nanoTime();
+        if (now - last >= TIMEOUT_LOG_INTERVAL_NANOS && lastReclaimLog.compareAndSet(last, now)) {
+            long since = total - reclaimedAtLastLog.getAndSet(total);
+            log().info("closed {} idle pooled socket(s) (no I/O for {} ms or more, e.g. to {}) so that waiting "
+                    + "connections can proceed; {} in all (reclaim.idle=false turns this off)", since, idleMillis,
+                    peer, total);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.emfileguard.agent.reporting;
 
+import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketRegistry;
 
@@ -13,19 +14,21 @@ public final class SocketGateMBean implements SocketGateMXBean {
 
     private final SocketGate gate;
     private final SocketRegistry registry;
+    private final IdleReclaimer reclaimer; // null when reclaim.idle=false
 
-    public SocketGateMBean(SocketGate gate, SocketRegistry registry) {
+    public SocketGateMBean(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer) {
         this.gate = gate;
         this.registry = registry;
+        this.reclaimer = reclaimer;
     }
 
     /** Registers on the platform MBean server (call off the start-up path: it costs ~100 ms). */
-    public static void register(SocketGate gate, SocketRegistry registry) {
+    public static void register(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer) {
         try {
             ObjectName name = new ObjectName(OBJECT_NAME);
             javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(name)) {
-                server.registerMBean(new SocketGateMBean(gate, registry), name);
+                server.registerMBean(new SocketGateMBean(gate, registry, reclaimer), name);
             }
         } catch (Exception | LinkageError e) {
             AgentLog.get().warn("could not register the MBean {}: {}", OBJECT_NAME, e.toString());
@@ -60,6 +63,8 @@ public final class SocketGateMBean implements SocketGateMXBean {
     @Override public long getCollectedSocketsTotal() { return registry.collectedTotal(); }
 
     @Override public long getLeakedChannelsTotal() { return registry.leakedTotal(); }
+
+    @Override public long getReclaimedSocketsTotal() { return reclaimer == null ? 0 : reclaimer.reclaimedTotal(); }
 
     @Override public void resetPeak() { gate.resetPeak(); }
 }

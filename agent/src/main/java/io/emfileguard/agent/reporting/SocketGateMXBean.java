@@ -28,5 +28,8 @@ public interface SocketGateMXBean {
     /** Channels dropped without close(): their descriptors stay open, and so do their units. */
     long getLeakedChannelsTotal();
 
+    /** Idle pooled sockets closed so that threads waiting at the cap could proceed. */
+    long getReclaimedSocketsTotal();
+
     void resetPeak();
 }
