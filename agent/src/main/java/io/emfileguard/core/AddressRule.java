@@ -93,9 +93,7 @@ public final class AddressRule {
 
     /** Bytes of an IPv4 or IPv6 literal, or null if it is not one (no DNS). */
     private static byte[] literal(String s) {
-        boolean v4 = s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-        boolean v6 = s.indexOf(':') >= 0 && s.matches("[0-9a-fA-F:.]+");
-        if (!v4 && !v6) {
+        if (!isIpv4Literal(s) && !isIpv6Literal(s)) {
             return null;
         }
         try {
@@ -103,6 +101,40 @@ public final class AddressRule {
         } catch (UnknownHostException e) {
             return null;
         }
+    }
+
+    private static boolean isIpv4Literal(String s) {
+        int dots = 0;
+        int digits = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                if (digits == 0) {
+                    return false;
+                }
+                dots++;
+                digits = 0;
+            } else if (c >= '0' && c <= '9' && digits < 3) {
+                digits++;
+            } else {
+                return false;
+            }
+        }
+        return dots == 3 && digits > 0;
+    }
+
+    private static boolean isIpv6Literal(String s) {
+        if (s.indexOf(':') < 0) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            if (!hex && c != ':' && c != '.') {
+                return false;
+            }
+        }
+        return true;
     }
 
     public boolean matches(InetSocketAddress target) {

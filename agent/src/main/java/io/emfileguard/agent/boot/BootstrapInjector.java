@@ -6,14 +6,11 @@ import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 
 /**
  * Defines the agent's core classes ({@code io.emfileguard.core}) in the bootstrap class loader, so
@@ -48,8 +45,7 @@ public final class BootstrapInjector {
         String probe = probeClassName;
         Class<?> existing = findBootClass(probe);
         if (existing == null) {
-            Map<String, byte[]> classes = readCoreClasses();
-            defineAll(inst, classes);
+            defineAll(inst, readCoreClasses());
             existing = findBootClass(probe);
             if (existing == null) {
                 throw new IllegalStateException("core classes were defined but are not visible in the boot loader");
@@ -85,42 +81,53 @@ public final class BootstrapInjector {
         }
     }
 
-    /** Reads the core's class files from the agent jar (or the class directory, in development). */
+    /**
+     * The core's class files, supertypes first (so no definition fails for a missing supertype).
+     * A fixed list rather than a scan of the 3,000-entry agent jar; {@code CoreClassesTest} keeps it
+     * complete.
+     */
+    static final String[] CORE_CLASSES = {
+        "SocketGate$Listener", "SocketGate$Claim", "SocketGate$Reclaimer", "SocketHooks$Diagnostics",
+        "IdleReclaimer$Listener", "GateSettings$OnTimeout", "GateSettings", "AddressRule",
+        "SocketGate$Admission", "SocketGate$Waiter", "SocketGate$1", "SocketGate$Listener$1", "SocketGate",
+        "SocketGateInterruptedException", "SocketGateTimeoutException", "HttpClientAccount", "RefusedExchange",
+        "SocketRegistry$Probe", "SocketRegistry$Tracked", "SocketRegistry",
+        "IdleReclaimer$Access", "IdleReclaimer$1", "IdleReclaimer$2", "IdleReclaimer",
+        "ThreadPolicy$1", "ThreadPolicy", "SocketHooks$Diagnostics$1", "SocketHooks$ExchangeEnd", "SocketHooks",
+    };
+
+    /**
+     * Reads the core's class files straight from the agent jar (or the class directory, in
+     * development): {@code ClassLoader.getResourceAsStream} goes through URL connections and costs
+     * several milliseconds per class on a cold JVM.
+     */
     static Map<String, byte[]> readCoreClasses() throws IOException {
-        Map<String, byte[]> result = new HashMap<>();
-        java.security.CodeSource cs = BootstrapInjector.class.getProtectionDomain().getCodeSource();
+        Map<String, byte[]> result = new java.util.LinkedHashMap<>();
         java.io.File location;
         try {
-            location = new java.io.File(cs.getLocation().toURI());
+            location = new java.io.File(BootstrapInjector.class.getProtectionDomain().getCodeSource()
+                    .getLocation().toURI());
         } catch (java.net.URISyntaxException e) {
-            throw new IOException("agent location is not a file: " + cs.getLocation(), e);
+            throw new IOException("the agent's location is not a file", e);
         }
         if (location.isDirectory()) {
-            java.io.File dir = new java.io.File(location, CORE_PACKAGE);
-            java.io.File[] files = dir.listFiles();
-            if (files != null) {
-                for (java.io.File f : files) {
-                    if (f.getName().endsWith(".class")) {
-                        result.put(CORE_PACKAGE + f.getName(), java.nio.file.Files.readAllBytes(f.toPath()));
-                    }
-                }
+            for (String simple : CORE_CLASSES) {
+                String path = CORE_PACKAGE + simple + ".class";
+                result.put(path, java.nio.file.Files.readAllBytes(new java.io.File(location, path).toPath()));
             }
-        } else {
-            try (JarFile jar = new JarFile(location, false)) {
-                Enumeration<JarEntry> entries = jar.entries();
-                while (entries.hasMoreElements()) {
-                    JarEntry e = entries.nextElement();
-                    String n = e.getName();
-                    if (n.startsWith(CORE_PACKAGE) && n.endsWith(".class") && n.indexOf('/', CORE_PACKAGE.length()) < 0) {
-                        try (InputStream in = jar.getInputStream(e)) {
-                            result.put(n, in.readAllBytes());
-                        }
-                    }
-                }
-            }
+            return result;
         }
-        if (result.isEmpty()) {
-            throw new IOException("no core classes found at " + location);
+        try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(location)) {
+            for (String simple : CORE_CLASSES) {
+                String path = CORE_PACKAGE + simple + ".class";
+                java.util.zip.ZipEntry entry = jar.getEntry(path);
+                if (entry == null) {
+                    throw new IOException("core class file missing from the agent jar: " + path);
+                }
+                try (InputStream in = jar.getInputStream(entry)) {
+                    result.put(path, in.readAllBytes());
+                }
+            }
         }
         return result;
     }

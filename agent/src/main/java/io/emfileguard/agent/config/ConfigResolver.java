@@ -83,7 +83,8 @@ public final class ConfigResolver {
             int eq = t.indexOf('=');
             if (eq < 0) {
                 if (last == Setting.EXCLUDE) { // exclude=a,b,c: list entries continue the previous key
-                    agentArguments.merge(Setting.EXCLUDE, t, (a, b) -> a + "," + b);
+                    String previous = agentArguments.get(Setting.EXCLUDE);
+                    agentArguments.put(Setting.EXCLUDE, previous == null ? t : previous + "," + t);
                 } else {
                     problems.add("agent argument '" + t + "' is not key=value; ignored (example: "
                             + "-javaagent:emfile-guard-agent.jar=max.sockets=500,on.timeout=fail)");
@@ -160,56 +161,89 @@ public final class ConfigResolver {
 
     private boolean bool(Setting s) {
         Boolean def = Boolean.valueOf(s.defaultValue);
-        return first(s, (raw, why) -> {
-            String v = raw.toLowerCase(Locale.ROOT);
-            if (v.equals("true") || v.equals("false")) {
-                return Boolean.valueOf(v);
+        // Anonymous classes, not lambdas, here and below: the JVM's first lambda costs ~20 ms of start-up.
+        return first(s, new Parser<Boolean>() {
+            @Override
+            public Boolean parse(String raw, String[] why) {
+                String v = raw.toLowerCase(Locale.ROOT);
+                if (v.equals("true") || v.equals("false")) {
+                    return Boolean.valueOf(v);
+                }
+                why[0] = "is not true or false";
+                return null;
             }
-            why[0] = "is not true or false";
-            return null;
         }, def, s.defaultValue);
     }
 
     /** @return the value, or null if no source set one (only for settings whose default is derived) */
     private Integer integer(Setting s, long min, long max, int def) {
         boolean derived = s.defaultValue == null;
-        Integer v = first(s, (raw, why) -> {
-            long n;
-            try {
-                n = Long.parseLong(raw.replace("_", ""));
-            } catch (NumberFormatException e) {
-                why[0] = "is not a whole number";
-                return null;
+        Integer v = first(s, new Parser<Integer>() {
+            @Override
+            public Integer parse(String raw, String[] why) {
+                long n;
+                try {
+                    n = Long.parseLong(raw.replace("_", ""));
+                } catch (NumberFormatException e) {
+                    why[0] = "is not a whole number";
+                    return null;
+                }
+                if (n < min || n > max) {
+                    why[0] = "is out of range " + min + ".." + max;
+                    return null;
+                }
+                return (int) n;
             }
-            if (n < min || n > max) {
-                why[0] = "is out of range " + min + ".." + max;
-                return null;
-            }
-            return (int) n;
         }, derived ? null : def, Integer.toString(def));
         return v;
     }
 
     private <E extends Enum<E>> E enumeration(Setting s, Class<E> type, E def) {
-        return first(s, (raw, why) -> {
-            for (E e : type.getEnumConstants()) {
-                if (e.name().equalsIgnoreCase(raw)) {
-                    return e;
+        return first(s, new Parser<E>() {
+            @Override
+            public E parse(String raw, String[] why) {
+                for (E e : type.getEnumConstants()) {
+                    if (e.name().equalsIgnoreCase(raw)) {
+                        return e;
+                    }
                 }
+                StringBuilder allowed = new StringBuilder();
+                for (E e : type.getEnumConstants()) {
+                    allowed.append(allowed.length() == 0 ? "" : "|").append(e.name().toLowerCase(Locale.ROOT));
+                }
+                why[0] = "is not one of " + allowed;
+                return null;
             }
-            StringBuilder allowed = new StringBuilder();
-            for (E e : type.getEnumConstants()) {
-                allowed.append(allowed.length() == 0 ? "" : "|").append(e.name().toLowerCase(Locale.ROOT));
-            }
-            why[0] = "is not one of " + allowed;
-            return null;
         }, def, def.name().toLowerCase(Locale.ROOT));
+    }
+
+    /** Splits on commas, semicolons and white space (no regex: start-up cost). */
+    static List<String> listEntries(String raw) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (int i = 0; i <= raw.length(); i++) {
+            char c = i < raw.length() ? raw.charAt(i) : ',';
+            if (c == ',' || c == ';' || Character.isWhitespace(c)) {
+                if (cur.length() > 0) {
+                    out.add(cur.toString());
+                    cur.setLength(0);
+                }
+            } else {
+                cur.append(c);
+            }
+        }
+        return out;
     }
 
     private List<String> excludes() {
         List<String> result = new ArrayList<>();
-        String raw = first(Setting.EXCLUDE, (v, why) -> v, "", "");
-        for (String entry : raw.split("[,;\\s]+")) {
+        String raw = first(Setting.EXCLUDE, new Parser<String>() {
+            @Override
+            public String parse(String v, String[] why) {
+                return v;
+            }
+        }, "", "");
+        for (String entry : listEntries(raw)) {
             if (entry.isEmpty()) {
                 continue;
             }
