@@ -5,18 +5,11 @@ import io.emfileguard.agent.config.ConfigResolver;
 import io.emfileguard.agent.config.Setting;
 import io.emfileguard.agent.interception.Interceptions;
 import io.emfileguard.agent.reporting.AgentLog;
-import io.emfileguard.agent.reporting.GateEventLog;
 import io.emfileguard.agent.reporting.SocketGateMBean;
-import io.emfileguard.core.AddressRule;
-import io.emfileguard.core.GateSettings;
-import io.emfileguard.core.IdleReclaimer;
-import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketHooks;
-import io.emfileguard.core.SocketRegistry;
 import org.slf4j.Logger;
 
 import java.lang.instrument.Instrumentation;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -50,32 +43,14 @@ final class AgentStartup {
                 AgentLog.get().info("disabled by the setting enabled=false; not intercepting anything");
                 return false;
             }
-            SocketGate gate = new SocketGate(toGateSettings(config));
-            SocketRegistry registry = new SocketRegistry(gate);
-            GateEventLog events = new GateEventLog();
-            gate.setListener(events);
-            gate.setSliceTask(new Runnable() {
-                @Override
-                public void run() {
-                    registry.expungeCollected();
-                }
-            });
-            IdleReclaimer reclaimer = null;
-            if (config.reclaimIdle) {
-                reclaimer = new IdleReclaimer(registry, config.reclaimIdleMillis, gate.settings().excludes, events);
-                gate.setReclaimer(reclaimer);
-            }
-            SocketHooks.install(gate, registry, events);
-            Interceptions interceptions = new Interceptions();
-            interceptions.register(inst, !config.excludes.isEmpty(), config.reclaimIdle);
+            ActiveAgent agent = ActiveAgent.wire(config);
+            agent.interceptions.register(inst, !config.excludes.isEmpty(), config.reclaimIdle);
             long premainMillis = (System.nanoTime() - startNanos) / 1_000_000;
 
-            IdleReclaimer reclaimerForMetrics = reclaimer;
             Thread init = new Thread(new Runnable() {
                 @Override
                 public void run() {
-                    finishInBackground(config, inst, interceptions, gate, registry, reclaimerForMetrics, attached,
-                            premainMillis);
+                    finishInBackground(agent, inst, attached, premainMillis);
                 }
             }, "emfile-guard-init");
             init.setDaemon(true);
@@ -87,26 +62,26 @@ final class AgentStartup {
         }
     }
 
-    private static void finishInBackground(AgentConfig config, Instrumentation inst, Interceptions interceptions,
-                                           SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer,
-                                           boolean attached,
+    private static void finishInBackground(ActiveAgent agent, Instrumentation inst, boolean attached,
                                            long premainMillis) {
         long t0 = System.nanoTime();
+        AgentConfig config = agent.config;
         try {
             AgentLog.configure(config.logLevel);
             reportProblems(config);
-            List<String> targets = interceptions.warmUp(inst);
+            List<String> targets = agent.interceptions.warmUp(inst);
             if (config.jmx) {
-                SocketGateMBean.register(gate, registry, reclaimer);
+                SocketGateMBean.register(agent.gate, agent.registry, agent.reclaimer, agent.guard);
             }
             Logger log = AgentLog.get();
             log.info("{} active{}: max.sockets={} ({}), hold.millis={}, max.wait.millis={}, on.timeout={}, "
-                            + "reclaim.idle={}{}; "
+                            + "reclaim.idle={}, fd.headroom={}{}; "
                             + "Java {}; intercepting {} (start-up {} ms, then {} ms in the background)",
                     Version.get(), attached ? " (attached)" : "", config.maxSockets,
                     config.sourceOf(Setting.MAX_SOCKETS).label, config.holdMillis, config.maxWaitMillis,
                     config.onTimeout.name().toLowerCase(),
                     config.reclaimIdle ? config.reclaimIdleMillis + " ms" : "off",
+                    agent.guard != null ? Integer.toString(config.fdHeadroom) : "off",
                     config.excludes.isEmpty() ? "" : ", exclude=" + String.join(",", config.excludes),
                     System.getProperty("java.version"), shortNames(targets), premainMillis,
                     (System.nanoTime() - t0) / 1_000_000);
@@ -120,16 +95,6 @@ final class AgentStartup {
         for (String problem : config.problems()) {
             AgentLog.get().error(problem);
         }
-    }
-
-    static GateSettings toGateSettings(AgentConfig c) {
-        List<AddressRule> rules = new ArrayList<>();
-        for (String e : c.excludes) {
-            rules.add(AddressRule.parse(e));
-        }
-        return new GateSettings(c.maxSockets, c.holdMillis, c.maxWaitMillis,
-                c.onTimeout == AgentConfig.OnTimeout.FAIL ? GateSettings.OnTimeout.FAIL : GateSettings.OnTimeout.PROCEED,
-                rules);
     }
 
     private static String shortNames(List<String> classes) {

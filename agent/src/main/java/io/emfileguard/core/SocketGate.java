@@ -78,6 +78,10 @@ public final class SocketGate {
     private volatile int queued;
 
     private volatile GateSettings settings;
+    /** min(max.sockets, what the descriptor guard allows): the cap actually enforced. */
+    private volatile int effectiveCap;
+    private volatile int descriptorCap = Integer.MAX_VALUE;
+    private volatile Sampler sampler;
     private volatile Listener listener = Listener.NONE;
     /** Runs on a waiting thread after each slice, e.g. to give back units of collected sockets. */
     private volatile Runnable sliceTask = NO_TASK;
@@ -100,6 +104,31 @@ public final class SocketGate {
 
     public SocketGate(GateSettings settings) {
         this.settings = settings;
+        this.effectiveCap = settings.maxSockets;
+    }
+
+    /** Looks at the process's real descriptors now and then (see {@code DescriptorGuard}). */
+    public interface Sampler {
+        /** Cheap when called too often: it throttles itself. */
+        void maybeSample();
+    }
+
+    public void setSampler(Sampler sampler) {
+        this.sampler = sampler;
+    }
+
+    /** Lowers (or lifts) the cap to what the process's descriptors allow; a raise admits waiters. */
+    public void setDescriptorCap(int cap) {
+        int before = effectiveCap;
+        descriptorCap = cap;
+        effectiveCap = Math.min(settings.maxSockets, cap);
+        if (effectiveCap > before) {
+            dispatch();
+        }
+    }
+
+    public int effectiveCap() {
+        return effectiveCap;
     }
 
     public GateSettings settings() {
@@ -109,6 +138,7 @@ public final class SocketGate {
     /** Replaces the settings at run time; a raised cap admits waiters at once. */
     public void updateSettings(GateSettings newSettings) {
         this.settings = newSettings;
+        this.effectiveCap = Math.min(newSettings.maxSockets, descriptorCap);
         dispatch();
     }
 
@@ -179,10 +209,12 @@ public final class SocketGate {
         if (queued != 0) {
             return false;
         }
-        int cap = settings.maxSockets;
         for (;;) {
             int current = used.get();
-            if (current >= cap) {
+            if ((current < 16 || (current & 15) == 0) && sampler != null) {
+                sampler.maybeSample(); // a time check at most; the sample itself is throttled
+            }
+            if (current >= effectiveCap) {
                 return false;
             }
             if (used.compareAndSet(current, current + 1)) {
@@ -262,6 +294,10 @@ public final class SocketGate {
                 if (waiter.state != Waiter.GRANTED) {
                     try {
                         sliceTask.run();
+                        Sampler smp = sampler;
+                        if (smp != null) {
+                            smp.maybeSample();
+                        }
                         long releasesNow = releasesWhileWaiting.sum();
                         Reclaimer r = reclaimer;
                         if (!reclaimed && r != null && releasesNow == releasesBefore && waiter.state != Waiter.GRANTED) {
@@ -296,7 +332,7 @@ public final class SocketGate {
         try {
             while (!waiters.isEmpty()) {
                 int current = used.get();
-                if (current >= settings.maxSockets) {
+                if (current >= effectiveCap) {
                     return;
                 }
                 if (!used.compareAndSet(current, current + 1)) {

@@ -22,6 +22,8 @@ public final class AgentConfig {
     public final OnTimeout onTimeout;
     /** Raw exclude entries, each already validated. */
     public final List<String> excludes;
+    /** Descriptors kept free below the soft limit by the real-descriptor guard; 0 turns it off. */
+    public final int fdHeadroom;
     public final boolean reclaimIdle;
     public final long reclaimIdleMillis;
     public final LogLevel logLevel;
@@ -33,7 +35,7 @@ public final class AgentConfig {
     private final List<String> problems;
 
     AgentConfig(boolean enabled, int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
-                List<String> excludes, boolean reclaimIdle, long reclaimIdleMillis, LogLevel logLevel,
+                List<String> excludes, int fdHeadroom, boolean reclaimIdle, long reclaimIdleMillis, LogLevel logLevel,
                 boolean jmx, long descriptorLimit,
                 Map<Setting, Source> sources, List<String> problems) {
         this.enabled = enabled;
@@ -42,6 +44,7 @@ public final class AgentConfig {
         this.maxWaitMillis = maxWaitMillis;
         this.onTimeout = onTimeout;
         this.excludes = Collections.unmodifiableList(excludes);
+        this.fdHeadroom = fdHeadroom;
         this.reclaimIdle = reclaimIdle;
         this.reclaimIdleMillis = reclaimIdleMillis;
         this.logLevel = logLevel;
@@ -69,6 +72,7 @@ public final class AgentConfig {
             case MAX_WAIT_MILLIS: return Long.toString(maxWaitMillis);
             case ON_TIMEOUT: return onTimeout.name().toLowerCase();
             case EXCLUDE: return String.join(",", excludes);
+            case FD_HEADROOM: return Integer.toString(fdHeadroom);
             case RECLAIM_IDLE: return Boolean.toString(reclaimIdle);
             case RECLAIM_IDLE_MILLIS: return Long.toString(reclaimIdleMillis);
             case LOG_LEVEL: return logLevel.name().toLowerCase();

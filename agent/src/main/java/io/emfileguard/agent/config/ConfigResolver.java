@@ -62,9 +62,10 @@ public final class ConfigResolver {
                 AgentConfig.LogLevel.INFO);
         boolean jmx = bool(Setting.JMX);
         List<String> excludes = excludes();
+        int headroom = integer(Setting.FD_HEADROOM, 0, 1_000_000, 64);
         boolean reclaim = bool(Setting.RECLAIM_IDLE);
         long reclaimMillis = integer(Setting.RECLAIM_IDLE_MILLIS, 0, 3_600_000, 200);
-        return new AgentConfig(enabled, maxSockets, hold, maxWait, onTimeout, excludes, reclaim, reclaimMillis,
+        return new AgentConfig(enabled, maxSockets, hold, maxWait, onTimeout, excludes, headroom, reclaim, reclaimMillis,
                 logLevel, jmx, limit.soft(), sources, problems);
     }
 

@@ -10,6 +10,7 @@ public enum Setting {
     MAX_WAIT_MILLIS("max.wait.millis", "30000"),
     ON_TIMEOUT("on.timeout", "proceed"),
     EXCLUDE("exclude", ""),
+    FD_HEADROOM("fd.headroom", "64"),
     RECLAIM_IDLE("reclaim.idle", "true"),
     RECLAIM_IDLE_MILLIS("reclaim.idle.millis", "200"),
     LOG_LEVEL("log.level", "info"),

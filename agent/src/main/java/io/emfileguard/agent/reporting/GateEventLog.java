@@ -32,8 +32,8 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
     public void waitingStarted(SocketGate gate) {
         if (!warnedOnce) {
             warnedOnce = true;
-            log().warn("{} sockets open, at the cap of {}: new connections now wait for a free socket "
-                    + "(set emfileguard.max.sockets to change the cap)", gate.openSockets(), gate.maxSockets());
+            log().warn("{} sockets open, at the cap of {}: new connections now wait for a free socket ({})",
+                    gate.openSockets(), gate.effectiveCap(), capExplanation(gate));
             lastEpisodeLog.set(System.nanoTime());
             return;
         }
@@ -41,16 +41,25 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
         long last = lastEpisodeLog.get();
         long now = System.nanoTime();
         if (now - last >= TIMEOUT_LOG_INTERVAL_NANOS && lastEpisodeLog.compareAndSet(last, now)) {
-            log().info("{} sockets open, at the cap of {}: connections are waiting again",
-                    gate.openSockets(), gate.maxSockets());
+            log().info("{} sockets open, at the cap of {}: connections are waiting again ({})",
+                    gate.openSockets(), gate.effectiveCap(), capExplanation(gate));
         }
     }
 
     @Override
     public void stillWaiting(SocketGate gate) {
-        log().info("still at the cap: {} open of {}, {} threads waiting, {} waits and {} timeouts so far",
-                gate.openSockets(), gate.maxSockets(), gate.waitingThreads(), gate.waitsTotal(),
-                gate.timeoutsTotal());
+        log().info("still at the cap: {} open of {}, {} threads waiting, {} waits and {} timeouts so far ({})",
+                gate.openSockets(), gate.effectiveCap(), gate.waitingThreads(), gate.waitsTotal(),
+                gate.timeoutsTotal(), capExplanation(gate));
+    }
+
+    /** Says where the cap comes from: the setting, or the descriptor guard lowering it. */
+    private static String capExplanation(SocketGate gate) {
+        if (gate.effectiveCap() < gate.maxSockets()) {
+            return "max.sockets=" + gate.maxSockets() + " lowered by the descriptor guard: other descriptors "
+                    + "(files, pipes, native sockets) leave room for only this many; see fd.headroom";
+        }
+        return "set emfileguard.max.sockets to change the cap";
     }
 
     @Override
@@ -63,11 +72,11 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
         if (proceeding) {
             log().warn("a connection waited {} ms for a free socket ({} open, cap {}) and proceeds above the "
                     + "cap (on.timeout=proceed; {} timeouts so far)", waitedNanos / 1_000_000,
-                    gate.openSockets(), gate.maxSockets(), gate.timeoutsTotal());
+                    gate.openSockets(), gate.effectiveCap(), gate.timeoutsTotal());
         } else {
             log().warn("a connection waited {} ms for a free socket ({} open, cap {}) and fails "
                     + "(on.timeout=fail; {} timeouts so far)", waitedNanos / 1_000_000,
-                    gate.openSockets(), gate.maxSockets(), gate.timeoutsTotal());
+                    gate.openSockets(), gate.effectiveCap(), gate.timeoutsTotal());
         }
     }
 

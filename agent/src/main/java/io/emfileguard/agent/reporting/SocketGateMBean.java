@@ -1,5 +1,6 @@
 package io.emfileguard.agent.reporting;
 
+import io.emfileguard.core.DescriptorGuard;
 import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketRegistry;
@@ -15,20 +16,23 @@ public final class SocketGateMBean implements SocketGateMXBean {
     private final SocketGate gate;
     private final SocketRegistry registry;
     private final IdleReclaimer reclaimer; // null when reclaim.idle=false
+    private final DescriptorGuard guard;   // null when the descriptor guard is off
 
-    public SocketGateMBean(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer) {
+    public SocketGateMBean(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer, DescriptorGuard guard) {
         this.gate = gate;
         this.registry = registry;
         this.reclaimer = reclaimer;
+        this.guard = guard;
     }
 
     /** Registers on the platform MBean server (call off the start-up path: it costs ~100 ms). */
-    public static void register(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer) {
+    public static void register(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer,
+                                DescriptorGuard guard) {
         try {
             ObjectName name = new ObjectName(OBJECT_NAME);
             javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(name)) {
-                server.registerMBean(new SocketGateMBean(gate, registry, reclaimer), name);
+                server.registerMBean(new SocketGateMBean(gate, registry, reclaimer, guard), name);
             }
         } catch (Exception | LinkageError e) {
             AgentLog.get().warn("could not register the MBean {}: {}", OBJECT_NAME, e.toString());
@@ -65,6 +69,10 @@ public final class SocketGateMBean implements SocketGateMXBean {
     @Override public long getLeakedChannelsTotal() { return registry.leakedTotal(); }
 
     @Override public long getReclaimedSocketsTotal() { return reclaimer == null ? 0 : reclaimer.reclaimedTotal(); }
+
+    @Override public int getEffectiveMaxSockets() { return gate.effectiveCap(); }
+
+    @Override public int getDescriptorsInUse() { return guard == null ? -1 : guard.lastDescriptors(); }
 
     @Override public void resetPeak() { gate.resetPeak(); }
 }

@@ -31,5 +31,11 @@ public interface SocketGateMXBean {
     /** Idle pooled sockets closed so that threads waiting at the cap could proceed. */
     long getReclaimedSocketsTotal();
 
+    /** The cap enforced now: MaxSockets, lowered by the descriptor guard when other descriptors crowd in. */
+    int getEffectiveMaxSockets();
+
+    /** Descriptors of every kind in use at the guard's last look at /proc/self/fd; -1 when the guard is off. */
+    int getDescriptorsInUse();
+
     void resetPeak();
 }
