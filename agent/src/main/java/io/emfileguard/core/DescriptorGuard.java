@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   allowed sockets = soft limit - headroom - (descriptors in use - sockets the gate counts)
  * </pre>
  * Sampling costs ~0.1-1 ms (a directory listing), so it runs at most once per
- * {@code minIntervalNanos}, triggered from the gate (at low counts and every 16th unit) and from
- * waiting threads; between two samples only non-socket descriptors can drift, which the headroom
+ * {@code minIntervalNanos}, triggered from the gate (every 16th unit on the way up) and from waiting
+ * threads; between two samples only non-socket descriptors can drift, which the headroom
  * absorbs.
  */
 public final class DescriptorGuard implements SocketGate.Sampler {

@@ -211,8 +211,10 @@ public final class SocketGate {
         }
         for (;;) {
             int current = used.get();
-            if ((current < 16 || (current & 15) == 0) && sampler != null) {
-                sampler.maybeSample(); // a time check at most; the sample itself is throttled
+            if ((current & 15) == 15 && sampler != null) {
+                // Every 16th unit on the way up: a clock read at most (the sample throttles itself),
+                // nothing at all for a process that keeps few sockets open.
+                sampler.maybeSample();
             }
             if (current >= effectiveCap) {
                 return false;
