@@ -43,6 +43,7 @@ final class ActiveAgent {
     static ActiveAgent wire(AgentConfig config) {
         SocketGate gate = new SocketGate(toGateSettings(config));
         SocketRegistry registry = new SocketRegistry(gate);
+        registry.setTrackStacks(config.trackStacks);
         GateEventLog events = new GateEventLog();
         gate.setListener(events);
         gate.setSliceTask(new Runnable() {

@@ -5,6 +5,7 @@ import io.emfileguard.agent.config.ConfigResolver;
 import io.emfileguard.agent.config.Setting;
 import io.emfileguard.agent.interception.Interceptions;
 import io.emfileguard.agent.reporting.AgentLog;
+import io.emfileguard.agent.reporting.EmfMetrics;
 import io.emfileguard.agent.reporting.SocketGateMBean;
 import io.emfileguard.core.SocketHooks;
 import org.slf4j.Logger;
@@ -27,7 +28,16 @@ import java.util.List;
  * <p>Loaded only after {@code BootstrapInjector.inject}: this class refers to core types freely.
  */
 final class AgentStartup {
+    private static volatile ActiveAgent active;
+
     private AgentStartup() {
+    }
+
+    /** The leak report of the running agent (for {@code --report <pid>}). */
+    static String report() {
+        ActiveAgent a = active;
+        return a == null ? "emfile-guard is not active in this JVM\n"
+                : io.emfileguard.agent.reporting.OpenSocketsReport.render(a.gate, a.registry, a.config.trackStacks);
     }
 
     /** @return whether the agent is now active */
@@ -44,6 +54,7 @@ final class AgentStartup {
                 return false;
             }
             ActiveAgent agent = ActiveAgent.wire(config);
+            active = agent;
             agent.interceptions.register(inst, !config.excludes.isEmpty(), config.reclaimIdle);
             long premainMillis = (System.nanoTime() - startNanos) / 1_000_000;
 
@@ -71,7 +82,11 @@ final class AgentStartup {
             reportProblems(config);
             List<String> targets = agent.interceptions.warmUp(inst);
             if (config.jmx) {
-                SocketGateMBean.register(agent.gate, agent.registry, agent.reclaimer, agent.guard);
+                SocketGateMBean.register(agent.gate, agent.registry, agent.reclaimer, agent.guard, config.trackStacks);
+            }
+            if (config.metrics == AgentConfig.Metrics.EMF) {
+                new EmfMetrics(agent.gate, agent.reclaimer, agent.guard, config.metricsNamespace, System.getenv(),
+                        System.out).start(config.metricsIntervalSeconds);
             }
             Logger log = AgentLog.get();
             log.info("{} active{}: max.sockets={} ({}), hold.millis={}, max.wait.millis={}, on.timeout={}, "

@@ -5,43 +5,119 @@ import io.emfileguard.agent.config.ConfigResolver;
 import io.emfileguard.agent.config.DescriptorLimit;
 import io.emfileguard.agent.config.Setting;
 
+import java.io.File;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Arrays;
 
 /**
  * {@code java -jar emfile-guard-agent.jar}: what the agent would do in this environment: version,
  * effective settings and where each came from, the descriptor limits, whether each interception
- * point exists on this JDK.
+ * point exists on this JDK. {@code --attach <pid> [key=value ...]} loads the agent into a running
+ * JVM; {@code --report <pid>} prints that JVM's open sockets by peer.
  */
 final class Doctor {
+    private static final String[] INTERCEPTED_CLASSES = {
+        "sun.nio.ch.NioSocketImpl", "sun.nio.ch.SelectorProviderImpl", "sun.nio.ch.SocketChannelImpl",
+        "sun.nio.ch.ServerSocketChannelImpl", "jdk.internal.net.http.HttpClientImpl",
+        "jdk.internal.net.http.PlainHttpConnection", "java.net.Socket",
+    };
+
     private Doctor() {
     }
 
-    static void main(String[] args) {
-        PrintStream out = System.out;
+    static void main(String[] args) throws Exception {
+        if (args.length >= 2 && args[0].equals("--attach")) {
+            System.exit(attach(args[1], String.join(",", Arrays.copyOfRange(args, 2, args.length))));
+        } else if (args.length == 2 && args[0].equals("--report")) {
+            System.exit(report(args[1]));
+        } else if (args.length > 0 && (args[0].equals("--help") || args[0].startsWith("--"))) {
+            System.out.println("usage: java -jar emfile-guard-agent.jar [key=value ...]   print the effective set-up\n"
+                    + "       java -jar emfile-guard-agent.jar --attach <pid> [key=value ...]\n"
+                    + "       java -jar emfile-guard-agent.jar --report <pid>");
+            System.exit(args[0].equals("--help") ? 0 : 2);
+        }
+        describe(args, System.out);
+    }
+
+    static void describe(String[] args, PrintStream out) {
         String agentArgs = args.length > 0 ? String.join(",", args) : null;
         DescriptorLimit limit = DescriptorLimit.ofCurrentProcess();
         AgentConfig config = ConfigResolver.resolve(agentArgs, System.getenv(), System.getProperties(), limit);
         out.println(Version.get() + " on Java " + System.getProperty("java.version") + " ("
                 + System.getProperty("java.vm.name") + ")");
         out.println();
-        out.println("descriptor limit: soft " + (limit.soft() < 0 ? "unknown" : limit.soft())
+        out.println("descriptor limit of this process: soft " + (limit.soft() < 0 ? "unknown" : limit.soft())
                 + ", hard " + (limit.hard() < 0 ? "unknown" : limit.hard()));
+        String[] fds = new File("/proc/self/fd").list();
+        if (fds != null) {
+            out.println("descriptors in use now: " + (fds.length - 1));
+        }
         out.println();
         out.println("settings (system property emfileguard.<key> > env EMFILEGUARD_<KEY> > agent argument > default):");
         for (Setting s : Setting.values()) {
-            out.printf("  %-16s %-24s %s%n", s.key, config.valueOf(s), config.sourceOf(s).label);
+            out.printf("  %-26s %-22s %s%n", s.key, config.valueOf(s), config.sourceOf(s).label);
         }
         for (String p : config.problems()) {
             out.println("  problem: " + p);
         }
         out.println();
         out.println("interception points on this JDK:");
-        for (String c : new String[] {"sun.nio.ch.NioSocketImpl", "sun.nio.ch.SelectorProviderImpl",
-                "sun.nio.ch.SocketChannelImpl", "sun.nio.ch.ServerSocketChannelImpl", "java.net.Socket"}) {
+        for (String c : INTERCEPTED_CLASSES) {
             boolean present = ClassLoader.getSystemResource(c.replace('.', '/') + ".class") != null;
-            out.printf("  %-40s %s%n", c, present ? "present" : "MISSING");
+            out.printf("  %-45s %s%n", c, present ? "present" : "MISSING (not counted on this JDK)");
         }
         out.println();
-        out.println("attach with: -javaagent:<path>/emfile-guard-agent.jar  (or JAVA_TOOL_OPTIONS)");
+        out.println("attach with: -javaagent:" + agentJar() + "  (or in JAVA_TOOL_OPTIONS)");
+    }
+
+    /** Loads the agent into a running JVM through the attach API. */
+    static int attach(String pid, String agentArgs) {
+        try {
+            com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(pid);
+            try {
+                vm.loadAgent(agentJar(), agentArgs.isEmpty() ? null : agentArgs);
+            } finally {
+                vm.detach();
+            }
+            System.out.println("emfile-guard loaded into " + pid + "; its stderr shows the agent's start-up line "
+                    + "(or that it was already active)");
+            return 0;
+        } catch (Exception e) {
+            System.err.println("could not attach to " + pid + ": " + e);
+            return 1;
+        }
+    }
+
+    /** Prints the leak report of a JVM that runs the agent. */
+    static int report(String pid) {
+        File file = null;
+        try {
+            file = File.createTempFile("emfile-guard-report-", ".txt");
+            com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(pid);
+            try {
+                vm.loadAgent(agentJar(), EmfileGuardAgent.REPORT_ARGUMENT + file.getAbsolutePath());
+            } finally {
+                vm.detach();
+            }
+            System.out.print(new String(Files.readAllBytes(file.toPath()), StandardCharsets.UTF_8));
+            return 0;
+        } catch (Exception e) {
+            System.err.println("could not get the report from " + pid + ": " + e);
+            return 1;
+        } finally {
+            if (file != null) {
+                file.delete();
+            }
+        }
+    }
+
+    private static String agentJar() {
+        try {
+            return new File(Doctor.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
+        } catch (Exception e) {
+            return "emfile-guard-agent.jar";
+        }
     }
 }

@@ -23,7 +23,25 @@ public final class EmfileGuardAgent {
     }
 
     public static void agentmain(String args, Instrumentation inst) {
+        if (args != null && args.startsWith(REPORT_ARGUMENT)) {
+            writeReport(args.substring(REPORT_ARGUMENT.length()));
+            return;
+        }
         start(args, inst, true);
+    }
+
+    /** {@code --report <pid>}: the doctor attaches with this argument and reads the file back. */
+    static final String REPORT_ARGUMENT = "report=";
+
+    private static void writeReport(String file) {
+        try {
+            String text = installed ? AgentStartup.report()
+                    : "emfile-guard is not active in this JVM (attach it with --attach <pid>)\n";
+            java.nio.file.Files.write(java.nio.file.Paths.get(file),
+                    text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (Throwable t) {
+            System.err.println("emfile-guard: ERROR could not write the report: " + t);
+        }
     }
 
     public static void main(String[] args) throws Exception {

@@ -1,11 +1,6 @@
 package io.emfileguard.core;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.channels.Channel;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -38,13 +33,6 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
     private final Listener listener;
     private final AtomicLong reclaimedTotal = new AtomicLong();
 
-    private static final ClassValue<Access> ACCESS = new ClassValue<Access>() {
-        @Override
-        protected Access computeValue(Class<?> type) {
-            return new Access(type);
-        }
-    };
-
     public IdleReclaimer(SocketRegistry registry, long minIdleMillis, List<AddressRule> excludes, Listener listener) {
         this.registry = registry;
         this.minIdleNanos = minIdleMillis * 1_000_000L;
@@ -75,11 +63,10 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
     private final Predicate<Object> ELIGIBLE = new Predicate<Object>() {
         @Override
         public boolean test(Object owner) {
-            Access a = ACCESS.get(owner.getClass());
-            if (!a.usable || a.ioInProgress(owner)) {
+            if (!SocketIntrospection.canTell(owner) || SocketIntrospection.ioInProgress(owner)) {
                 return false;
             }
-            InetSocketAddress peer = a.peer(owner);
+            InetSocketAddress peer = SocketIntrospection.peer(owner);
             for (AddressRule rule : excludes) {
                 if (rule.matches(peer)) {
                     return false;
@@ -90,103 +77,14 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
     };
 
     private static boolean close(Object owner) {
-        try {
-            Access a = ACCESS.get(owner.getClass());
-            if (a.ioInProgress(owner)) {
-                return false; // became busy since it was chosen
-            }
-            if (owner instanceof Channel) {
-                ((Channel) owner).close();
-            } else if (a.close != null) {
-                a.close.invoke(owner);
-            } else {
-                return false;
-            }
-            return true;
-        } catch (Exception e) {
-            return false;
+        if (SocketIntrospection.ioInProgress(owner)) {
+            return false; // became busy since it was chosen
         }
+        return SocketIntrospection.close(owner);
     }
 
     private static String peer(Object owner) {
-        InetSocketAddress p = ACCESS.get(owner.getClass()).peer(owner);
+        InetSocketAddress p = SocketIntrospection.peer(owner);
         return p == null ? "?" : p.getHostString() + ":" + p.getPort();
-    }
-
-    /** Reflective access to the JDK socket owners' private state (java.base opens it to the core). */
-    private static final class Access {
-        final boolean usable;
-        final Field readerThread;
-        final Field writerThread;
-        final Field remoteAddress; // SocketChannelImpl
-        final Field address;       // SocketImpl
-        final Field port;          // SocketImpl
-        final Method close;        // NioSocketImpl.close()
-
-        Access(Class<?> type) {
-            Field r = field(type, "readerThread");
-            Field w = field(type, "writerThread");
-            this.readerThread = r;
-            this.writerThread = w;
-            this.remoteAddress = field(type, "remoteAddress");
-            this.address = field(type, "address");
-            this.port = field(type, "port");
-            this.close = Channel.class.isAssignableFrom(type) ? null : method(type, "close");
-            this.usable = r != null && w != null;
-        }
-
-        boolean ioInProgress(Object owner) {
-            try {
-                return readerThread.getLong(owner) != 0 || writerThread.getLong(owner) != 0;
-            } catch (Exception e) {
-                return true; // cannot tell: treat as busy, never close it
-            }
-        }
-
-        InetSocketAddress peer(Object owner) {
-            try {
-                if (remoteAddress != null) {
-                    SocketAddress sa = (SocketAddress) remoteAddress.get(owner);
-                    return sa instanceof InetSocketAddress ? (InetSocketAddress) sa : null;
-                }
-                if (address != null && port != null) {
-                    InetAddress a = (InetAddress) address.get(owner);
-                    return a == null ? null : new InetSocketAddress(a, port.getInt(owner));
-                }
-            } catch (Exception e) {
-                // fall through
-            }
-            return null;
-        }
-
-        private static Field field(Class<?> type, String name) {
-            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                try {
-                    Field f = c.getDeclaredField(name);
-                    f.setAccessible(true);
-                    return f;
-                } catch (NoSuchFieldException e) {
-                    // look in the superclass
-                } catch (RuntimeException e) {
-                    return null; // not opened to us
-                }
-            }
-            return null;
-        }
-
-        private static Method method(Class<?> type, String name) {
-            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                try {
-                    Method m = c.getDeclaredMethod(name);
-                    m.setAccessible(true);
-                    return m;
-                } catch (NoSuchMethodException e) {
-                    // look in the superclass
-                } catch (RuntimeException e) {
-                    return null;
-                }
-            }
-            return null;
-        }
     }
 }

@@ -92,6 +92,8 @@ public final class SocketGate {
 
     // Metrics: plain counters, updated off the fast path only.
     private final AtomicInteger peak = new AtomicInteger();
+    /** Peak since the last {@link #takeIntervalPeak()}: per-interval metrics (Lambda's EMF lines). */
+    private final AtomicInteger intervalPeak = new AtomicInteger();
     private final AtomicLong waitsTotal = new AtomicLong();
     private final AtomicLong timeoutsTotal = new AtomicLong();
     private final AtomicLong waitNanosTotal = new AtomicLong();
@@ -220,7 +222,7 @@ public final class SocketGate {
                 return false;
             }
             if (used.compareAndSet(current, current + 1)) {
-                if (current + 1 > peak.get()) {
+                if (current + 1 > intervalPeak.get()) {
                     recordPeak(current + 1);
                 }
                 return true;
@@ -369,11 +371,21 @@ public final class SocketGate {
 
     private void recordPeak(int value) {
         int p;
+        while (value > (p = intervalPeak.get())) {
+            if (intervalPeak.compareAndSet(p, value)) {
+                break;
+            }
+        }
         while (value > (p = peak.get())) {
             if (peak.compareAndSet(p, value)) {
                 return;
             }
         }
+    }
+
+    /** The peak since the previous call (or start), and starts a new interval at the current count. */
+    public int takeIntervalPeak() {
+        return intervalPeak.getAndSet(used.get());
     }
 
     // ---- read-only views for metrics and logs ----

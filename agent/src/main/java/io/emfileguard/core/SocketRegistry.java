@@ -49,8 +49,51 @@ public final class SocketRegistry {
     /** @param accepted server-side sockets: counted, never reclaimed */
     public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account, boolean accepted) {
         expungeCollected();
-        Tracked t = new Tracked(owner, collected, releaseOnCollect, account, accepted);
+        Tracked t = new Tracked(owner, collected, releaseOnCollect, account, accepted,
+                trackStacks ? new Throwable("opened here") : null);
         return owners.putIfAbsent(t, t) == null;
+    }
+
+    private volatile boolean trackStacks;
+
+    /** {@code track.stacks=true}: remember where each socket was opened, for the leak report (costly). */
+    public void setTrackStacks(boolean on) {
+        this.trackStacks = on;
+    }
+
+    /** One open socket, as the leak report shows it. */
+    public static final class OpenSocket {
+        public final Object owner;
+        public final long ageMillis;
+        public final long idleMillis;
+        public final boolean accepted;
+        public final boolean httpClient;
+        /** Where it was opened (with {@code track.stacks=true}), else null. */
+        public final StackTraceElement[] openedAt;
+
+        OpenSocket(Object owner, long ageMillis, long idleMillis, boolean accepted, boolean httpClient,
+                   StackTraceElement[] openedAt) {
+            this.owner = owner;
+            this.ageMillis = ageMillis;
+            this.idleMillis = idleMillis;
+            this.accepted = accepted;
+            this.httpClient = httpClient;
+            this.openedAt = openedAt;
+        }
+    }
+
+    /** The sockets tracked now (a weakly consistent view). */
+    public java.util.List<OpenSocket> snapshot() {
+        long now = System.nanoTime();
+        java.util.List<OpenSocket> out = new java.util.ArrayList<>();
+        for (Tracked t : owners.values()) {
+            Object owner = t.get();
+            if (owner != null) {
+                out.add(new OpenSocket(owner, (now - t.openedNanos) / 1_000_000, (now - t.lastIoNanos) / 1_000_000,
+                        t.accepted, t.account != null, t.openedAt == null ? null : t.openedAt.getStackTrace()));
+            }
+        }
+        return out;
     }
 
     /** Stamps I/O on a tracked socket (the idle-reclaim clock). One map look-up and a clock read. */
@@ -146,12 +189,15 @@ public final class SocketRegistry {
         final boolean releaseOnCollect;
         final HttpClientAccount account;
         final boolean accepted;
+        final long openedNanos = System.nanoTime();
         /** Last read, write or connect on this socket; racy writes are fine for an idle clock. */
-        volatile long lastIoNanos = System.nanoTime();
+        volatile long lastIoNanos = openedNanos;
+        final Throwable openedAt;
 
         Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account,
-                boolean accepted) {
+                boolean accepted, Throwable openedAt) {
             super(owner, queue);
+            this.openedAt = openedAt;
             this.hash = System.identityHashCode(owner);
             this.releaseOnCollect = releaseOnCollect;
             this.account = account;

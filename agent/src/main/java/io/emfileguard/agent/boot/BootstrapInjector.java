@@ -91,8 +91,8 @@ public final class BootstrapInjector {
         "IdleReclaimer$Listener", "GateSettings$OnTimeout", "GateSettings", "AddressRule",
         "SocketGate$Admission", "SocketGate$Waiter", "SocketGate$1", "SocketGate$Listener$1", "SocketGate",
         "SocketGateInterruptedException", "SocketGateTimeoutException", "HttpClientAccount", "RefusedExchange",
-        "SocketRegistry$Probe", "SocketRegistry$Tracked", "SocketRegistry", "SocketGate$Sampler", "DescriptorGuard",
-        "IdleReclaimer$Access", "IdleReclaimer$1", "IdleReclaimer$2", "IdleReclaimer",
+        "SocketRegistry$Probe", "SocketRegistry$Tracked", "SocketRegistry$OpenSocket", "SocketRegistry", "SocketIntrospection$Access", "SocketIntrospection$1", "SocketIntrospection", "SocketGate$Sampler", "DescriptorGuard",
+        "IdleReclaimer$1", "IdleReclaimer",
         "ThreadPolicy$1", "ThreadPolicy", "SocketHooks$Diagnostics$1", "SocketHooks$ExchangeEnd", "SocketHooks",
     };
 

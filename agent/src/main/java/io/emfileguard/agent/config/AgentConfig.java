@@ -15,6 +15,9 @@ public final class AgentConfig {
 
     public enum LogLevel { ERROR, WARN, INFO, DEBUG, OFF }
 
+    /** {@code emf}: CloudWatch Embedded Metric Format lines on stdout. */
+    public enum Metrics { NONE, EMF }
+
     public final boolean enabled;
     public final int maxSockets;
     public final long holdMillis;
@@ -26,6 +29,10 @@ public final class AgentConfig {
     public final int fdHeadroom;
     public final boolean reclaimIdle;
     public final long reclaimIdleMillis;
+    public final boolean trackStacks;
+    public final Metrics metrics;
+    public final String metricsNamespace;
+    public final int metricsIntervalSeconds;
     public final LogLevel logLevel;
     public final boolean jmx;
     /** The soft descriptor limit seen at start, or -1 where it is unknown. */
@@ -35,7 +42,9 @@ public final class AgentConfig {
     private final List<String> problems;
 
     AgentConfig(boolean enabled, int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
-                List<String> excludes, int fdHeadroom, boolean reclaimIdle, long reclaimIdleMillis, LogLevel logLevel,
+                List<String> excludes, int fdHeadroom, boolean reclaimIdle, long reclaimIdleMillis,
+                boolean trackStacks, Metrics metrics, String metricsNamespace, int metricsIntervalSeconds,
+                LogLevel logLevel,
                 boolean jmx, long descriptorLimit,
                 Map<Setting, Source> sources, List<String> problems) {
         this.enabled = enabled;
@@ -45,6 +54,10 @@ public final class AgentConfig {
         this.onTimeout = onTimeout;
         this.excludes = Collections.unmodifiableList(excludes);
         this.fdHeadroom = fdHeadroom;
+        this.trackStacks = trackStacks;
+        this.metrics = metrics;
+        this.metricsNamespace = metricsNamespace;
+        this.metricsIntervalSeconds = metricsIntervalSeconds;
         this.reclaimIdle = reclaimIdle;
         this.reclaimIdleMillis = reclaimIdleMillis;
         this.logLevel = logLevel;
@@ -75,6 +88,10 @@ public final class AgentConfig {
             case FD_HEADROOM: return Integer.toString(fdHeadroom);
             case RECLAIM_IDLE: return Boolean.toString(reclaimIdle);
             case RECLAIM_IDLE_MILLIS: return Long.toString(reclaimIdleMillis);
+            case TRACK_STACKS: return Boolean.toString(trackStacks);
+            case METRICS: return metrics.name().toLowerCase();
+            case METRICS_NAMESPACE: return metricsNamespace;
+            case METRICS_INTERVAL_SECONDS: return Integer.toString(metricsIntervalSeconds);
             case LOG_LEVEL: return logLevel.name().toLowerCase();
             case JMX: return Boolean.toString(jmx);
             default: throw new AssertionError(s);

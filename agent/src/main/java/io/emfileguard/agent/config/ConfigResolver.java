@@ -65,8 +65,21 @@ public final class ConfigResolver {
         int headroom = integer(Setting.FD_HEADROOM, 0, 1_000_000, 64);
         boolean reclaim = bool(Setting.RECLAIM_IDLE);
         long reclaimMillis = integer(Setting.RECLAIM_IDLE_MILLIS, 0, 3_600_000, 200);
+        boolean trackStacks = bool(Setting.TRACK_STACKS);
+        AgentConfig.Metrics metrics = enumeration(Setting.METRICS, AgentConfig.Metrics.class, AgentConfig.Metrics.NONE);
+        String namespace = first(Setting.METRICS_NAMESPACE, new Parser<String>() {
+            @Override
+            public String parse(String raw, String[] why) {
+                if (raw.isEmpty() || raw.length() > 255 || raw.contains(":")) {
+                    why[0] = "is not a CloudWatch namespace (1-255 characters, no ':')";
+                    return null;
+                }
+                return raw;
+            }
+        }, Setting.METRICS_NAMESPACE.defaultValue, Setting.METRICS_NAMESPACE.defaultValue);
+        int interval = integer(Setting.METRICS_INTERVAL_SECONDS, 1, 86_400, 60);
         return new AgentConfig(enabled, maxSockets, hold, maxWait, onTimeout, excludes, headroom, reclaim, reclaimMillis,
-                logLevel, jmx, limit.soft(), sources, problems);
+                trackStacks, metrics, namespace, interval, logLevel, jmx, limit.soft(), sources, problems);
     }
 
     // ---- sources ----

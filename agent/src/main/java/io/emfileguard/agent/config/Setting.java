@@ -13,6 +13,10 @@ public enum Setting {
     FD_HEADROOM("fd.headroom", "64"),
     RECLAIM_IDLE("reclaim.idle", "true"),
     RECLAIM_IDLE_MILLIS("reclaim.idle.millis", "200"),
+    TRACK_STACKS("track.stacks", "false"),
+    METRICS("metrics", "none"),
+    METRICS_NAMESPACE("metrics.namespace", "emfile-guard"),
+    METRICS_INTERVAL_SECONDS("metrics.interval.seconds", "60"),
     LOG_LEVEL("log.level", "info"),
     JMX("jmx", "true");
 

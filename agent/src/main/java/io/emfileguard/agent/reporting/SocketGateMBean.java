@@ -17,8 +17,11 @@ public final class SocketGateMBean implements SocketGateMXBean {
     private final SocketRegistry registry;
     private final IdleReclaimer reclaimer; // null when reclaim.idle=false
     private final DescriptorGuard guard;   // null when the descriptor guard is off
+    private final boolean stacksTracked;
 
-    public SocketGateMBean(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer, DescriptorGuard guard) {
+    public SocketGateMBean(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer, DescriptorGuard guard,
+                           boolean stacksTracked) {
+        this.stacksTracked = stacksTracked;
         this.gate = gate;
         this.registry = registry;
         this.reclaimer = reclaimer;
@@ -27,12 +30,12 @@ public final class SocketGateMBean implements SocketGateMXBean {
 
     /** Registers on the platform MBean server (call off the start-up path: it costs ~100 ms). */
     public static void register(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer,
-                                DescriptorGuard guard) {
+                                DescriptorGuard guard, boolean stacksTracked) {
         try {
             ObjectName name = new ObjectName(OBJECT_NAME);
             javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(name)) {
-                server.registerMBean(new SocketGateMBean(gate, registry, reclaimer, guard), name);
+                server.registerMBean(new SocketGateMBean(gate, registry, reclaimer, guard, stacksTracked), name);
             }
         } catch (Exception | LinkageError e) {
             AgentLog.get().warn("could not register the MBean {}: {}", OBJECT_NAME, e.toString());
@@ -75,4 +78,9 @@ public final class SocketGateMBean implements SocketGateMXBean {
     @Override public int getDescriptorsInUse() { return guard == null ? -1 : guard.lastDescriptors(); }
 
     @Override public void resetPeak() { gate.resetPeak(); }
+
+    @Override
+    public String openSocketsReport() {
+        return OpenSocketsReport.render(gate, registry, stacksTracked);
+    }
 }

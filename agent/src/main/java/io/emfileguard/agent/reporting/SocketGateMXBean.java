@@ -38,4 +38,7 @@ public interface SocketGateMXBean {
     int getDescriptorsInUse();
 
     void resetPeak();
+
+    /** The leak report: open sockets by peer host:port with age (and call site with track.stacks=true). */
+    String openSocketsReport();
 }

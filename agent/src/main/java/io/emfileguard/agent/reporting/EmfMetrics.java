@@ -1,0 +1,142 @@
+package io.emfileguard.agent.reporting;
+
+import io.emfileguard.core.DescriptorGuard;
+import io.emfileguard.core.IdleReclaimer;
+import io.emfileguard.core.SocketGate;
+
+import java.io.PrintStream;
+import java.util.Map;
+
+/**
+ * {@code metrics=emf}: CloudWatch Embedded Metric Format, one JSON line on stdout at most once per
+ * {@code metrics.interval.seconds}, and only for intervals in which anything happened. In Lambda the
+ * line lands in the function's log group and CloudWatch extracts the metrics; no agent, no port,
+ * no SDK call.
+ */
+public final class EmfMetrics {
+
+    private final SocketGate gate;
+    private final IdleReclaimer reclaimer;     // may be null
+    private final DescriptorGuard guard;       // may be null
+    private final String namespace;
+    private final String dimensionName;
+    private final String dimensionValue;
+    private final PrintStream out;
+
+    private long lastWaits;
+    private long lastTimeouts;
+    private long lastWaitMillis;
+    private long lastReclaimed;
+    private int lastOpen = -1;
+
+    public EmfMetrics(SocketGate gate, IdleReclaimer reclaimer, DescriptorGuard guard, String namespace,
+                      Map<String, String> env, PrintStream out) {
+        this.gate = gate;
+        this.reclaimer = reclaimer;
+        this.guard = guard;
+        this.namespace = namespace;
+        String function = env.get("AWS_LAMBDA_FUNCTION_NAME");
+        this.dimensionName = function != null ? "FunctionName" : "Service";
+        this.dimensionValue = function != null ? function : "emfile-guard";
+        this.out = out;
+    }
+
+    /** Emits from a daemon thread every {@code intervalSeconds}, and once more at shutdown. */
+    public void start(int intervalSeconds) {
+        Thread t = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    for (;;) {
+                        Thread.sleep(intervalSeconds * 1000L);
+                        emitIfActive(System.currentTimeMillis());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "emfile-guard-metrics");
+        t.setDaemon(true);
+        t.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
+            @Override
+            public void run() {
+                emitIfActive(System.currentTimeMillis());
+            }
+        }, "emfile-guard-metrics-flush"));
+    }
+
+    /** @return the line written, or null when nothing happened since the last one */
+    public synchronized String emitIfActive(long timestampMillis) {
+        long waits = gate.waitsTotal();
+        long timeouts = gate.timeoutsTotal();
+        long waitMillis = gate.waitNanosTotal() / 1_000_000;
+        long reclaimed = reclaimer == null ? 0 : reclaimer.reclaimedTotal();
+        int open = gate.openSockets();
+        int peak = gate.takeIntervalPeak();
+        boolean active = waits != lastWaits || timeouts != lastTimeouts || reclaimed != lastReclaimed
+                || open != lastOpen || peak != open;
+        if (!active) {
+            return null;
+        }
+        int descriptors = -1;
+        if (guard != null) {
+            guard.sampleNow();
+            descriptors = guard.lastDescriptors();
+        }
+        String line = line(timestampMillis, peak, waits - lastWaits, waitMillis - lastWaitMillis,
+                timeouts - lastTimeouts, reclaimed - lastReclaimed, open, descriptors);
+        lastWaits = waits;
+        lastTimeouts = timeouts;
+        lastWaitMillis = waitMillis;
+        lastReclaimed = reclaimed;
+        lastOpen = open;
+        out.println(line);
+        out.flush();
+        return line;
+    }
+
+    String line(long timestamp, int peak, long waits, long waitMillis, long timeouts, long reclaimed, int open,
+                int descriptors) {
+        StringBuilder sb = new StringBuilder(512);
+        sb.append("{\"_aws\":{\"Timestamp\":").append(timestamp)
+                .append(",\"CloudWatchMetrics\":[{\"Namespace\":").append(json(namespace))
+                .append(",\"Dimensions\":[[").append(json(dimensionName)).append("]],\"Metrics\":[")
+                .append("{\"Name\":\"OpenSocketsPeak\",\"Unit\":\"Count\"},")
+                .append("{\"Name\":\"OpenSockets\",\"Unit\":\"Count\"},")
+                .append("{\"Name\":\"Waits\",\"Unit\":\"Count\"},")
+                .append("{\"Name\":\"WaitTime\",\"Unit\":\"Milliseconds\"},")
+                .append("{\"Name\":\"Timeouts\",\"Unit\":\"Count\"},")
+                .append("{\"Name\":\"ReclaimedSockets\",\"Unit\":\"Count\"}");
+        if (descriptors >= 0) {
+            sb.append(",{\"Name\":\"DescriptorsInUse\",\"Unit\":\"Count\"}");
+        }
+        sb.append("]}]},").append(json(dimensionName)).append(':').append(json(dimensionValue))
+                .append(",\"OpenSocketsPeak\":").append(peak)
+                .append(",\"OpenSockets\":").append(open)
+                .append(",\"Waits\":").append(waits)
+                .append(",\"WaitTime\":").append(waitMillis)
+                .append(",\"Timeouts\":").append(timeouts)
+                .append(",\"ReclaimedSockets\":").append(reclaimed)
+                .append(",\"MaxSockets\":").append(gate.effectiveCap());
+        if (descriptors >= 0) {
+            sb.append(",\"DescriptorsInUse\":").append(descriptors);
+        }
+        return sb.append('}').toString();
+    }
+
+    static String json(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

@@ -1,0 +1,129 @@
+package io.emfileguard.core;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.Channel;
+
+/**
+ * Reads the JDK socket owners' private state ({@code sun.nio.ch.NioSocketImpl},
+ * {@code sun.nio.ch.SocketChannelImpl}; {@code java.base} opens these packages to the core at
+ * start-up): whether a thread is inside a read or write, the peer address, and how to close one.
+ * Reflection, cached per class: used only by the idle reclaimer and the leak report, never on a
+ * fast path.
+ */
+public final class SocketIntrospection {
+
+    private static final ClassValue<Access> ACCESS = new ClassValue<Access>() {
+        @Override
+        protected Access computeValue(Class<?> type) {
+            return new Access(type);
+        }
+    };
+
+    private SocketIntrospection() {
+    }
+
+    /** Whether the owner's state can be read at all (otherwise it is never reclaimed). */
+    public static boolean canTell(Object owner) {
+        return ACCESS.get(owner.getClass()).usable;
+    }
+
+    /** A thread is inside a read or write (or cannot tell: then assume so). */
+    public static boolean ioInProgress(Object owner) {
+        Access a = ACCESS.get(owner.getClass());
+        try {
+            return !a.usable || a.readerThread.getLong(owner) != 0 || a.writerThread.getLong(owner) != 0;
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    /** The remote address, or null if unknown or not connected. */
+    public static InetSocketAddress peer(Object owner) {
+        Access a = ACCESS.get(owner.getClass());
+        try {
+            if (a.remoteAddress != null) {
+                SocketAddress sa = (SocketAddress) a.remoteAddress.get(owner);
+                return sa instanceof InetSocketAddress ? (InetSocketAddress) sa : null;
+            }
+            if (a.address != null && a.port != null) {
+                InetAddress ia = (InetAddress) a.address.get(owner);
+                return ia == null ? null : new InetSocketAddress(ia, a.port.getInt(owner));
+            }
+        } catch (Exception e) {
+            // unknown
+        }
+        return null;
+    }
+
+    /** Closes the owner's descriptor the JDK's way (its unit comes back through tryClose). */
+    public static boolean close(Object owner) {
+        try {
+            if (owner instanceof Channel) {
+                ((Channel) owner).close();
+                return true;
+            }
+            Method close = ACCESS.get(owner.getClass()).close;
+            if (close == null) {
+                return false;
+            }
+            close.invoke(owner);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static final class Access {
+        final boolean usable;
+        final Field readerThread;
+        final Field writerThread;
+        final Field remoteAddress; // SocketChannelImpl
+        final Field address;       // SocketImpl
+        final Field port;          // SocketImpl
+        final Method close;        // NioSocketImpl.close() (protected)
+
+        Access(Class<?> type) {
+            this.readerThread = field(type, "readerThread");
+            this.writerThread = field(type, "writerThread");
+            this.remoteAddress = field(type, "remoteAddress");
+            this.address = field(type, "address");
+            this.port = field(type, "port");
+            this.close = Channel.class.isAssignableFrom(type) ? null : method(type, "close");
+            this.usable = readerThread != null && writerThread != null;
+        }
+
+        private static Field field(Class<?> type, String name) {
+            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                try {
+                    Field f = c.getDeclaredField(name);
+                    f.setAccessible(true);
+                    return f;
+                } catch (NoSuchFieldException e) {
+                    // look in the superclass
+                } catch (RuntimeException e) {
+                    return null; // not opened to the core
+                }
+            }
+            return null;
+        }
+
+        private static Method method(Class<?> type, String name) {
+            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                try {
+                    Method m = c.getDeclaredMethod(name);
+                    m.setAccessible(true);
+                    return m;
+                } catch (NoSuchMethodException e) {
+                    // look in the superclass
+                } catch (RuntimeException e) {
+                    return null;
+                }
+            }
+            return null;
+        }
+    }
+}
