@@ -201,7 +201,7 @@ public final class SocketHooks {
         boolean mayPark;
         try {
             account = accountOf(client);
-            mayPark = ThreadPolicy.mayParkForExchange() && !excludedRequest();
+            mayPark = ThreadPolicy.mayParkForExchange();
         } catch (RuntimeException | Error e) {
             diagnostics.internalError("http client admission", e);
             return null;
@@ -264,10 +264,6 @@ public final class SocketHooks {
             }
             return a;
         }
-    }
-
-    private static boolean excludedRequest() {
-        return false; // requests carry no target before they start; excludes apply to sockets
     }
 
     /** Ends an exchange once, whichever way its future completes (value, error, cancellation). */

@@ -70,7 +70,6 @@ final class AdviceTransformer implements ClassFileTransformer {
             ClassVisitor visitor = wrapper.wrap(type, writer, new DisabledContext(type, version), pool,
                     type.getDeclaredFields(), methods, writerFlags, readerFlags);
             reader.accept(visitor, readerFlags);
-            reporter.instrumented(name);
             return writer.toByteArray();
         } catch (Throwable t) {
             reporter.failed(name, t);

@@ -25,7 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Interceptions {
 
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
-    private final Set<String> instrumented = ConcurrentHashMap.newKeySet();
 
     private final Reporter reporter = new Reporter();
     private final Map<String, List<InterceptionPoint>> byInternalName = new HashMap<>();
@@ -137,10 +136,6 @@ public final class Interceptions {
         return present;
     }
 
-    public Set<String> instrumentedClasses() {
-        return Collections.unmodifiableSet(instrumented);
-    }
-
     /** Says each problem once; the rest of the agent keeps working. */
     final class Reporter {
         void warnOnce(String key, String message) {
@@ -152,10 +147,6 @@ public final class Interceptions {
         void missing(InterceptionPoint p) {
             warnOnce(p.toString(), "interception point " + p + " does not exist on this JDK ("
                     + System.getProperty("java.version") + "); it is skipped, everything else works.");
-        }
-
-        void instrumented(String className) {
-            instrumented.add(className);
         }
 
         void failed(String className, Throwable t) {
