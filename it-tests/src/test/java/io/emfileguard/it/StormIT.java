@@ -1,0 +1,95 @@
+package io.emfileguard.it;
+
+import example.apps.StormApp;
+import io.emfileguard.it.harness.ChildJvm;
+import io.emfileguard.it.harness.ChildResult;
+import io.emfileguard.it.harness.Jdk;
+import io.emfileguard.it.harness.LatencyServer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The field report: 3,300 concurrent blocking requests, each held ~1 s by the server, in a JVM
+ * limited to 1,024 descriptors. Without the agent some die with "Too many open files"; with it
+ * every request completes and the kernel never sees more socket descriptors than the cap.
+ */
+class StormIT {
+
+    static final int REQUESTS = 3300;
+    static final Duration SERVER_LATENCY = Duration.ofSeconds(1);
+    static final int DEFAULT_CAP_UNDER_1024 = 896;
+
+    private static ChildResult storm(Jdk jdk, String label, LatencyServer server, boolean agent, String agentArgs) {
+        ChildJvm child = ChildJvm.on(jdk, label)
+                .main(StormApp.class, server.port(), REQUESTS)
+                .jvmOption("-Xss256k")
+                .timeout(Duration.ofSeconds(180));
+        if (agent) {
+            child.withAgent(agentArgs).systemProperty("it.mbean.wait.millis", 10_000);
+        }
+        ChildResult r = child.run();
+        System.out.println(r.name + ": " + r.line("storm") + "; peak socket fds " + r.peakSocketFds
+                + " (TCP " + r.peakTcpSocketFds + "), peak fds " + r.peakFds + "; server " + server
+                + "\n  TCP peak: " + r.peakTcpDetail);
+        return r;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void withoutTheAgentSomeRequestsDieWithTooManyOpenFiles(Jdk jdk) {
+        try (LatencyServer server = LatencyServer.start(SERVER_LATENCY)) {
+            ChildResult r = storm(jdk, "storm-no-agent", server, false, null).assertSucceeded();
+            long ok = r.number("storm", "ok");
+            long failed = r.number("storm", "failed");
+            long emfile = r.number("storm", "emfile");
+            assertAll(r.toString(),
+                () -> assertEquals(1024, r.nofileLimit, "the child's descriptor limit"),
+                () -> assertEquals(REQUESTS, ok + failed, "every request ended"),
+                () -> assertTrue(emfile > 0, "some requests failed with 'Too many open files'"),
+                () -> assertTrue(r.stdout.contains("mbean=absent"), "no agent, no MBean"));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void withTheAgentEveryRequestCompletesUnderTheDefaultCap(Jdk jdk) {
+        try (LatencyServer server = LatencyServer.start(SERVER_LATENCY)) {
+            ChildResult r = storm(jdk, "storm-agent", server, true, null).assertSucceeded();
+            assertCappedStorm(r, DEFAULT_CAP_UNDER_1024);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void withTheAgentAndMaxSockets500EveryRequestCompletesUnder500(Jdk jdk) {
+        try (LatencyServer server = LatencyServer.start(SERVER_LATENCY)) {
+            ChildResult r = storm(jdk, "storm-agent-500", server, true, "max.sockets=500").assertSucceeded();
+            assertCappedStorm(r, 500);
+        }
+    }
+
+    private static void assertCappedStorm(ChildResult r, int cap) {
+        assertAll(r.toString(),
+            () -> assertEquals(1024, r.nofileLimit, "the child's descriptor limit"),
+            () -> assertEquals(REQUESTS, r.number("storm", "ok"), "requests that completed"),
+            () -> assertEquals(0, r.number("storm", "failed"), "requests that failed"),
+            () -> assertTrue(r.peakTcpSocketFds <= cap, "TCP socket descriptors in /proc/<pid>/fd peaked at "
+                    + r.peakTcpSocketFds + ", above the cap " + cap),
+            // The storm really pushed against the cap (else the bound above proves nothing).
+            () -> assertTrue(r.peakTcpSocketFds >= cap / 2,
+                    "TCP socket descriptors peaked at only " + r.peakTcpSocketFds + " of a cap of " + cap),
+            () -> assertEquals(cap, r.number("gate after", "MaxSockets"), "the MBean's MaxSockets"),
+            () -> assertTrue(r.number("gate after", "PeakOpenSockets") <= cap, "the MBean's PeakOpenSockets"),
+            () -> assertTrue(r.number("gate after", "WaitsTotal") > 0, "threads waited at the cap"),
+            () -> assertEquals(0, r.number("gate after", "TimeoutsTotal"), "waits that timed out"),
+            () -> assertEquals(0, r.number("gate after", "OverCapTotal"), "sockets counted above the cap"),
+            () -> assertEquals(r.number("gate before", "OpenSockets"), r.number("gate after", "OpenSockets"),
+                    "OpenSockets is back at its baseline"));
+    }
+}
