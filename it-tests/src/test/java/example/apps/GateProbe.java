@@ -8,6 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
@@ -85,14 +90,19 @@ public final class GateProbe {
         return sb.toString();
     }
 
-    /** Socket descriptors of this process, as the kernel lists them. */
+    /**
+     * TCP socket descriptors of this process, as the kernel lists them: sockets in
+     * {@code /proc/self/fd} less those in the Unix-domain, netlink, UDP and raw tables (the JVM keeps
+     * a Unix-domain socket of its own for name-service look-ups).
+     */
     public static int socketFds() {
-        int n = 0;
+        List<String> inodes = new ArrayList<>();
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) {
             for (Path fd : fds) {
                 try {
-                    if (Files.readSymbolicLink(fd).toString().startsWith("socket:")) {
-                        n++;
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        inodes.add(target.substring("socket:[".length(), target.length() - 1));
                     }
                 } catch (IOException e) {
                     // closed meanwhile
@@ -100,6 +110,22 @@ public final class GateProbe {
             }
         } catch (IOException e) {
             return -1;
+        }
+        Set<String> other = new HashSet<>();
+        for (String table : new String[] {"unix", "netlink", "udp", "udp6", "raw", "raw6"}) {
+            try {
+                for (String line : Files.readAllLines(Paths.get("/proc/self/net/" + table), StandardCharsets.ISO_8859_1)) {
+                    other.addAll(Arrays.asList(line.trim().split("\\s+")));
+                }
+            } catch (IOException e) {
+                // no such table here
+            }
+        }
+        int n = 0;
+        for (String inode : inodes) {
+            if (!other.contains(inode)) {
+                n++;
+            }
         }
         return n;
     }
