@@ -42,7 +42,14 @@ public final class SocketGateMBean implements SocketGateMXBean {
         }
     }
 
-    @Override public int getOpenSockets() { return gate.openSockets(); }
+    /**
+     * The registry learns of sockets the GC closed (dropped without close()) only when its reference
+     * queue is polled, which otherwise happens on the next socket operation: poll it before reading.
+     */
+    @Override public int getOpenSockets() {
+        registry.expungeCollected();
+        return gate.openSockets();
+    }
 
     @Override public int getPeakOpenSockets() { return gate.peakOpenSockets(); }
 
@@ -67,9 +74,15 @@ public final class SocketGateMBean implements SocketGateMXBean {
 
     @Override public long getOverCapTotal() { return gate.overCapTotal(); }
 
-    @Override public long getCollectedSocketsTotal() { return registry.collectedTotal(); }
+    @Override public long getCollectedSocketsTotal() {
+        registry.expungeCollected();
+        return registry.collectedTotal();
+    }
 
-    @Override public long getLeakedChannelsTotal() { return registry.leakedTotal(); }
+    @Override public long getLeakedChannelsTotal() {
+        registry.expungeCollected();
+        return registry.leakedTotal();
+    }
 
     @Override public long getReclaimedSocketsTotal() { return reclaimer == null ? 0 : reclaimer.reclaimedTotal(); }
 
