@@ -26,7 +26,8 @@ public final class GateProbe {
     public static final String NAME = "io.emfileguard:type=SocketGate";
     public static final String[] ATTRIBUTES = {
         "OpenSockets", "PeakOpenSockets", "MaxSockets", "WaitingThreads", "WaitsTotal", "TimeoutsTotal",
-        "WaitTimeMillisTotal", "OverCapTotal", "CollectedSocketsTotal", "LeakedChannelsTotal"
+        "WaitTimeMillisTotal", "OverCapTotal", "CollectedSocketsTotal", "LeakedChannelsTotal",
+        "ReclaimedSocketsTotal", "EffectiveMaxSockets"
     };
 
     private GateProbe() {
