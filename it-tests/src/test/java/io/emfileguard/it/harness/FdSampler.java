@@ -6,16 +6,17 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Samples {@code /proc/<pid>/fd} of a child every ~20 ms: the number of descriptors, of those whose
- * link target starts with {@code socket:}, and of those sockets that are TCP (not in the namespace's
- * Unix-domain, netlink, UDP or raw tables). What the kernel sees, whatever the agent counts.
- * A sample can miss a peak shorter than its period; it never over-counts.
+ * link target starts with {@code socket:}, and of TCP sockets open at one instant (seen in two
+ * back-to-back passes, and not in the namespace's Unix-domain, netlink, UDP or raw tables). What the
+ * kernel sees, whatever the agent counts. A sample can miss a peak shorter than its period; the TCP
+ * count never over-counts.
  */
 final class FdSampler implements Runnable {
     private static final long PERIOD_MILLIS = 20;
@@ -61,57 +62,70 @@ final class FdSampler implements Runnable {
     }
 
     private void sample() {
-        int fds = 0;
-        List<String> socketInodes = new ArrayList<>();
+        int[] fds = new int[1];
+        Set<String> first = socketInodes(fds);
+        if (first == null) {
+            return; // not started yet, or gone
+        }
+        // Read between the two passes: every socket open through both passes is in these tables.
+        Map<String, String> other = first.isEmpty() ? Map.of() : tokens(NON_TCP_TABLES);
+        Set<String> second = first.isEmpty() ? first : socketInodes(new int[1]);
+        if (second == null) {
+            return;
+        }
+        // A socket inode is never reused while open, so the sockets seen in both passes were all open
+        // at the same instant (between the passes). One pass alone can count two sockets that never
+        // coexisted: one closed after it was listed, the other opened on a descriptor number that a
+        // transient file (e.g. the agent's own /proc/self/fd listing) kept from being reused.
+        int tcp = 0;
+        StringBuilder nonTcp = new StringBuilder();
+        for (String inode : first) {
+            if (!second.contains(inode)) {
+                continue;
+            }
+            String table = other.get(inode);
+            if (table == null) {
+                tcp++;
+            } else {
+                nonTcp.append(nonTcp.length() == 0 ? "" : ",").append(inode).append('/').append(table);
+            }
+        }
+        if (tcp > peakTcp) {
+            peakTcp = tcp;
+            peakDetail = "sample " + samples + ": " + first.size() + " sockets listed, " + second.size()
+                    + " in the second pass, " + tcp + " TCP open through both; not TCP: [" + nonTcp + "]";
+        }
+        if (samples < 10) { // after prlimit has exec'd java
+            nofileLimit = readNofileLimit();
+        }
+        samples++;
+        if (first.size() > peakSockets) {
+            peakSockets = first.size();
+        }
+        if (fds[0] > peakFds) {
+            peakFds = fds[0];
+        }
+    }
+
+    /** One pass over {@code /proc/<pid>/fd}: the inodes of its sockets; null if the process is not there. */
+    private Set<String> socketInodes(int[] fdCount) {
+        Set<String> inodes = new HashSet<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(fdDir)) {
             for (Path fd : entries) {
-                fds++;
+                fdCount[0]++;
                 try {
                     String target = Files.readSymbolicLink(fd).toString();
                     if (target.startsWith("socket:[")) {
-                        socketInodes.add(target.substring("socket:[".length(), target.length() - 1));
+                        inodes.add(target.substring("socket:[".length(), target.length() - 1));
                     }
                 } catch (IOException e) {
                     // closed between the listing and the read: not open any more
                 }
             }
         } catch (IOException | RuntimeException e) {
-            return; // not started yet, or gone
+            return null;
         }
-        int sockets = socketInodes.size();
-        int tcp = sockets;
-        Map<String, String> other = sockets > 0 ? tokens(NON_TCP_TABLES) : Map.of();
-        StringBuilder nonTcp = new StringBuilder();
-        for (String inode : socketInodes) {
-            String table = other.get(inode);
-            if (table != null) {
-                tcp--;
-                nonTcp.append(nonTcp.length() == 0 ? "" : ",").append(inode).append('/').append(table);
-            }
-        }
-        if (tcp > peakTcp) {
-            peakTcp = tcp;
-            // Once per new peak (rare): confirm against the TCP tables, which are large.
-            Map<String, String> tcpTables = tokens(TCP_TABLES);
-            int confirmed = 0;
-            for (String inode : socketInodes) {
-                if (tcpTables.containsKey(inode)) {
-                    confirmed++;
-                }
-            }
-            peakDetail = "sample " + samples + ": " + sockets + " sockets, " + tcp + " not Unix/netlink/UDP/raw ["
-                    + nonTcp + "], " + confirmed + " of them still in /proc/<pid>/net/tcp{,6} when re-read";
-        }
-        if (samples < 10) { // after prlimit has exec'd java
-            nofileLimit = readNofileLimit();
-        }
-        samples++;
-        if (sockets > peakSockets) {
-            peakSockets = sockets;
-        }
-        if (fds > peakFds) {
-            peakFds = fds;
-        }
+        return inodes;
     }
 
     /** The soft "Max open files" of the child, as the kernel applies it (proves prlimit worked). */
@@ -151,7 +165,6 @@ final class FdSampler implements Runnable {
     }
 
     private static final String[] NON_TCP_TABLES = {"unix", "netlink", "udp", "udp6", "raw", "raw6"};
-    private static final String[] TCP_TABLES = {"tcp", "tcp6"};
 
     void stop() {
         running = false;
