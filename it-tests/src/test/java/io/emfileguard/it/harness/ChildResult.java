@@ -37,7 +37,8 @@ public final class ChildResult {
     public final long nofileLimit;
 
     ChildResult(String name, List<String> command, int exitCode, boolean timedOut, long wallMillis, String stdout,
-                String stderr, int peakSocketFds, int peakTcpSocketFds, String peakTcpDetail, int peakFds, int fdSamples, long nofileLimit) {
+                String stderr, int peakSocketFds, int peakTcpSocketFds, String peakTcpDetail, int peakFds,
+                int fdSamples, long nofileLimit) {
         this.name = name;
         this.command = command;
         this.exitCode = exitCode;
