@@ -43,14 +43,32 @@ public final class Failures {
 
     /** A short, stable description for grouping: the innermost informative cause, class and message. */
     public static String describe(Throwable failure) {
-        Throwable emfile = find(failure, Collections.newSetFromMap(new IdentityHashMap<>()), 0);
-        Throwable t = emfile != null ? emfile : unwrap(failure);
-        if (emfile == null) {
-            // the root cause usually says what happened; wrappers add the URL and retry count
+        Throwable t = unwrap(failure);
+        Throwable emfile = find(t, Collections.newSetFromMap(new IdentityHashMap<>()), 0);
+        if (emfile != null) {
+            // the innermost exception that says it: the JDK's own SocketException, not its wrappers
             Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-            while (t.getCause() != null && seen.add(t)) {
-                t = t.getCause();
+            for (Throwable c = emfile.getCause(); c != null && seen.add(c); c = c.getCause()) {
+                if (c.getMessage() != null && c.getMessage().contains(TOO_MANY_OPEN_FILES)) {
+                    emfile = c;
+                }
             }
+            t = emfile;
+        } else {
+            // The first I/O exception says what happened (ConnectException: Connection refused); the
+            // wrappers around it add URLs and retry counts, and the JDK HttpClient hides a
+            // ClosedChannelException below it. Without one, the root cause.
+            Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            Throwable io = null;
+            for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+                if (c instanceof java.io.IOException && !(c.getCause() instanceof java.io.IOException
+                        && c.getClass() == java.io.IOException.class)) {
+                    io = c;
+                    break;
+                }
+                t = c;
+            }
+            t = io != null ? io : t;
         }
         String message = t.getMessage();
         String text = t.getClass().getSimpleName() + (message == null ? "" : ": " + message);
