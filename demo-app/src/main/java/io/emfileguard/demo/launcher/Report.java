@@ -28,14 +28,14 @@ final class Report {
         rows.add(row("  \"Too many open files\"", numberOf(plain, "failedTooManyOpenFiles"),
                 numberOf(guarded, "failedTooManyOpenFiles")));
         rows.add(row("  other errors", otherOf(plain), otherOf(guarded)));
-        rows.add(row("peak open sockets", number(plain.peakOpenSockets()), number(guarded.peakOpenSockets())));
+        rows.add(row("peak sockets (/proc)", number(plain.peakSockets), number(guarded.peakSockets)));
         rows.add(row("peak descriptors (/proc)", number(plain.peakDescriptors), number(guarded.peakDescriptors)));
         rows.add(row("wall time of the batch", wallOf(plain), wallOf(guarded)));
-        rows.add(row("agent cap (MaxSockets)", gate(plain, "gate.MaxSockets"), gate(guarded, "gate.MaxSockets")));
+        rows.add(row("agent: cap / peak open sockets", capAndPeak(plain), capAndPeak(guarded)));
         rows.add(row("calls that waited at the cap", gate(plain, "gate.WaitsTotal"), gate(guarded, "gate.WaitsTotal")));
-        rows.add(row("time waiting (sum, all threads)", waitOf(plain), waitOf(guarded)));
         rows.add(row("  average wait", averageWaitOf(plain), averageWaitOf(guarded)));
-        rows.add(row("waits that timed out", gate(plain, "gate.TimeoutsTotal"), gate(guarded, "gate.TimeoutsTotal")));
+        rows.add(row("  waits that timed out", gate(plain, "gate.TimeoutsTotal"), gate(guarded, "gate.TimeoutsTotal")));
+        rows.add(row("time waiting, all threads", waitOf(plain), waitOf(guarded)));
         rows.add(row("idle pooled sockets reclaimed", gate(plain, "gate.ReclaimedSocketsTotal"),
                 gate(guarded, "gate.ReclaimedSocketsTotal")));
         return render(rows, new boolean[] {false, true, true});
@@ -110,6 +110,10 @@ final class Report {
 
     private static String gate(RunResult r, String key) {
         return r.hasGate() ? number(r.number(key)) : "-";
+    }
+
+    private static String capAndPeak(RunResult r) {
+        return r.hasGate() ? number(r.number("gate.MaxSockets")) + " / " + number(r.number("gate.PeakOpenSockets")) : "-";
     }
 
     private static String waitOf(RunResult r) {

@@ -34,8 +34,9 @@ class DemoLauncherSmokeTest {
         assertEquals(0, status, text);
         assertTrue(text.contains("prlimit --nofile=1024:1024") || text.contains("ulimit -n 1024"), text);
         assertTrue(text.contains("-javaagent:"), text);
-        assertTrue(text.contains("  requests                                     33           33"), text);
-        assertTrue(text.contains("  agent cap (MaxSockets)                        -          896"), text);
+        assertTrue(text.matches("(?s).*\n +requests +33 +33\n.*"), text);
+        assertTrue(text.matches("(?s).*\n +succeeded +33 +33\n.*"), text);
+        assertTrue(text.matches("(?s).*agent: cap / peak open sockets +- +896 / \\d+\n.*"), text);
         String last = lines.get(lines.size() - 1);
         assertTrue(last.matches("summary: without_agent_failed=0 with_agent_failed=0 peak_open_sockets=\\d+ cap=896"), last);
     }

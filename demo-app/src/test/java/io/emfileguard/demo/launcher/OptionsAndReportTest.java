@@ -76,8 +76,9 @@ class OptionsAndReportTest {
         String table = String.join("\n", lines);
         assertTrue(lines.get(0).trim().startsWith("without agent"), table);
         assertEquals(List.of("\"Too many open files\"", "2,290", "0"), cells(lines, "\"Too many"), table);
-        assertEquals(List.of("peak open sockets", "1,010", "896"), cells(lines, "peak open sockets"), table);
+        assertEquals(List.of("peak sockets (/proc)", "1,010", "-"), cells(lines, "peak sockets"), table);
         assertEquals(List.of("peak descriptors (/proc)", "1,024", "-"), cells(lines, "peak descriptors"), table);
+        assertEquals(List.of("agent: cap / peak open sockets", "-", "896 / 896"), cells(lines, "agent: cap"), table);
         assertEquals(List.of("average wait", "-", "2.5 s"), cells(lines, "average wait"), table);
         assertEquals(List.of("wall time of the batch", "4.2 s", "9.1 s"), cells(lines, "wall time"), table);
         assertEquals(lines.get(0).length(), lines.get(1).length(), "columns line up");
