@@ -210,7 +210,8 @@ public final class DemoLauncher {
         out.println((withAgent ? "with the agent" : "without the agent") + ", " + records + " records: $ "
                 + display(command, classPath, agent));
         ChildRun child = new ChildRun(result, command, env, timeoutMillis);
-        ProgressPrinter printer = new ProgressPrinter(out, label, child.progress, options.plain || !isTerminal());
+        ProgressPrinter printer = new ProgressPrinter(out, label, child.progress, options.plain || !isTerminal(),
+                records * options.services);
         Thread printerThread = new Thread(printer, "progress-printer");
         printerThread.setDaemon(true);
         printerThread.start();

@@ -58,6 +58,9 @@ final class FdSampler implements Runnable {
         } catch (IOException | RuntimeException e) {
             return; // the process is gone, or not ours to look at
         }
+        if (all == 0) {
+            return; // an exiting process: its table is being torn down, not a real count
+        }
         descriptors = all;
         sockets = socks;
         if (all > peakDescriptors) {

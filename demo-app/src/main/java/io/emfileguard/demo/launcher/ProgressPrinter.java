@@ -13,11 +13,13 @@ final class ProgressPrinter implements Runnable {
     private final String label;
     private final ChildRun.Progress progress;
     private final boolean plain;
+    private final int expected;
     private final long started = System.nanoTime();
     private volatile boolean stopped;
 
-    ProgressPrinter(PrintStream out, String label, ChildRun.Progress progress, boolean plain) {
+    ProgressPrinter(PrintStream out, String label, ChildRun.Progress progress, boolean plain, int expected) {
         this.out = out;
+        this.expected = expected;
         this.label = label;
         this.progress = progress;
         this.plain = plain;
@@ -57,8 +59,11 @@ final class ProgressPrinter implements Runnable {
         if (progress.requests < 0) {
             sb.append("starting the JVM and the clients");
         } else {
+            if (progress.requests < expected) {
+                sb.append(String.format(Locale.ROOT, "issued %,d/%,d  ", progress.requests, expected));
+            }
             sb.append(String.format(Locale.ROOT, "done %,d/%,d  ok %,d  failed %,d (EMFILE %,d)",
-                    progress.done, progress.requests, progress.succeeded, progress.emfile + progress.other,
+                    progress.done, expected, progress.succeeded, progress.emfile + progress.other,
                     progress.emfile));
         }
         FdSampler sampler = progress.sampler;
