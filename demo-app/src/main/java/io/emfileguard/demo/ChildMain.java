@@ -28,16 +28,12 @@ public final class ChildMain {
 
     public static void main(String[] args) throws Exception {
         int records = 300;
-        int warmupRecords = 0;
         long progressMillis = 250;
         boolean exitOnEof = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--records":
                     records = Integer.parseInt(args[++i]);
-                    break;
-                case "--warmup-records":
-                    warmupRecords = Integer.parseInt(args[++i]);
                     break;
                 case "--progress-ms":
                     progressMillis = Long.parseLong(args[++i]);
@@ -57,10 +53,6 @@ public final class ChildMain {
         }
 
         FanOutHandler handler = new FanOutHandler();
-        if (warmupRecords > 0) {
-            Map<String, Object> warmup = handler.handleRequest(Map.of("records", warmupRecords), null);
-            System.out.println("WARMUP " + warmup.get("succeeded") + "/" + warmup.get("requests") + " in " + warmup.get("wallMillis") + " ms");
-        }
         System.out.println("READY");
         System.out.flush();
 

@@ -20,7 +20,8 @@ final class Options {
             "  --sweep A,B,...     repeat the pair of runs for each batch size (e.g. 300,400,500)",
             "  --clients LIST      client per service, round robin (" + ClientKind.DEFAULT_MIX + ");",
             "                      also: sdk (= dynamodb,lambda), blocking (= urlconnection,dynamodb,lambda), all",
-            "  --latency-ms N      stub answer delay (" + Options.DEFAULT_LATENCY_MS + "), jittered by --jitter-ms (latency/5)",
+            "  --latency-ms N      how long the stub services take to answer (" + Options.DEFAULT_LATENCY_MS + ")",
+            "  --jitter-ms N       answers spread uniformly over latency +/- jitter (latency/5)",
             "  --fd-limit N        descriptor limit of the children, soft and hard (1024, as on AWS Lambda)",
             "  --max-sockets N     the agent's cap (default: the agent's own, 896 under 1024 descriptors)",
             "  --agent PATH        the agent jar (default: agent/target/emfile-guard-agent.jar, looked up from",
@@ -151,7 +152,12 @@ final class Options {
     }
 
     private static int positive(String option, String value) {
-        long n = nonNegative(option, value);
+        long n;
+        try {
+            n = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
         if (n < 1 || n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(option + " must be a positive number, not " + value);
         }
