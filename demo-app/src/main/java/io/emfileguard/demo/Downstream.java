@@ -1,0 +1,262 @@
+package io.emfileguard.demo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URL;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvocationType;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+
+/**
+ * The clients of the handler, configured the way a fan-out that hits EMFILE is configured: the SDK's
+ * Apache pool raised far above its default 50 (so it opens a connection per concurrent call instead
+ * of queueing), the JDK HttpClient (no connection limit at all) one per service, and
+ * HttpURLConnection and the SDK's URL-connection client, which have no pool limit either. Blocking
+ * calls run on a thread each, so every call of a batch is in flight at once.
+ */
+final class Downstream implements AutoCloseable {
+
+    /** Static test credentials: the calls go to the endpoint overrides, never to AWS. */
+    static final AwsBasicCredentials TEST_CREDENTIALS = AwsBasicCredentials.create("AKIAEMFILEGUARDDEMO", "demo-secret-key");
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final FanOutConfig config;
+    private final ExecutorService blocking;
+    private final AtomicReferenceArray<HttpClient> httpClients;
+    private volatile DynamoDbClient dynamoDb;
+    private volatile LambdaClient lambda;
+
+    Downstream(FanOutConfig config) {
+        this.config = config;
+        AtomicInteger n = new AtomicInteger();
+        this.blocking = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fanout-call-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.httpClients = new AtomicReferenceArray<>(config.services);
+        // Build the clients the configured mix uses now, in the init phase, as a Lambda function does.
+        for (int service = 0; service < config.services; service++) {
+            ClientKind kind = config.clientFor(service);
+            if (kind == ClientKind.HTTPCLIENT) {
+                httpClient(service);
+            } else if (kind == ClientKind.DYNAMODB) {
+                dynamoDb();
+            } else if (kind == ClientKind.LAMBDA) {
+                lambda();
+            }
+        }
+    }
+
+    /**
+     * Starts one call of {@code record} to {@code service} with {@code kind}; the future ends with the
+     * call. A blocking call gets its own thread at once, which waits for {@code go} before it calls.
+     */
+    CompletableFuture<Void> call(ClientKind kind, int service, String record, CountDownLatch go) {
+        switch (kind) {
+            case HTTPCLIENT:
+                return httpClientCall(service, record);
+            case URLCONNECTION:
+                return CompletableFuture.runAsync(() -> {
+                    await(go);
+                    urlConnectionCall(service, record);
+                }, blocking);
+            case DYNAMODB:
+                return CompletableFuture.runAsync(() -> {
+                    await(go);
+                    dynamoDbCall(service, record);
+                }, blocking);
+            case LAMBDA:
+                return CompletableFuture.runAsync(() -> {
+                    await(go);
+                    lambdaCall(service, record);
+                }, blocking);
+            default:
+                throw new IllegalArgumentException(kind.toString());
+        }
+    }
+
+    private static void await(CountDownLatch go) {
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted before the call", e);
+        }
+    }
+
+    static String serviceName(int service) {
+        return "service-" + (service + 1);
+    }
+
+    private URI serviceUri(int service, String record) {
+        return URI.create(config.httpEndpoint + "/services/" + serviceName(service) + "?record="
+                + URLEncoder.encode(record, StandardCharsets.UTF_8));
+    }
+
+    private CompletableFuture<Void> httpClientCall(int service, String record) {
+        HttpRequest request = HttpRequest.newBuilder(serviceUri(service, record))
+                .timeout(config.requestTimeout)
+                .GET()
+                .build();
+        return httpClient(service).sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenAccept(response -> expectStatus(response.statusCode(), 200, response.body()));
+    }
+
+    private void urlConnectionCall(int service, String record) {
+        try {
+            URL url = serviceUri(service, record).toURL();
+            HttpURLConnection connection = (HttpURLConnection) url.openConnection();
+            connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            connection.setReadTimeout((int) config.requestTimeout.toMillis());
+            int status = connection.getResponseCode();
+            String body;
+            // Reading the body to its end hands the connection back to the keep-alive cache.
+            try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+                body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            expectStatus(status, 200, body);
+        } catch (IOException e) {
+            throw new CallFailedException(e);
+        }
+    }
+
+    private void dynamoDbCall(int service, String record) {
+        String table = serviceName(service);
+        AttributeValue key = AttributeValue.fromS(record);
+        // Even services read one item, odd ones query: both of DynamoDB's JSON 1.0 shapes on the wire.
+        if (service % 2 == 0) {
+            GetItemResponse response = dynamoDb().getItem(b -> b.tableName(table).key(Map.of("pk", key)));
+            if (!response.hasItem() || !key.equals(response.item().get("pk"))) {
+                throw new IllegalStateException("GetItem answered without the item for " + record);
+            }
+        } else {
+            QueryResponse response = dynamoDb().query(b -> b.tableName(table)
+                    .keyConditionExpression("pk = :pk")
+                    .expressionAttributeValues(Map.of(":pk", key)));
+            if (response.count() == null || response.count() < 1 || !key.equals(response.items().get(0).get("pk"))) {
+                throw new IllegalStateException("Query answered without the item for " + record);
+            }
+        }
+    }
+
+    private void lambdaCall(int service, String record) {
+        // An asynchronous invocation: Lambda queues the event and answers 202 Accepted.
+        InvokeResponse response = lambda().invoke(b -> b.functionName(serviceName(service))
+                .invocationType(InvocationType.EVENT)
+                .payload(SdkBytes.fromUtf8String("{\"record\":\"" + record.replace("\"", "") + "\"}")));
+        expectStatus(response.statusCode(), 202, "");
+    }
+
+    private static void expectStatus(int status, int expected, String body) {
+        if (status != expected) {
+            throw new IllegalStateException("HTTP " + status + (body.isEmpty() ? "" : ": "
+                    + body.substring(0, Math.min(80, body.length()))));
+        }
+    }
+
+    private HttpClient httpClient(int service) {
+        HttpClient client = httpClients.get(service);
+        if (client == null) {
+            client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(CONNECT_TIMEOUT)
+                    .build();
+            if (!httpClients.compareAndSet(service, null, client)) {
+                client = httpClients.get(service);
+            }
+        }
+        return client;
+    }
+
+    private DynamoDbClient dynamoDb() {
+        DynamoDbClient client = dynamoDb;
+        if (client == null) {
+            synchronized (this) {
+                client = dynamoDb;
+                if (client == null) {
+                    client = DynamoDbClient.builder()
+                            .endpointOverride(URI.create(config.dynamoDbEndpoint))
+                            .region(Region.of(config.region))
+                            .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
+                            // 50 connections by default; fan-outs raise it after "Timeout waiting for connection from pool"
+                            .httpClientBuilder(ApacheHttpClient.builder()
+                                    .maxConnections(10_000)
+                                    .connectionTimeout(CONNECT_TIMEOUT)
+                                    .socketTimeout(config.requestTimeout))
+                            .overrideConfiguration(o -> o.apiCallTimeout(config.requestTimeout.multipliedBy(2)))
+                            .build();
+                    dynamoDb = client;
+                }
+            }
+        }
+        return client;
+    }
+
+    private LambdaClient lambda() {
+        LambdaClient client = lambda;
+        if (client == null) {
+            synchronized (this) {
+                client = lambda;
+                if (client == null) {
+                    client = LambdaClient.builder()
+                            .endpointOverride(URI.create(config.lambdaEndpoint))
+                            .region(Region.of(config.region))
+                            .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
+                            .httpClientBuilder(UrlConnectionHttpClient.builder()
+                                    .connectionTimeout(CONNECT_TIMEOUT)
+                                    .socketTimeout(config.requestTimeout))
+                            .overrideConfiguration(o -> o.apiCallTimeout(config.requestTimeout.multipliedBy(2)))
+                            .build();
+                    lambda = client;
+                }
+            }
+        }
+        return client;
+    }
+
+    @Override
+    public void close() {
+        blocking.shutdownNow();
+        if (dynamoDb != null) {
+            dynamoDb.close();
+        }
+        if (lambda != null) {
+            lambda.close();
+        }
+    }
+
+    /** An I/O failure of a blocking call, carried through the future unchanged in its cause. */
+    static final class CallFailedException extends RuntimeException {
+        CallFailedException(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+}
