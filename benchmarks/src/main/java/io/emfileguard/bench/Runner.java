@@ -158,7 +158,7 @@ public final class Runner {
                 }
             }
         }
-        startupBreakdown(quick ? 2 : 6);
+        startupBreakdown(quick ? 2 : 5);
         notes.add("Start-up: each run is a fresh JVM running `StartupProbe` (optionally sleep 1 s, then one "
                 + "loopback connect, exit), timed by bash's `time` (wall; CPU = user+sys of the child). Runs "
                 + "alternate plain/agent, agent/plain; one unmeasured warm-up run of each first. Added = median "
@@ -308,7 +308,7 @@ public final class Runner {
         for (int r = 0; r < rounds; r++) {
             List<String> cmd = new ArrayList<>(Arrays.asList(java17, "-cp", classes + File.pathSeparator + libCp,
                     "org.openjdk.jmh.Main", "io.emfileguard.bench.jmh.",
-                    "-f", "1", "-wi", quick ? "1" : "2", "-w", "1s", "-i", quick ? "2" : "3", "-r", "1s",
+                    "-f", "1", "-wi", "1", "-w", "1s", "-i", "2", "-r", "1s",
                     "-rf", "csv", "-rff", csv.toString()));
             Child.run(cmd, 600, false).check(cmd);
             Map<String, Double> round = new LinkedHashMap<>();
@@ -327,8 +327,7 @@ public final class Runner {
         }
         double fast = Stats.median(scores.get("gateFastPath"));
         double viaAcquire = Stats.median(scores.get("gateAcquire"));
-        String setup = "JDK 17, JMH 1.37, " + rounds + " rounds × (1 fork, " + (quick ? "1+2" : "2+3")
-                + " × 1 s warm-up+measure), 1 thread";
+        String setup = "JDK 17, JMH 1.37, " + rounds + " rounds × (1 fork, 1 + 2 × 1 s warm-up + measure), 1 thread";
         rows.add(new Row("2", "Gate fast path: uncontended acquire + release", setup,
                 "`tryAcquireFast`+`release` " + fmt(fast, 1) + " ns; via `acquire(true)` " + fmt(viaAcquire, 1) + " ns",
                 "counter (get, CAS, decrement) " + fmt(Stats.median(scores.get("counter")), 1) + " ns; fair `Semaphore` "
@@ -351,100 +350,127 @@ public final class Runner {
 
     // ------------------------------------------------------------------ 3. per-connect and per-I/O
 
-    private void connect() throws Exception {
-        int pairs = quick ? 2 : 14;
-        List<String> plain = new ArrayList<>(Arrays.asList(java17, "-cp", classes));
-        List<String> agent = new ArrayList<>(Arrays.asList(java17, "-javaagent:" + agentJar, "-cp", classes));
-        List<String> args = Arrays.asList("io.emfileguard.bench.ConnectLoop", String.valueOf(ports.get("accept")),
-                quick ? "800" : "1000", "5", quick ? "2000" : "3000");
-        plain.addAll(args);
-        agent.addAll(args);
-        List<Double> ratios = new ArrayList<>();
-        List<Double> p = new ArrayList<>();
-        List<Double> a = new ArrayList<>();
-        for (int i = 0; i < pairs; i++) {
-            double pv;
-            double av;
-            if (i % 2 == 0) {
-                pv = Double.parseDouble(Child.run(plain, 120, false).check(plain).line("RESULT")[0]);
-                av = Double.parseDouble(Child.run(agent, 120, false).check(agent).line("RESULT")[0]);
-            } else {
-                av = Double.parseDouble(Child.run(agent, 120, false).check(agent).line("RESULT")[0]);
-                pv = Double.parseDouble(Child.run(plain, 120, false).check(plain).line("RESULT")[0]);
+    /**
+     * Starts a plain and an agent JVM of the same interactive program (one after the other, so their
+     * warm-ups do not overlap), then asks them for batches in alternating order (AB BA AB ...).
+     * @return per batch pair: {plain fields..., agent fields...}
+     */
+    private List<double[][]> interleaved(List<String> programArgs, int jvmPairs, int batchPairs) throws Exception {
+        List<double[][]> pairs = new ArrayList<>();
+        for (int j = 0; j < jvmPairs; j++) {
+            List<String> plainCmd = new ArrayList<>(Arrays.asList(java17, "-cp", classes));
+            List<String> agentCmd = new ArrayList<>(Arrays.asList(java17, "-javaagent:" + agentJar, "-cp", classes));
+            plainCmd.addAll(programArgs);
+            agentCmd.addAll(programArgs);
+            boolean agentFirst = j % 2 == 1;
+            try (Interactive first = new Interactive(agentFirst ? agentCmd : plainCmd)) {
+                first.await("READY", 120);
+                try (Interactive second = new Interactive(agentFirst ? plainCmd : agentCmd)) {
+                    second.await("READY", 120);
+                    Interactive plain = agentFirst ? second : first;
+                    Interactive agent = agentFirst ? first : second;
+                    for (int k = 0; k < batchPairs; k++) {
+                        String[] pv;
+                        String[] av;
+                        if (k % 2 == 0) {
+                            pv = plain.call("RUN", "BATCH", 120);
+                            av = agent.call("RUN", "BATCH", 120);
+                        } else {
+                            av = agent.call("RUN", "BATCH", 120);
+                            pv = plain.call("RUN", "BATCH", 120);
+                        }
+                        pairs.add(new double[][] {parse(pv), parse(av)});
+                    }
+                }
             }
-            p.add(pv);
-            a.add(av);
-            ratios.add(av / pv);
-            log("connect pair " + i + ": plain " + fmt(pv, 0) + " ns, agent " + fmt(av, 0) + " ns");
+            log(programArgs.get(0) + ": JVM pair " + j + " done");
         }
-        double ratio = Stats.median(ratios);
+        return pairs;
+    }
+
+    private static double[] parse(String[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = Double.parseDouble(f[i]);
+        }
+        return d;
+    }
+
+    private static List<Double> column(List<double[][]> pairs, int side, int field) {
+        List<Double> v = new ArrayList<>();
+        for (double[][] p : pairs) {
+            v.add(p[side][field]);
+        }
+        return v;
+    }
+
+    private static List<Double> ratios(List<double[][]> pairs, int field) {
+        List<Double> v = new ArrayList<>();
+        for (double[][] p : pairs) {
+            v.add(p[1][field] / p[0][field]);
+        }
+        return v;
+    }
+
+    private static List<Double> diffs(List<double[][]> pairs, int field) {
+        List<Double> v = new ArrayList<>();
+        for (double[][] p : pairs) {
+            v.add(p[1][field] - p[0][field]);
+        }
+        return v;
+    }
+
+    private static String ratioCell(List<Double> r) {
+        return "×" + fmt(Stats.median(r), 3) + " (" + fmt(Stats.min(r), 3) + ".." + fmt(Stats.max(r), 3) + ")";
+    }
+
+    private void connect() throws Exception {
+        int jvmPairs = quick ? 1 : 3;
+        int batchPairs = quick ? 6 : 16;
+        int perBatch = quick ? 1500 : 3000;
+        List<double[][]> pairs = interleaved(Arrays.asList("io.emfileguard.bench.ConnectLoop",
+                String.valueOf(ports.get("accept")), "1000", String.valueOf(perBatch)), jvmPairs, batchPairs);
+        List<Double> wall = ratios(pairs, 0);
+        List<Double> cpu = ratios(pairs, 1);
+        double ratio = Stats.median(wall);
         rows.add(new Row("3", "Per-connect: loopback connect + close loop (separate JVMs)",
-                "JDK 17, " + pairs + " pairs, " + (quick ? "2,000" : "3,000") + " connects × 5 batches after "
-                        + (quick ? "0.8" : "1") + " s warm-up",
-                fmt(Stats.median(a) / 1000, 2) + " µs/connect", "no agent " + fmt(Stats.median(p) / 1000, 2) + " µs/connect",
-                "**×" + fmt(ratio, 3) + "** (" + fmt(Stats.min(ratios), 3) + ".." + fmt(Stats.max(ratios), 3) + "), "
-                        + signed(Stats.median(a) - Stats.median(p), 0) + " ns",
+                "JDK 17, " + jvmPairs + " JVM pairs × " + batchPairs + " alternating batch pairs of " + fmtInt(perBatch)
+                        + " connects, after ≥ 1 s and ≥ 10,000 connects of warm-up",
+                fmt(Stats.median(column(pairs, 1, 0)) / 1000, 1) + " µs/connect (thread CPU "
+                        + fmt(Stats.median(column(pairs, 1, 1)) / 1000, 1) + " µs)",
+                "no agent " + fmt(Stats.median(column(pairs, 0, 0)) / 1000, 1) + " µs/connect (thread CPU "
+                        + fmt(Stats.median(column(pairs, 0, 1)) / 1000, 1) + " µs)",
+                "**" + ratioCell(wall) + "**; thread CPU " + ratioCell(cpu),
                 "≤ ×1.02", ratio <= 1.02 ? "yes" : "no: +" + fmt((ratio - 1.02) * 100, 1) + " points over",
                 "`--only connect`"));
         log(rows.get(rows.size() - 1).toString());
-        notes.add("Per-connect: the client sets `SO_LINGER 0` (close sends a reset, so no TIME_WAIT exhausts "
-                + "ephemeral ports at ~50,000 connects/s); the server is a separate JVM. Ratio = median of per-pair "
-                + "ratios (agent/plain, alternating order), range in brackets.");
+        notes.add("Per-connect and per-I/O: a plain and an agent JVM run side by side (idle while the other "
+                + "measures); the runner alternates their batches (AB BA AB ...) so that slow drifts in the "
+                + "machine's load hit both alike; ratio = median of the per-batch-pair ratios, range in brackets. "
+                + "The client sets `SO_LINGER 0` (close sends a reset, so no TIME_WAIT exhausts ephemeral ports); "
+                + "the servers are a separate JVM. Thread CPU = CPU time of the connecting thread. A loopback "
+                + "connect costs ~100 µs in this VM; the agent's own work per connect is the in-process "
+                + "bookkeeping row.");
     }
 
     private void io() throws Exception {
-        int pairs = quick ? 2 : 12;
-        List<String> plain = new ArrayList<>(Arrays.asList(java17, "-cp", classes));
-        List<String> agent = new ArrayList<>(Arrays.asList(java17, "-javaagent:" + agentJar, "-cp", classes));
-        List<String> args = Arrays.asList("io.emfileguard.bench.IoLoop", String.valueOf(ports.get("sink")),
-                String.valueOf(ports.get("source")), "800", "5", quick ? "20000" : "50000");
-        plain.addAll(args);
-        agent.addAll(args);
-        List<Double> pw = new ArrayList<>();
-        List<Double> pr = new ArrayList<>();
-        List<Double> aw = new ArrayList<>();
-        List<Double> ar = new ArrayList<>();
-        List<Double> rw = new ArrayList<>();
-        List<Double> rr = new ArrayList<>();
-        List<Double> dw = new ArrayList<>();
-        List<Double> dr = new ArrayList<>();
-        for (int i = 0; i < pairs; i++) {
-            String[] pv;
-            String[] av;
-            if (i % 2 == 0) {
-                pv = Child.run(plain, 120, false).check(plain).line("RESULT");
-                av = Child.run(agent, 120, false).check(agent).line("RESULT");
-            } else {
-                av = Child.run(agent, 120, false).check(agent).line("RESULT");
-                pv = Child.run(plain, 120, false).check(plain).line("RESULT");
-            }
-            double w0 = Double.parseDouble(pv[0]);
-            double r0 = Double.parseDouble(pv[1]);
-            double w1 = Double.parseDouble(av[0]);
-            double r1 = Double.parseDouble(av[1]);
-            pw.add(w0);
-            pr.add(r0);
-            aw.add(w1);
-            ar.add(r1);
-            rw.add(w1 / w0);
-            rr.add(r1 / r0);
-            dw.add(w1 - w0);
-            dr.add(r1 - r0);
-            log("io pair " + i + ": write " + fmt(w0, 0) + " / " + fmt(w1, 0) + " ns, read " + fmt(r0, 0) + " / "
-                    + fmt(r1, 0) + " ns");
+        int jvmPairs = quick ? 1 : 3;
+        int batchPairs = quick ? 6 : 16;
+        int perBatch = quick ? 20_000 : 50_000;
+        List<double[][]> pairs = interleaved(Arrays.asList("io.emfileguard.bench.IoLoop",
+                String.valueOf(ports.get("sink")), String.valueOf(ports.get("source")), "1000",
+                String.valueOf(perBatch)), jvmPairs, batchPairs);
+        String setup = "JDK 17, " + jvmPairs + " JVM pairs × " + batchPairs + " alternating batch pairs of "
+                + fmtInt(perBatch) + " 64-byte ops";
+        String[] names = {"write", "read"};
+        for (int f = 0; f < 2; f++) {
+            rows.add(new Row("3", "Per-I/O: 64-byte " + names[f] + "s on one loopback socket", setup,
+                    fmt(Stats.median(column(pairs, 1, f)), 0) + " ns/" + names[f],
+                    "no agent " + fmt(Stats.median(column(pairs, 0, f)), 0) + " ns/" + names[f],
+                    ratioCell(ratios(pairs, f)) + ", " + signed(Stats.median(diffs(pairs, f)), 0) + " ns/" + names[f],
+                    "(reported)", "—", "`--only io`"));
+            log(rows.get(rows.size() - 1).toString());
         }
-        String setup = "JDK 17, " + pairs + " pairs, 64-byte ops, " + (quick ? "20,000" : "50,000") + " × 5 batches";
-        rows.add(new Row("3", "Per-I/O: 64-byte writes on one loopback socket", setup,
-                fmt(Stats.median(aw), 0) + " ns/write", "no agent " + fmt(Stats.median(pw), 0) + " ns/write",
-                "×" + fmt(Stats.median(rw), 3) + " (" + fmt(Stats.min(rw), 3) + ".." + fmt(Stats.max(rw), 3) + "), "
-                        + signed(Stats.median(dw), 0) + " ns/write",
-                "(reported)", "—", "`--only io`"));
-        rows.add(new Row("3", "Per-I/O: 64-byte reads on one loopback socket", setup,
-                fmt(Stats.median(ar), 0) + " ns/read", "no agent " + fmt(Stats.median(pr), 0) + " ns/read",
-                "×" + fmt(Stats.median(rr), 3) + " (" + fmt(Stats.min(rr), 3) + ".." + fmt(Stats.max(rr), 3) + "), "
-                        + signed(Stats.median(dr), 0) + " ns/read",
-                "(reported)", "—", "`--only io`"));
-        log(rows.get(rows.size() - 2) + "\n" + rows.get(rows.size() - 1));
     }
 
     // ------------------------------------------------------------------ 4. wake latency
@@ -519,77 +545,126 @@ public final class Runner {
         int rounds = quick ? 1 : 3;
         int[] caps = {100, 500};
         int[] latencies = {20, 200, 2000};
+        int[] repsPerLatency = quick ? new int[] {1, 1, 1} : new int[] {5, 3, 1};
         String[] kinds = {"agent", "field", "ideal"};
         for (int cap : caps) {
-            for (int latency : latencies) {
-                int n = 4 * cap;
-                int reps = quick ? 1 : latency >= 2000 ? 1 : latency >= 200 ? 3 : 5;
-                Map<String, List<Double>> completion = new LinkedHashMap<>();
-                Map<String, List<Double>> p99 = new LinkedHashMap<>();
-                List<Double> ratioAgent = new ArrayList<>();
-                List<Double> ratioField = new ArrayList<>();
-                int peakAgent = 0;
-                int errors = 0;
-                for (int r = 0; r < rounds; r++) {
-                    Map<String, Double> roundCompletion = new LinkedHashMap<>();
-                    for (int k = 0; k < kinds.length; k++) {
-                        String kind = kinds[(k + r) % kinds.length];
-                        List<String> cmd = new ArrayList<>();
-                        cmd.add(java25);
-                        if (kind.equals("agent")) {
-                            cmd.add("-javaagent:" + agentJar);
-                            cmd.add("-Demfileguard.max.sockets=" + cap);
-                        }
-                        cmd.addAll(Arrays.asList("-cp", classes, "io.emfileguard.bench.Storm", kind,
-                                String.valueOf(cap), String.valueOf(n), String.valueOf(latency), String.valueOf(reps),
-                                String.valueOf(ports.get("storm"))));
-                        Child c = Child.run(cmd, 600, false).check(cmd);
+            int n = 4 * cap;
+            // [latency index][kind] -> per-round medians
+            Map<String, List<Double>> completion = new LinkedHashMap<>();
+            Map<String, List<Double>> p99 = new LinkedHashMap<>();
+            Map<String, List<Double>> cpu = new LinkedHashMap<>();
+            int[] peakAgent = new int[latencies.length];
+            int[] errors = new int[latencies.length];
+            for (int r = 0; r < rounds; r++) {
+                for (int k = 0; k < kinds.length; k++) {
+                    String kind = kinds[(k + r) % kinds.length];
+                    List<String> cmd = new ArrayList<>();
+                    cmd.add(java25);
+                    if (kind.equals("agent")) {
+                        cmd.add("-javaagent:" + agentJar);
+                        cmd.add("-Demfileguard.max.sockets=" + cap);
+                    }
+                    cmd.addAll(Arrays.asList("-cp", classes, "io.emfileguard.bench.Storm", kind, String.valueOf(cap),
+                            String.valueOf(n), join(latencies), join(repsPerLatency),
+                            String.valueOf(ports.get("storm"))));
+                    Child c = Child.run(cmd, 900, false).check(cmd);
+                    for (int l = 0; l < latencies.length; l++) {
                         List<Double> comp = new ArrayList<>();
                         List<Double> w99 = new ArrayList<>();
+                        List<Double> cpuMs = new ArrayList<>();
                         for (String[] rep : c.lines("REP")) {
-                            comp.add(Double.parseDouble(rep[0]));
-                            w99.add(Double.parseDouble(rep[2]));
-                            int peak = Integer.parseInt(rep[3]);
-                            errors += Integer.parseInt(rep[4]);
+                            if (Integer.parseInt(rep[0]) != latencies[l]) {
+                                continue;
+                            }
+                            comp.add(Double.parseDouble(rep[1]));
+                            w99.add(Double.parseDouble(rep[3]));
+                            int peak = Integer.parseInt(rep[4]);
+                            errors[l] += Integer.parseInt(rep[5]);
+                            cpuMs.add(Double.parseDouble(rep[6]));
                             if (peak > cap) {
                                 throw new IllegalStateException(kind + ": " + peak + " connected at once, cap " + cap);
                             }
                             if (kind.equals("agent")) {
-                                peakAgent = Math.max(peakAgent, peak);
+                                peakAgent[l] = Math.max(peakAgent[l], peak);
                             }
                         }
-                        double mc = Stats.median(comp);
-                        roundCompletion.put(kind, mc);
-                        completion.computeIfAbsent(kind, x -> new ArrayList<>()).add(mc);
-                        p99.computeIfAbsent(kind, x -> new ArrayList<>()).add(Stats.median(w99));
+                        String key = l + "/" + kind;
+                        completion.computeIfAbsent(key, x -> new ArrayList<>()).add(Stats.median(comp));
+                        p99.computeIfAbsent(key, x -> new ArrayList<>()).add(Stats.median(w99));
+                        cpu.computeIfAbsent(key, x -> new ArrayList<>()).add(Stats.median(cpuMs));
                     }
-                    ratioAgent.add(roundCompletion.get("agent") / roundCompletion.get("ideal"));
-                    ratioField.add(roundCompletion.get("field") / roundCompletion.get("ideal"));
-                    log("storm C=" + cap + " L=" + latency + " round " + r + ": " + roundCompletion);
+                    log("storm C=" + cap + " " + kind + " round " + r + " done");
+                }
+            }
+            for (int l = 0; l < latencies.length; l++) {
+                List<Double> ratioAgent = new ArrayList<>();
+                List<Double> ratioField = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    double ideal = completion.get(l + "/ideal").get(r);
+                    ratioAgent.add(completion.get(l + "/agent").get(r) / ideal);
+                    ratioField.add(completion.get(l + "/field").get(r) / ideal);
                 }
                 double ra = Stats.median(ratioAgent);
-                rows.add(new Row("5", "Storm: N=" + n + ", C=" + cap + ", L=" + (latency >= 1000 ? latency / 1000 + " s"
-                                : latency + " ms"),
-                        "JDK 25, virtual threads, " + rounds + " rounds × " + reps + " storm" + (reps > 1 ? "s" : ""),
-                        "done in " + fmt(Stats.median(completion.get("agent")), 0) + " ms; p99 wait "
-                                + fmt(Stats.median(p99.get("agent")), 0) + " ms; peak " + peakAgent + " connected",
-                        "semaphore " + fmt(Stats.median(completion.get("ideal")), 0) + " ms, p99 wait "
-                                + fmt(Stats.median(p99.get("ideal")), 0) + " ms; counter+sleep "
-                                + fmt(Stats.median(completion.get("field")), 0) + " ms, p99 wait "
-                                + fmt(Stats.median(p99.get("field")), 0) + " ms",
-                        "**×" + fmt(ra, 3) + "** of the semaphore (" + fmt(Stats.min(ratioAgent), 3) + ".."
-                                + fmt(Stats.max(ratioAgent), 3) + "); counter+sleep ×" + fmt(Stats.median(ratioField), 2),
+                int latency = latencies[l];
+                rows.add(new Row("5", "Storm: N=" + fmtInt(n) + ", C=" + cap + ", L="
+                                + (latency >= 1000 ? latency / 1000 + " s" : latency + " ms"),
+                        "JDK 25, virtual threads, " + rounds + " rounds × " + repsPerLatency[l] + " storm"
+                                + (repsPerLatency[l] > 1 ? "s" : "") + " after 10 warm-up storms",
+                        "done in " + fmt(med(completion, l, "agent"), 0) + " ms; p99 wait " + fmt(med(p99, l, "agent"), 0)
+                                + " ms; CPU " + fmt(med(cpu, l, "agent"), 0) + " ms; peak " + peakAgent[l] + " connected",
+                        "semaphore " + fmt(med(completion, l, "ideal"), 0) + " ms, p99 wait " + fmt(med(p99, l, "ideal"), 0)
+                                + " ms, CPU " + fmt(med(cpu, l, "ideal"), 0) + " ms; counter+sleep "
+                                + fmt(med(completion, l, "field"), 0) + " ms, p99 wait " + fmt(med(p99, l, "field"), 0)
+                                + " ms, CPU " + fmt(med(cpu, l, "field"), 0) + " ms",
+                        "**" + ratioCell(ratioAgent) + "** of the semaphore; counter+sleep ×"
+                                + fmt(Stats.median(ratioField), 2),
                         "≤ ×1.05", (ra <= 1.05 ? "yes" : "no: +" + fmt((ra - 1.05) * 100, 1) + " points over")
-                                + (errors > 0 ? " (" + errors + " request errors)" : ""),
+                                + (errors[l] > 0 ? " (" + errors[l] + " request errors)" : ""),
                         "`--only storm`"));
                 log(rows.get(rows.size() - 1).toString());
             }
         }
+        for (int cap : caps) {
+            List<String> cmd = Arrays.asList(java25, "-cp", classes + File.pathSeparator + libCp,
+                    "io.emfileguard.bench.GateStorm", String.valueOf(cap), "20", "20", quick ? "3" : "8");
+            Child c = Child.run(cmd, 300, false).check(cmd);
+            List<Double> ratio = new ArrayList<>();
+            List<Double> g = new ArrayList<>();
+            List<Double> sem = new ArrayList<>();
+            List<Double> cpuRatio = new ArrayList<>();
+            for (String[] pr : c.lines("PAIR")) {
+                g.add(Double.parseDouble(pr[0]));
+                sem.add(Double.parseDouble(pr[1]));
+                ratio.add(Double.parseDouble(pr[0]) / Double.parseDouble(pr[1]));
+                cpuRatio.add(Double.parseDouble(pr[2]) / Double.parseDouble(pr[3]));
+            }
+            rows.add(new Row("5", "Storm in-process, no sockets: N=" + fmtInt(4 * cap) + ", C=" + cap
+                            + ", L=20 ms + 2×20 µs CPU", "JDK 25, virtual threads, " + ratio.size()
+                            + " alternating pairs in one JVM after 4 warm-up pairs",
+                    "gate " + fmt(Stats.median(g), 0) + " ms", "fair semaphore " + fmt(Stats.median(sem), 0) + " ms",
+                    ratioCell(ratio) + "; CPU " + ratioCell(cpuRatio), "(diagnostic: the gate alone)", "—",
+                    "`--only storm`"));
+            log(rows.get(rows.size() - 1).toString());
+        }
         notes.add("Storm: all N requests start at once on virtual threads; each connects, sends L, the server (its "
-                + "own JVM) answers after L and closes. Wait = request start → connected. Per child JVM five warm-up "
-                + "storms (2C requests, L = 5 ms), then the measured storms (median taken). The three variants run "
-                + "in rotating order each round; ratio = median of the per-round ratios, range in brackets. The "
-                + "agent variant has no limiter in code: `-javaagent` with `-Demfileguard.max.sockets=C`.");
+                + "own JVM) answers after L and closes. Wait = request start → connected; CPU = the client JVM's "
+                + "process CPU time during the storm. One client JVM per variant and C: 10 warm-up storms (N "
+                + "requests, L = 20 ms), then 5, 3 and 1 measured storms at L = 20 ms, 200 ms and 2 s (median "
+                + "taken). The three variants run in rotating order each round; ratio = median of the per-round "
+                + "ratios, range in brackets. The agent variant has no limiter in code: `-javaagent` with "
+                + "`-Demfileguard.max.sockets=C`.");
+    }
+
+    private static double med(Map<String, List<Double>> m, int l, String kind) {
+        return Stats.median(m.get(l + "/" + kind));
+    }
+
+    private static String join(int[] values) {
+        StringBuilder sb = new StringBuilder();
+        for (int v : values) {
+            sb.append(sb.length() == 0 ? "" : ",").append(v);
+        }
+        return sb.toString();
     }
 
     // ------------------------------------------------------------------ 6. scale

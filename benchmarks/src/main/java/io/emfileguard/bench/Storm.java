@@ -16,13 +16,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code -javaagent} and {@code -Demfileguard.max.sockets=C}), the field's counter + 100 ms sleep,
  * or a fair semaphore. Each request: [acquire] connect, send L, read one byte, close [release].
  * "Wait" is request start -> connected (for the agent the wait happens inside the connect).
- * Five warm-up storms (2C requests, L = 5 ms), then {@code reps} measured ones; per storm it prints
- * {@code REP <completion ms> <p50 wait ms> <p99 wait ms> <peak connected> <errors>}.
- * Arguments: agent|field|ideal cap n latencyMillis reps port.
+ * Ten warm-up storms (N requests, L = 20 ms), then for each latency its number of measured storms;
+ * per storm it prints {@code REP <L ms> <completion ms> <p50 wait ms> <p99 wait ms> <peak connected>
+ * <errors> <process CPU ms>}.
+ * Arguments: agent|field|ideal cap n latencies(ms, comma-separated) reps(comma-separated) port.
  */
 public final class Storm {
-    /** The first storms of a JVM are slower (class loading, JIT; the agent's transformation): skipped. */
-    private static final int WARMUP_STORMS = 5;
+    /**
+     * The first storms of a JVM are slower (class loading, JIT; with the agent, the instrumented
+     * socket code and the gate's slow path compile later): this many full-size storms are not measured.
+     */
+    private static final int WARMUP_STORMS = 10;
+    private static final int WARMUP_LATENCY_MILLIS = 20;
 
     private Storm() {
     }
@@ -31,20 +36,23 @@ public final class Storm {
         String kind = args[0];
         int cap = Integer.parseInt(args[1]);
         int n = Integer.parseInt(args[2]);
-        int latencyMillis = Integer.parseInt(args[3]);
-        int reps = Integer.parseInt(args[4]);
+        String[] latencies = args[3].split(",");
+        String[] reps = args[4].split(",");
         InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[5]));
         if (!VirtualThreads.available()) {
             System.err.println("note: no virtual threads on this JDK; using platform threads");
         }
         Limiter limiter = Limiter.create(kind, cap);
         for (int w = 0; w < WARMUP_STORMS; w++) {
-            System.out.println("WARMUP " + storm(limiter, cap, 2 * cap, 5, target));
+            System.out.println("WARMUP " + storm(limiter, cap, n, WARMUP_LATENCY_MILLIS, target));
         }
-        for (int r = 0; r < reps; r++) {
-            System.gc();
-            Thread.sleep(100);
-            System.out.println("REP " + storm(limiter, cap, n, latencyMillis, target));
+        for (int l = 0; l < latencies.length; l++) {
+            int latencyMillis = Integer.parseInt(latencies[l]);
+            for (int r = 0; r < Integer.parseInt(reps[l]); r++) {
+                System.gc();
+                Thread.sleep(100);
+                System.out.println("REP " + latencyMillis + " " + storm(limiter, cap, n, latencyMillis, target));
+            }
         }
     }
 
@@ -58,6 +66,7 @@ public final class Storm {
         byte[] request = {(byte) (latencyMillis >>> 24), (byte) (latencyMillis >>> 16),
                 (byte) (latencyMillis >>> 8), (byte) latencyMillis};
         ExecutorService executor = VirtualThreads.perTaskExecutor();
+        long cpuStart = cpuNanos();
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             int id = i;
@@ -80,10 +89,18 @@ public final class Storm {
             System.exit(3);
         }
         long completion = System.nanoTime() - start;
+        long cpu = cpuNanos() - cpuStart;
         executor.shutdown();
         executor.awaitTermination(10, TimeUnit.SECONDS);
-        return String.format(java.util.Locale.ROOT, "%.2f %.3f %.3f %d %d", completion / 1e6,
-                Stats.percentile(waits, 50) / 1e6, Stats.percentile(waits, 99) / 1e6, peak.get(), errors.get());
+        return String.format(java.util.Locale.ROOT, "%.2f %.3f %.3f %d %d %.1f", completion / 1e6,
+                Stats.percentile(waits, 50) / 1e6, Stats.percentile(waits, 99) / 1e6, peak.get(), errors.get(),
+                cpu / 1e6);
+    }
+
+    private static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : 0;
     }
 
     private static void request(Limiter limiter, InetSocketAddress target, byte[] request, long[] waits, int id,
