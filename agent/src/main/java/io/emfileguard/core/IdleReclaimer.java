@@ -40,11 +40,20 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         this.listener = listener;
     }
 
+    /** After a scan that found nothing idle, waiters skip scanning until then (one scan serves all). */
+    private final AtomicLong noScanBefore = new AtomicLong(System.nanoTime());
+    private static final long EMPTY_SCAN_PAUSE_NANOS = 20_000_000L;
+
     @Override
     public boolean reclaimOne() {
+        long now = System.nanoTime();
+        if (now - noScanBefore.get() < 0) {
+            return false; // thousands of waiters must not each walk every socket every slice
+        }
         for (int attempt = 0; attempt < 3; attempt++) {
             Object owner = registry.leastRecentlyUsedIdle(minIdleNanos, ELIGIBLE);
             if (owner == null) {
+                noScanBefore.set(System.nanoTime() + EMPTY_SCAN_PAUSE_NANOS);
                 return false;
             }
             if (close(owner)) {
