@@ -144,7 +144,7 @@ public final class Runner {
     // ------------------------------------------------------------------ 1. start-up
 
     private void startup() throws Exception {
-        int pairsNow = quick ? 3 : 12;
+        int pairsNow = quick ? 3 : 10;
         int pairsSleep = quick ? 2 : 10;
         List<String[]> jdks = new ArrayList<>();
         jdks.add(new String[] {"17", java17});
@@ -158,7 +158,7 @@ public final class Runner {
                 }
             }
         }
-        startupBreakdown(quick ? 2 : 5);
+        startupBreakdown(quick ? 2 : 4);
         notes.add("Start-up: each run is a fresh JVM running `StartupProbe` (optionally sleep 1 s, then one "
                 + "loopback connect, exit), timed by bash's `time` (wall; CPU = user+sys of the child). Runs "
                 + "alternate plain/agent, agent/plain; one unmeasured warm-up run of each first. Added = median "
@@ -478,7 +478,7 @@ public final class Runner {
     private void wake() throws Exception {
         int rounds = quick ? 1 : 2;
         int samples = quick ? 300 : 1000;
-        int fieldSamples = quick ? 30 : 100;
+        int fieldSamples = quick ? 30 : 80;
         List<String[]> jdks = new ArrayList<>();
         jdks.add(new String[] {"17", java17, "platform"});
         if (java25 != null) {
