@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the agent and the benchmarks, runs every benchmark, and writes the results table into the
+# README's "Performance" section (full runs only). Takes about 15 minutes on 2 cores.
+#
+#   benchmarks/run.sh                      # everything; updates README.md
+#   benchmarks/run.sh --only startup,wake  # some sections: results in benchmarks/target/results.md only
+#   benchmarks/run.sh --quick              # fewer pairs, a smoke test (never written to the README)
+#
+# Sections: startup gate connect io wake storm scale. JDK 17 is the `java` on PATH (or JAVA_HOME);
+# JDK 25 is /usr/lib/jvm/temurin-25-jdk-amd64 unless --java25 /path/to/bin/java is given.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+rm -rf benchmarks/target/lib
+mvn -B -q -pl agent,benchmarks -am -DskipTests -Pbench package
+"$JAVA" -cp benchmarks/target/classes io.emfileguard.bench.Runner --root . --java17 "$(command -v "$JAVA")" "$@"
+echo "total including the build: $(( $(date +%s) - start )) s" >&2

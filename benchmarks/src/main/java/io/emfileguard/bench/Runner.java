@@ -1,0 +1,861 @@
+package io.emfileguard.bench;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs every benchmark and writes the results table (benchmarks/target/results.md, and on a full run
+ * the README's Performance section between the {@code benchmarks:begin/end} markers).
+ * Started by benchmarks/run.sh after the build. Options:
+ * {@code --only startup,gate,connect,io,wake,storm,scale}, {@code --quick} (fewer pairs: a smoke test,
+ * never written to the README), {@code --no-readme}, {@code --java17 PATH}, {@code --java25 PATH}.
+ */
+public final class Runner {
+    static final List<String> SECTIONS = Arrays.asList("startup", "gate", "connect", "io", "wake", "storm", "scale");
+
+    private final Path root;
+    private final String java17;
+    private final String java25;
+    private final String agentJar;
+    private final String classes;
+    private final String libCp;
+    private final boolean quick;
+    private final List<Row> rows = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private final Map<String, String> loads = new LinkedHashMap<>();
+    private Map<String, Integer> ports;
+
+    private Runner(Path root, String java17, String java25, boolean quick) {
+        this.root = root;
+        this.java17 = java17;
+        this.java25 = java25;
+        this.quick = quick;
+        this.agentJar = root.resolve("agent/target/emfile-guard-agent.jar").toString();
+        this.classes = root.resolve("benchmarks/target/classes").toString();
+        this.libCp = root.resolve("benchmarks/target/lib").toString() + File.separator + "*";
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(".").toAbsolutePath().normalize();
+        String java17 = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java25 = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
+        Set<String> only = new LinkedHashSet<>(SECTIONS);
+        boolean partial = false;
+        boolean quick = false;
+        boolean readme = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--root": root = Path.of(args[++i]).toAbsolutePath().normalize(); break;
+                case "--java17": java17 = args[++i]; break;
+                case "--java25": java25 = args[++i]; break;
+                case "--quick": quick = true; break;
+                case "--no-readme": readme = false; break;
+                case "--only":
+                    only = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                    partial = true;
+                    if (!SECTIONS.containsAll(only)) {
+                        throw new IllegalArgumentException("sections: " + SECTIONS);
+                    }
+                    break;
+                default: throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (!new File(java25).canExecute()) {
+            System.err.println("JDK 25 not found at " + java25 + " (--java25 PATH): its rows are skipped");
+            java25 = null;
+        }
+        Runner r = new Runner(root, java17, java25, quick);
+        long t0 = System.nanoTime();
+        r.run(only);
+        double minutes = (System.nanoTime() - t0) / 60e9;
+        String table = r.render(minutes, partial);
+        Path out = root.resolve("benchmarks/target/results.md");
+        Files.writeString(out, table, StandardCharsets.UTF_8);
+        System.out.println(table);
+        System.err.println("results: " + out);
+        if (readme && !partial && !quick) {
+            r.writeReadme(table);
+        } else {
+            System.err.println("README not changed (only full runs without --quick write it)");
+        }
+    }
+
+    // ------------------------------------------------------------------ orchestration
+
+    private void run(Set<String> sections) throws Exception {
+        String serverJava = java25 != null ? java25 : java17;
+        Process server = new ProcessBuilder(serverJava, "-cp", classes, "io.emfileguard.bench.LoopbackServer", "40")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            String line = r.readLine();
+            if (line == null || !line.startsWith("PORTS ")) {
+                throw new IllegalStateException("server did not start: " + line);
+            }
+            ports = new LinkedHashMap<>();
+            for (String kv : line.substring(6).split(" ")) {
+                String[] p = kv.split("=");
+                if (p[1].matches("\\d+")) {
+                    ports.put(p[0], Integer.parseInt(p[1]));
+                }
+            }
+            for (String s : sections) {
+                loads.put(s, loadAverage());
+                long t0 = System.nanoTime();
+                log("=== " + s + " (load average " + loads.get(s) + ")");
+                switch (s) {
+                    case "startup": startup(); break;
+                    case "gate": gate(); break;
+                    case "connect": connect(); break;
+                    case "io": io(); break;
+                    case "wake": wake(); break;
+                    case "storm": storm(); break;
+                    case "scale": scale(); break;
+                    default: throw new IllegalArgumentException(s);
+                }
+                log("=== " + s + " done in " + fmt((System.nanoTime() - t0) / 1e9, 0) + " s");
+            }
+            loads.put("end", loadAverage());
+        } finally {
+            OutputStream in = server.getOutputStream();
+            in.close(); // the server exits when its stdin closes
+            if (!server.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ 1. start-up
+
+    private void startup() throws Exception {
+        int pairsNow = quick ? 3 : 10;
+        int pairsSleep = quick ? 2 : 10;
+        List<String[]> jdks = new ArrayList<>();
+        jdks.add(new String[] {"17", java17});
+        if (java25 != null) {
+            jdks.add(new String[] {"25", java25});
+        }
+        for (String[] jdk : jdks) {
+            for (String flags : new String[] {"", "-XX:TieredStopAtLevel=1"}) {
+                for (int sleep : new int[] {0, 1000}) {
+                    startupConfig(jdk[0], jdk[1], flags, sleep, sleep == 0 ? pairsNow : pairsSleep);
+                }
+            }
+        }
+        startupBreakdown(quick ? 2 : 4);
+        notes.add("Start-up: each run is a fresh JVM running `StartupProbe` (optionally sleep 1 s, then one "
+                + "loopback connect, exit), timed by bash's `time` (wall; CPU = user+sys of the child). Runs "
+                + "alternate plain/agent, agent/plain; one unmeasured warm-up run of each first. Added = median "
+                + "of the per-pair differences; the spread is the min-max of those differences. Reference points "
+                + "(design notes, not re-measured here): empty agent jar +50 ms wall; plain Byte Buddy "
+                + "`AgentBuilder` with Advice on java.net.Socket +760 ms wall / +1,250 ms CPU.");
+    }
+
+    /**
+     * Where the start-up cost goes (JDK 17, default flags): the same probe under an empty agent, the
+     * agent with enabled=false (premain, core injection, configuration only), with jmx=false, and in
+     * full, in rotating order.
+     */
+    private void startupBreakdown(int rounds) throws Exception {
+        Path emptyJar = root.resolve("benchmarks/target/empty-agent.jar");
+        java.util.jar.Manifest mf = new java.util.jar.Manifest();
+        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().putValue("Premain-Class", EmptyAgent.class.getName());
+        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(Files.newOutputStream(emptyJar), mf)) {
+            String entry = EmptyAgent.class.getName().replace('.', '/') + ".class";
+            jar.putNextEntry(new java.util.jar.JarEntry(entry));
+            jar.write(Files.readAllBytes(Path.of(classes, entry)));
+            jar.closeEntry();
+        }
+        String[][] variants = {
+                {"no agent", null},
+                {"empty agent (1 class)", "-javaagent:" + emptyJar},
+                {"emfile-guard, enabled=false", "-javaagent:" + agentJar, "-Demfileguard.enabled=false"},
+                {"emfile-guard, jmx=false", "-javaagent:" + agentJar, "-Demfileguard.jmx=false"},
+                {"emfile-guard (defaults)", "-javaagent:" + agentJar}};
+        for (int sleep : new int[] {0, 1000}) {
+            Map<String, List<Double>> wall = new LinkedHashMap<>();
+            Map<String, List<Double>> cpu = new LinkedHashMap<>();
+            Map<String, List<Double>> dWall = new LinkedHashMap<>();
+            Map<String, List<Double>> dCpu = new LinkedHashMap<>();
+            for (int r = -1; r < rounds; r++) {
+                Map<String, Child> round = new LinkedHashMap<>();
+                for (int k = 0; k < variants.length; k++) {
+                    String[] v = variants[(k + Math.max(r, 0)) % variants.length];
+                    List<String> cmd = new ArrayList<>();
+                    cmd.add(java17);
+                    for (int i = 1; i < v.length; i++) {
+                        if (v[i] != null) {
+                            cmd.add(v[i]);
+                        }
+                    }
+                    cmd.addAll(Arrays.asList("-cp", classes, "io.emfileguard.bench.StartupProbe",
+                            String.valueOf(ports.get("accept")), String.valueOf(sleep)));
+                    round.put(v[0], Child.run(cmd, 60, true).check(cmd));
+                }
+                if (r < 0) {
+                    continue; // warm-up round
+                }
+                Child plain = round.get("no agent");
+                for (Map.Entry<String, Child> e : round.entrySet()) {
+                    wall.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(e.getValue().wallMs);
+                    cpu.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(e.getValue().cpuMs);
+                    dWall.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(e.getValue().wallMs - plain.wallMs);
+                    dCpu.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(e.getValue().cpuMs - plain.cpuMs);
+                }
+            }
+            StringBuilder agentCell = new StringBuilder();
+            for (String[] v : variants) {
+                if (v[0].equals("no agent")) {
+                    continue;
+                }
+                agentCell.append(agentCell.length() == 0 ? "" : "; ").append(v[0]).append(": +")
+                        .append(fmt(Stats.median(dWall.get(v[0])), 0)).append(" ms wall, +")
+                        .append(fmt(Stats.median(dCpu.get(v[0])), 0)).append(" ms CPU");
+            }
+            rows.add(new Row("1", "Start-up breakdown: " + (sleep == 0 ? "1 connect at once" : "sleep 1 s, 1 connect"),
+                    "JDK 17, default flags, " + rounds + " rounds of 5 variants, rotating order",
+                    agentCell.toString(),
+                    "no agent: wall " + fmt(Stats.median(wall.get("no agent")), 0) + " ms, CPU "
+                            + fmt(Stats.median(cpu.get("no agent")), 0) + " ms",
+                    "see the emfile-guard column (medians of per-round differences)", "(diagnostic)", "—",
+                    "`--only startup`"));
+            log(rows.get(rows.size() - 1).toString());
+        }
+    }
+
+    private void startupConfig(String jdkName, String java, String flags, int sleepMillis, int pairs) throws Exception {
+        List<String> plain = new ArrayList<>();
+        plain.add(java);
+        if (!flags.isEmpty()) {
+            plain.add(flags);
+        }
+        plain.add("-Xshare:auto");
+        List<String> agent = new ArrayList<>(plain);
+        agent.add("-javaagent:" + agentJar);
+        for (List<String> c : Arrays.asList(plain, agent)) {
+            c.addAll(Arrays.asList("-cp", classes, "io.emfileguard.bench.StartupProbe",
+                    String.valueOf(ports.get("accept")), String.valueOf(sleepMillis)));
+        }
+        Child.run(plain, 60, true).check(plain);
+        Child.run(agent, 60, true).check(agent);
+        List<Double> dWall = new ArrayList<>();
+        List<Double> dCpu = new ArrayList<>();
+        List<Double> pWall = new ArrayList<>();
+        List<Double> pCpu = new ArrayList<>();
+        List<Double> aWall = new ArrayList<>();
+        List<Double> aCpu = new ArrayList<>();
+        for (int i = 0; i < pairs; i++) {
+            Child p;
+            Child a;
+            if (i % 2 == 0) {
+                p = Child.run(plain, 60, true).check(plain);
+                a = Child.run(agent, 60, true).check(agent);
+            } else {
+                a = Child.run(agent, 60, true).check(agent);
+                p = Child.run(plain, 60, true).check(plain);
+            }
+            pWall.add(p.wallMs);
+            pCpu.add(p.cpuMs);
+            aWall.add(a.wallMs);
+            aCpu.add(a.cpuMs);
+            dWall.add(a.wallMs - p.wallMs);
+            dCpu.add(a.cpuMs - p.cpuMs);
+        }
+        double addedWall = Stats.median(dWall);
+        double addedCpu = Stats.median(dCpu);
+        String what = sleepMillis == 0 ? "Start-up: JVM + 1 connect at once" : "Start-up: JVM, sleep 1 s, 1 connect";
+        String setup = "JDK " + jdkName + ", " + (flags.isEmpty() ? "default flags" : "`" + flags + "`") + ", "
+                + pairs + " pairs";
+        boolean met = addedWall <= 100 && addedCpu <= 200;
+        String miss = met ? "yes" : "no: " + (addedWall > 100 ? "wall +" + fmt(addedWall - 100, 0) + " ms over" : "")
+                + (addedWall > 100 && addedCpu > 200 ? ", " : "")
+                + (addedCpu > 200 ? "CPU +" + fmt(addedCpu - 200, 0) + " ms over" : "");
+        rows.add(new Row("1", what, setup,
+                "wall " + fmt(Stats.median(aWall), 0) + " ms, CPU " + fmt(Stats.median(aCpu), 0) + " ms",
+                "no agent: wall " + fmt(Stats.median(pWall), 0) + " ms, CPU " + fmt(Stats.median(pCpu), 0) + " ms",
+                "**+" + fmt(addedWall, 0) + " ms wall** (" + fmt(Stats.min(dWall), 0) + ".." + fmt(Stats.max(dWall), 0)
+                        + "), **+" + fmt(addedCpu, 0) + " ms CPU** (" + fmt(Stats.min(dCpu), 0) + ".."
+                        + fmt(Stats.max(dCpu), 0) + ")",
+                "≤ +100 ms wall, ≤ +200 ms CPU", miss, "`--only startup`"));
+        log(rows.get(rows.size() - 1).toString());
+    }
+
+    // ------------------------------------------------------------------ 2. gate fast path (JMH)
+
+    private void gate() throws Exception {
+        int rounds = quick ? 1 : 3;
+        Map<String, List<Double>> scores = new LinkedHashMap<>();
+        List<Double> ratioCounter = new ArrayList<>();
+        List<Double> ratioSemaphore = new ArrayList<>();
+        Path csv = root.resolve("benchmarks/target/jmh.csv");
+        for (int r = 0; r < rounds; r++) {
+            List<String> cmd = new ArrayList<>(Arrays.asList(java17, "-cp", classes + File.pathSeparator + libCp,
+                    "org.openjdk.jmh.Main", "io.emfileguard.bench.jmh.",
+                    "-f", "1", "-wi", "1", "-w", "1s", "-i", "2", "-r", "1s",
+                    "-rf", "csv", "-rff", csv.toString()));
+            Child.run(cmd, 600, false).check(cmd);
+            Map<String, Double> round = new LinkedHashMap<>();
+            List<String> lines = Files.readAllLines(csv);
+            for (String l : lines.subList(1, lines.size())) {
+                String[] f = l.split(",");
+                String name = f[0].replace("\"", "");
+                name = name.substring(name.lastIndexOf('.') + 1);
+                double score = Double.parseDouble(f[4].replace("\"", ""));
+                round.put(name, score);
+                scores.computeIfAbsent(name, k -> new ArrayList<>()).add(score);
+            }
+            ratioCounter.add(round.get("gateFastPath") / round.get("counter"));
+            ratioSemaphore.add(round.get("gateFastPath") / round.get("fairSemaphore"));
+            log("JMH round " + r + ": " + round);
+        }
+        double fast = Stats.median(scores.get("gateFastPath"));
+        double viaAcquire = Stats.median(scores.get("gateAcquire"));
+        String setup = "JDK 17, JMH 1.37, " + rounds + " rounds × (1 fork, 1 + 2 × 1 s warm-up + measure), 1 thread";
+        rows.add(new Row("2", "Gate fast path: uncontended acquire + release", setup,
+                "`tryAcquireFast`+`release` " + fmt(fast, 1) + " ns; via `acquire(true)` " + fmt(viaAcquire, 1) + " ns",
+                "counter (get, CAS, decrement) " + fmt(Stats.median(scores.get("counter")), 1) + " ns; fair `Semaphore` "
+                        + fmt(Stats.median(scores.get("fairSemaphore")), 1) + " ns",
+                "×" + fmt(Stats.median(ratioCounter), 2) + " of the counter, ×" + fmt(Stats.median(ratioSemaphore), 2)
+                        + " of the semaphore",
+                "≤ 20 ns", Math.max(fast, viaAcquire) <= 20 ? "yes" : "no: +" + fmt(Math.max(fast, viaAcquire) - 20, 1)
+                        + " ns over", "`--only gate`"));
+        rows.add(new Row("3", "Per-I/O stamp in-process: `SocketRegistry.touch` (100 sockets tracked)", setup,
+                fmt(Stats.median(scores.get("touch")), 1) + " ns per read/write", "no stamp: 0 ns", "+"
+                        + fmt(Stats.median(scores.get("touch")), 1) + " ns per read/write", "(no target; see the I/O rows)",
+                "—", "`--only gate`"));
+        rows.add(new Row("3", "Per-connect bookkeeping in-process: gate + track + stamp + release", setup,
+                fmt(Stats.median(scores.get("connectBookkeeping")), 1) + " ns per connect + close",
+                "no agent: 0 ns", "+" + fmt(Stats.median(scores.get("connectBookkeeping")), 1)
+                        + " ns per connect (compare with the µs of a connect below)", "(no target; see the per-connect row)",
+                "—", "`--only gate`"));
+        log(rows.get(rows.size() - 3) + "\n" + rows.get(rows.size() - 2) + "\n" + rows.get(rows.size() - 1));
+    }
+
+    // ------------------------------------------------------------------ 3. per-connect and per-I/O
+
+    /**
+     * Starts a plain and an agent JVM of the same interactive program (one after the other, so their
+     * warm-ups do not overlap), then asks them for batches in alternating order (AB BA AB ...).
+     * @return per batch pair: {plain fields..., agent fields...}
+     */
+    private List<double[][]> interleaved(List<String> programArgs, int jvmPairs, int batchPairs) throws Exception {
+        List<double[][]> pairs = new ArrayList<>();
+        for (int j = 0; j < jvmPairs; j++) {
+            List<String> plainCmd = new ArrayList<>(Arrays.asList(java17, "-cp", classes));
+            List<String> agentCmd = new ArrayList<>(Arrays.asList(java17, "-javaagent:" + agentJar, "-cp", classes));
+            plainCmd.addAll(programArgs);
+            agentCmd.addAll(programArgs);
+            boolean agentFirst = j % 2 == 1;
+            try (Interactive first = new Interactive(agentFirst ? agentCmd : plainCmd)) {
+                first.await("READY", 120);
+                try (Interactive second = new Interactive(agentFirst ? plainCmd : agentCmd)) {
+                    second.await("READY", 120);
+                    Interactive plain = agentFirst ? second : first;
+                    Interactive agent = agentFirst ? first : second;
+                    for (int k = 0; k < batchPairs; k++) {
+                        String[] pv;
+                        String[] av;
+                        if (k % 2 == 0) {
+                            pv = plain.call("RUN", "BATCH", 120);
+                            av = agent.call("RUN", "BATCH", 120);
+                        } else {
+                            av = agent.call("RUN", "BATCH", 120);
+                            pv = plain.call("RUN", "BATCH", 120);
+                        }
+                        pairs.add(new double[][] {parse(pv), parse(av)});
+                    }
+                }
+            }
+            log(programArgs.get(0) + ": JVM pair " + j + " done");
+        }
+        return pairs;
+    }
+
+    private static double[] parse(String[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = Double.parseDouble(f[i]);
+        }
+        return d;
+    }
+
+    private static List<Double> column(List<double[][]> pairs, int side, int field) {
+        List<Double> v = new ArrayList<>();
+        for (double[][] p : pairs) {
+            v.add(p[side][field]);
+        }
+        return v;
+    }
+
+    private static List<Double> ratios(List<double[][]> pairs, int field) {
+        List<Double> v = new ArrayList<>();
+        for (double[][] p : pairs) {
+            v.add(p[1][field] / p[0][field]);
+        }
+        return v;
+    }
+
+    private static List<Double> diffs(List<double[][]> pairs, int field) {
+        List<Double> v = new ArrayList<>();
+        for (double[][] p : pairs) {
+            v.add(p[1][field] - p[0][field]);
+        }
+        return v;
+    }
+
+    private static String ratioCell(List<Double> r) {
+        return "×" + fmt(Stats.median(r), 3) + " (" + fmt(Stats.min(r), 3) + ".." + fmt(Stats.max(r), 3) + ")";
+    }
+
+    private void connect() throws Exception {
+        int jvmPairs = quick ? 1 : 3;
+        int batchPairs = quick ? 6 : 16;
+        int perBatch = quick ? 1500 : 3000;
+        List<double[][]> pairs = interleaved(Arrays.asList("io.emfileguard.bench.ConnectLoop",
+                String.valueOf(ports.get("accept")), "1000", String.valueOf(perBatch)), jvmPairs, batchPairs);
+        List<Double> wall = ratios(pairs, 0);
+        List<Double> cpu = ratios(pairs, 1);
+        double ratio = Stats.median(wall);
+        rows.add(new Row("3", "Per-connect: loopback connect + close loop (separate JVMs)",
+                "JDK 17, " + jvmPairs + " JVM pairs × " + batchPairs + " alternating batch pairs of " + fmtInt(perBatch)
+                        + " connects, after ≥ 1 s and ≥ 10,000 connects of warm-up",
+                fmt(Stats.median(column(pairs, 1, 0)) / 1000, 1) + " µs/connect (thread CPU "
+                        + fmt(Stats.median(column(pairs, 1, 1)) / 1000, 1) + " µs)",
+                "no agent " + fmt(Stats.median(column(pairs, 0, 0)) / 1000, 1) + " µs/connect (thread CPU "
+                        + fmt(Stats.median(column(pairs, 0, 1)) / 1000, 1) + " µs)",
+                "**" + ratioCell(wall) + "**; thread CPU " + ratioCell(cpu),
+                "≤ ×1.02", ratio <= 1.02 ? "yes" : "no: +" + fmt((ratio - 1.02) * 100, 1) + " points over",
+                "`--only connect`"));
+        log(rows.get(rows.size() - 1).toString());
+        notes.add("Per-connect and per-I/O: a plain and an agent JVM run side by side (idle while the other "
+                + "measures); the runner alternates their batches (AB BA AB ...) so that slow drifts in the "
+                + "machine's load hit both alike; ratio = median of the per-batch-pair ratios, range in brackets. "
+                + "The client sets `SO_LINGER 0` (close sends a reset, so no TIME_WAIT exhausts ephemeral ports); "
+                + "the servers are a separate JVM. Thread CPU = CPU time of the connecting thread. A loopback "
+                + "connect costs ~100 µs in this VM; the agent's own work per connect is the in-process "
+                + "bookkeeping row.");
+    }
+
+    private void io() throws Exception {
+        int jvmPairs = quick ? 1 : 3;
+        int batchPairs = quick ? 6 : 16;
+        int perBatch = quick ? 20_000 : 50_000;
+        List<double[][]> pairs = interleaved(Arrays.asList("io.emfileguard.bench.IoLoop",
+                String.valueOf(ports.get("sink")), String.valueOf(ports.get("source")), "1000",
+                String.valueOf(perBatch)), jvmPairs, batchPairs);
+        String setup = "JDK 17, " + jvmPairs + " JVM pairs × " + batchPairs + " alternating batch pairs of "
+                + fmtInt(perBatch) + " 64-byte ops";
+        String[] names = {"write", "read"};
+        for (int f = 0; f < 2; f++) {
+            rows.add(new Row("3", "Per-I/O: 64-byte " + names[f] + "s on one loopback socket", setup,
+                    fmt(Stats.median(column(pairs, 1, f)), 0) + " ns/" + names[f],
+                    "no agent " + fmt(Stats.median(column(pairs, 0, f)), 0) + " ns/" + names[f],
+                    ratioCell(ratios(pairs, f)) + ", " + signed(Stats.median(diffs(pairs, f)), 0) + " ns/" + names[f],
+                    "(reported)", "—", "`--only io`"));
+            log(rows.get(rows.size() - 1).toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ 4. wake latency
+
+    private void wake() throws Exception {
+        int rounds = quick ? 1 : 2;
+        int samples = quick ? 300 : 1000;
+        int fieldSamples = quick ? 30 : 80;
+        List<String[]> jdks = new ArrayList<>();
+        jdks.add(new String[] {"17", java17, "platform"});
+        if (java25 != null) {
+            jdks.add(new String[] {"25", java25, "platform"});
+            jdks.add(new String[] {"25", java25, "virtual"});
+        }
+        for (String[] jdk : jdks) {
+            Map<String, List<Double>> p50 = new LinkedHashMap<>();
+            Map<String, List<Double>> p99 = new LinkedHashMap<>();
+            List<String> kinds = new ArrayList<>(Arrays.asList("gate", "ideal", "field"));
+            for (int r = 0; r < rounds; r++) {
+                List<String> order = new ArrayList<>(kinds);
+                if (r % 2 == 1) {
+                    java.util.Collections.reverse(order);
+                }
+                for (String kind : order) {
+                    if (kind.equals("field") && r > 0) {
+                        continue; // 100 ms phases: one run of 120 samples is plenty
+                    }
+                    boolean f = kind.equals("field");
+                    List<String> cmd = Arrays.asList(jdk[1], "-cp", classes + File.pathSeparator + libCp,
+                            "io.emfileguard.bench.WakeLatency", kind, String.valueOf(f ? fieldSamples : samples),
+                            f ? "100000" : "2000", jdk[2]);
+                    String[] res = Child.run(cmd, 300, false).check(cmd).line("RESULT");
+                    p50.computeIfAbsent(kind, k -> new ArrayList<>()).add(Double.parseDouble(res[0]) / 1000);
+                    p99.computeIfAbsent(kind, k -> new ArrayList<>()).add(Double.parseDouble(res[1]) / 1000);
+                    log("wake " + jdk[0] + " " + jdk[2] + " " + kind + ": p50 " + fmt(Double.parseDouble(res[0]) / 1000, 1) + " µs, p99 "
+                            + fmt(Double.parseDouble(res[1]) / 1000, 1) + " µs");
+                }
+            }
+            double g50 = Stats.median(p50.get("gate"));
+            double g99 = Stats.median(p99.get("gate"));
+            double f50 = Stats.median(p50.get("field"));
+            double f99 = Stats.median(p99.get("field"));
+            boolean met = g50 <= 50 && g99 <= 1000;
+            rows.add(new Row("4", "Wake latency: release → waiter running (cap 1)",
+                    "JDK " + jdk[0] + ", " + jdk[2] + " threads, " + rounds + "×" + samples + " samples (field: "
+                            + fieldSamples + ")",
+                    "p50 **" + fmt(g50, 1) + " µs**, p99 **" + fmt(g99, 1) + " µs**",
+                    "counter + 100 ms sleep: p50 " + fmt(f50 / 1000, 1) + " ms, p99 " + fmt(f99 / 1000, 1)
+                            + " ms; fair `Semaphore`: p50 " + fmt(Stats.median(p50.get("ideal")), 1) + " µs, p99 "
+                            + fmt(Stats.median(p99.get("ideal")), 1) + " µs",
+                    "p50 ×1/" + fmt(f50 / g50, 0) + " of the sleep loop; ×" + fmt(g50 / Stats.median(p50.get("ideal")), 2)
+                            + " of the semaphore",
+                    "p50 ≤ 50 µs, p99 ≤ 1 ms",
+                    met ? "yes" : "no: " + (g50 > 50 ? "p50 +" + fmt(g50 - 50, 1) + " µs over " : "")
+                            + (g99 > 1000 ? "p99 +" + fmt(g99 - 1000, 0) + " µs over" : ""),
+                    "`--only wake`"));
+            log(rows.get(rows.size() - 1).toString());
+        }
+        notes.add("Wake latency: the release comes a random delay after the waiter parked: uniform in [0, 2 ms) for "
+                + "the gate and the semaphore (their latency does not depend on the phase), [0, 100 ms) for the "
+                + "sleep loop (its latency is the rest of the current 100 ms sleep, so p50 ≈ 50 ms; a release that "
+                + "comes right after a waiter arrived, as in a storm, costs it ~100 ms).");
+    }
+
+    // ------------------------------------------------------------------ 5. storm
+
+    private void storm() throws Exception {
+        if (java25 == null) {
+            notes.add("Storm: skipped (needs JDK 25 for virtual threads).");
+            return;
+        }
+        int rounds = quick ? 1 : 3;
+        int[] caps = {100, 500};
+        int[] latencies = {20, 200, 2000};
+        int[] repsPerLatency = quick ? new int[] {1, 1, 1} : new int[] {5, 3, 1};
+        String[] kinds = {"agent", "field", "ideal"};
+        for (int cap : caps) {
+            int n = 4 * cap;
+            // [latency index][kind] -> per-round medians
+            Map<String, List<Double>> completion = new LinkedHashMap<>();
+            Map<String, List<Double>> p99 = new LinkedHashMap<>();
+            Map<String, List<Double>> cpu = new LinkedHashMap<>();
+            int[] peakAgent = new int[latencies.length];
+            int[] errors = new int[latencies.length];
+            for (int r = 0; r < rounds; r++) {
+                for (int k = 0; k < kinds.length; k++) {
+                    String kind = kinds[(k + r) % kinds.length];
+                    List<String> cmd = new ArrayList<>();
+                    cmd.add(java25);
+                    if (kind.equals("agent")) {
+                        cmd.add("-javaagent:" + agentJar);
+                        cmd.add("-Demfileguard.max.sockets=" + cap);
+                    }
+                    cmd.addAll(Arrays.asList("-cp", classes, "io.emfileguard.bench.Storm", kind, String.valueOf(cap),
+                            String.valueOf(n), join(latencies), join(repsPerLatency),
+                            String.valueOf(ports.get("storm"))));
+                    Child c = Child.run(cmd, 900, false).check(cmd);
+                    for (int l = 0; l < latencies.length; l++) {
+                        List<Double> comp = new ArrayList<>();
+                        List<Double> w99 = new ArrayList<>();
+                        List<Double> cpuMs = new ArrayList<>();
+                        for (String[] rep : c.lines("REP")) {
+                            if (Integer.parseInt(rep[0]) != latencies[l]) {
+                                continue;
+                            }
+                            comp.add(Double.parseDouble(rep[1]));
+                            w99.add(Double.parseDouble(rep[3]));
+                            int peak = Integer.parseInt(rep[4]);
+                            errors[l] += Integer.parseInt(rep[5]);
+                            cpuMs.add(Double.parseDouble(rep[6]));
+                            if (peak > cap) {
+                                throw new IllegalStateException(kind + ": " + peak + " connected at once, cap " + cap);
+                            }
+                            if (kind.equals("agent")) {
+                                peakAgent[l] = Math.max(peakAgent[l], peak);
+                            }
+                        }
+                        String key = l + "/" + kind;
+                        completion.computeIfAbsent(key, x -> new ArrayList<>()).add(Stats.median(comp));
+                        p99.computeIfAbsent(key, x -> new ArrayList<>()).add(Stats.median(w99));
+                        cpu.computeIfAbsent(key, x -> new ArrayList<>()).add(Stats.median(cpuMs));
+                    }
+                    log("storm C=" + cap + " " + kind + " round " + r + " done");
+                }
+            }
+            for (int l = 0; l < latencies.length; l++) {
+                List<Double> ratioAgent = new ArrayList<>();
+                List<Double> ratioField = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    double ideal = completion.get(l + "/ideal").get(r);
+                    ratioAgent.add(completion.get(l + "/agent").get(r) / ideal);
+                    ratioField.add(completion.get(l + "/field").get(r) / ideal);
+                }
+                double ra = Stats.median(ratioAgent);
+                int latency = latencies[l];
+                rows.add(new Row("5", "Storm: N=" + fmtInt(n) + ", C=" + cap + ", L="
+                                + (latency >= 1000 ? latency / 1000 + " s" : latency + " ms"),
+                        "JDK 25, virtual threads, " + rounds + " rounds × " + repsPerLatency[l] + " storm"
+                                + (repsPerLatency[l] > 1 ? "s" : "") + " after 10 warm-up storms",
+                        "done in " + fmt(med(completion, l, "agent"), 0) + " ms; p99 wait " + fmt(med(p99, l, "agent"), 0)
+                                + " ms; CPU " + fmt(med(cpu, l, "agent"), 0) + " ms; peak " + peakAgent[l] + " connected",
+                        "semaphore " + fmt(med(completion, l, "ideal"), 0) + " ms, p99 wait " + fmt(med(p99, l, "ideal"), 0)
+                                + " ms, CPU " + fmt(med(cpu, l, "ideal"), 0) + " ms; counter+sleep "
+                                + fmt(med(completion, l, "field"), 0) + " ms, p99 wait " + fmt(med(p99, l, "field"), 0)
+                                + " ms, CPU " + fmt(med(cpu, l, "field"), 0) + " ms",
+                        "**" + ratioCell(ratioAgent) + "** of the semaphore; counter+sleep ×"
+                                + fmt(Stats.median(ratioField), 2),
+                        "≤ ×1.05", (ra <= 1.05 ? "yes" : "no: +" + fmt((ra - 1.05) * 100, 1) + " points over")
+                                + (errors[l] > 0 ? " (" + errors[l] + " request errors)" : ""),
+                        "`--only storm`"));
+                log(rows.get(rows.size() - 1).toString());
+            }
+        }
+        for (int cap : caps) {
+            List<String> cmd = Arrays.asList(java25, "-cp", classes + File.pathSeparator + libCp,
+                    "io.emfileguard.bench.GateStorm", String.valueOf(cap), "20", "20", quick ? "3" : "8");
+            Child c = Child.run(cmd, 300, false).check(cmd);
+            List<Double> ratio = new ArrayList<>();
+            List<Double> g = new ArrayList<>();
+            List<Double> sem = new ArrayList<>();
+            List<Double> cpuRatio = new ArrayList<>();
+            for (String[] pr : c.lines("PAIR")) {
+                g.add(Double.parseDouble(pr[0]));
+                sem.add(Double.parseDouble(pr[1]));
+                ratio.add(Double.parseDouble(pr[0]) / Double.parseDouble(pr[1]));
+                cpuRatio.add(Double.parseDouble(pr[2]) / Double.parseDouble(pr[3]));
+            }
+            rows.add(new Row("5", "Storm in-process, no sockets: N=" + fmtInt(4 * cap) + ", C=" + cap
+                            + ", L=20 ms + 2×20 µs CPU", "JDK 25, virtual threads, " + ratio.size()
+                            + " alternating pairs in one JVM after 4 warm-up pairs",
+                    "gate " + fmt(Stats.median(g), 0) + " ms", "fair semaphore " + fmt(Stats.median(sem), 0) + " ms",
+                    ratioCell(ratio) + "; CPU " + ratioCell(cpuRatio), "(diagnostic: the gate alone)", "—",
+                    "`--only storm`"));
+            log(rows.get(rows.size() - 1).toString());
+        }
+        notes.add("Storm: all N requests start at once on virtual threads; each connects, sends L, the server (its "
+                + "own JVM) answers after L and closes. Wait = request start → connected; CPU = the client JVM's "
+                + "process CPU time during the storm. One client JVM per variant and C: 10 warm-up storms (N "
+                + "requests, L = 20 ms), then 5, 3 and 1 measured storms at L = 20 ms, 200 ms and 2 s (median "
+                + "taken). The three variants run in rotating order each round; ratio = median of the per-round "
+                + "ratios, range in brackets. The agent variant has no limiter in code: `-javaagent` with "
+                + "`-Demfileguard.max.sockets=C`.");
+    }
+
+    private static double med(Map<String, List<Double>> m, int l, String kind) {
+        return Stats.median(m.get(l + "/" + kind));
+    }
+
+    private static String join(int[] values) {
+        StringBuilder sb = new StringBuilder();
+        for (int v : values) {
+            sb.append(sb.length() == 0 ? "" : ",").append(v);
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------ 6. scale
+
+    private void scale() throws Exception {
+        if (java25 == null) {
+            notes.add("Scale: skipped (needs JDK 25 for virtual threads).");
+            return;
+        }
+        int waiters = 10_000;
+        int quiet = quick ? 2 : 3;
+        Map<String, String[]> res = new LinkedHashMap<>();
+        String[][] variants = {{"idle", "idle", "0"}, {"gate", "gate", "100"}, {"gate-hold-1s", "gate", "1000"}, {"gate-hold-60s", "gate", "60000"},
+                {"field", "field", "20"}, {"ideal", "ideal", "100"}};
+        for (String[] v : variants) {
+            List<String> cmd = new ArrayList<>(Arrays.asList(java25, "-cp", classes + File.pathSeparator + libCp,
+                    "io.emfileguard.bench.ScaleWaiters", v[1], String.valueOf(waiters),
+                    v[0].equals("field") ? "20" : "100", String.valueOf(quiet)));
+            if (v[1].equals("gate")) {
+                cmd.add(v[2]);
+            }
+            String[] r = Child.run(cmd, 300, false).check(cmd).line("RESULT");
+            res.put(v[0], r);
+            log("scale " + v[0] + ": " + String.join(" ", r));
+        }
+        String[] g = res.get("gate");
+        String[] g60 = res.get("gate-hold-60s");
+        String[] f = res.get("field");
+        String[] s = res.get("ideal");
+        double idle = Double.parseDouble(res.get("idle")[1]);
+        double gateCpu = Double.parseDouble(g[1]) - idle;
+        double g60Cpu = Double.parseDouble(g60[1]) - idle;
+        boolean oneEach = g[8].equals("one-per-release") && g60[8].equals("one-per-release")
+                && g[4].equals(g[3]) && g60[4].equals(g60[3]) && Long.parseLong(g60[6]) == 0;
+        String setup = "JDK 25, " + fmtInt(waiters) + " virtual threads parked at cap 1, " + quiet
+                + " quiet 1 s windows, then one-by-one releases";
+        rows.add(new Row("6", "Scale: releases wake one waiter each", setup,
+                g[3] + " releases → " + g[4] + " proceeded, " + g[5] + " still queued; with slices off "
+                        + "(hold.millis=60000): " + g60[3] + " → " + g60[4] + ", " + g60[6] + " non-grant wake-ups",
+                "counter + sleep: " + f[3] + " releases → " + f[4] + " proceeded, but every waiter re-checks each "
+                        + "100 ms (" + fmtInt(Double.parseDouble(f[2])) + " wake-ups/s)",
+                "1 waiter per release (median release → proceeded " + g[7] + " ms; semaphore " + s[7] + " ms)",
+                "1 per release, no herd", oneEach ? "yes" : "no", "`--only scale`"));
+        rows.add(new Row("6", "Scale: CPU while 10,000 wait and nothing is released", setup,
+                "hold.millis=100 (default): **" + fmt(gateCpu, 1) + " ms CPU/s** (" + fmtInt(Double.parseDouble(g[2]))
+                        + " slice wake-ups/s); hold.millis=1000: " + fmt(Double.parseDouble(res.get("gate-hold-1s")[1]) - idle, 1)
+                        + " ms CPU/s; hold.millis=60000: " + fmt(g60Cpu, 1) + " ms CPU/s",
+                "counter + sleep " + fmt(Double.parseDouble(f[1]) - idle, 1) + " ms CPU/s; fair `Semaphore` "
+                        + fmt(Double.parseDouble(s[1]) - idle, 1) + " ms CPU/s",
+                "above an idle JVM (" + fmt(idle, 1) + " ms CPU/s)", "≈ 0 (≤ 10 ms CPU/s, 1% of a core)",
+                gateCpu <= 10 ? "yes" : "no: +" + fmt(gateCpu - 10, 0) + " ms CPU/s over", "`--only scale`"));
+        log(rows.get(rows.size() - 2) + "\n" + rows.get(rows.size() - 1));
+        notes.add("Scale: waiters keep their unit once admitted, so each release frees exactly one slot; after each "
+                + "release the runner waits for one waiter to proceed, then 1 ms more to catch a second one. Non-grant "
+                + "wake-ups are counted through the gate's slice task (it runs on every wake-up that was not a grant). "
+                + "CPU = process CPU time (OperatingSystemMXBean) over 1 s windows, median, minus an idle JVM's.");
+    }
+
+    // ------------------------------------------------------------------ output
+
+    static final class Row {
+        final String group;
+        final String what;
+        final String setup;
+        final String agent;
+        final String alternative;
+        final String ratio;
+        final String target;
+        final String met;
+        final String reproduce;
+
+        Row(String group, String what, String setup, String agent, String alternative, String ratio, String target,
+            String met, String reproduce) {
+            this.group = group;
+            this.what = what;
+            this.setup = setup;
+            this.agent = agent;
+            this.alternative = alternative;
+            this.ratio = ratio;
+            this.target = target;
+            this.met = met;
+            this.reproduce = reproduce;
+        }
+
+        String markdown() {
+            return "| " + String.join(" | ", group, what, setup, agent, alternative, ratio, target, met, reproduce) + " |";
+        }
+
+        @Override
+        public String toString() {
+            return markdown();
+        }
+    }
+
+    private String render(double minutes, boolean partial) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        String date = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT));
+        sb.append("Generated by `benchmarks/run.sh")
+                .append(partial || quick ? " (partial or --quick run)" : "").append("` on ").append(date).append(": ")
+                .append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" cores, shared with other builds and tests (1-minute load average at the start of each section: ");
+        List<String> l = new ArrayList<>();
+        for (Map.Entry<String, String> e : loads.entrySet()) {
+            l.add(e.getKey() + " " + e.getValue());
+        }
+        sb.append(String.join(", ", l)).append("). JDKs: ").append(version(java17));
+        if (java25 != null) {
+            sb.append("; ").append(version(java25));
+        }
+        sb.append(". Agent: `agent/target/emfile-guard-agent.jar`, default settings unless stated. Benchmark run time: ")
+                .append(fmt(minutes, 1)).append(" min (plus the build).\n\n");
+        sb.append("| # | Benchmark | JDK, flags, pairs | emfile-guard | Alternative (same run) | Ratio / added (median, range) | Target | Met | Reproduce (`benchmarks/run.sh …`) |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            sb.append(r.markdown()).append('\n');
+        }
+        sb.append('\n');
+        for (String n : notes) {
+            sb.append("- ").append(n).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private void writeReadme(String table) throws IOException {
+        Path readme = root.resolve("README.md");
+        String text = Files.readString(readme, StandardCharsets.UTF_8);
+        String begin = "<!-- benchmarks:begin (generated by benchmarks/run.sh: do not edit by hand) -->";
+        String end = "<!-- benchmarks:end -->";
+        int b = text.indexOf(begin);
+        int e = text.indexOf(end);
+        String block = begin + "\n" + table + end;
+        if (b >= 0 && e > b) {
+            text = text.substring(0, b) + block + text.substring(e + end.length());
+        } else {
+            text = text.stripTrailing() + "\n\n## Performance\n\n" + block + "\n";
+        }
+        Files.writeString(readme, text, StandardCharsets.UTF_8);
+        System.err.println("README.md Performance section updated");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String version(String java) {
+        try {
+            Child c = Child.run(Arrays.asList(java, "-version"), 30, false);
+            String first = c.stderr.split("\n")[0];
+            for (String line : c.stderr.split("\n")) {
+                if (line.contains("Runtime Environment")) {
+                    return line.trim().replaceAll(" \\(build ", " (").trim();
+                }
+            }
+            return first;
+        } catch (Exception e) {
+            return java;
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        return System.getProperty("os.arch");
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static String fmt(double v, int decimals) {
+        return String.format(Locale.ROOT, "%,." + decimals + "f", v);
+    }
+
+    static String signed(double v, int decimals) {
+        return (v >= 0 ? "+" : "") + fmt(v, decimals);
+    }
+
+    static String fmtInt(double v) {
+        return String.format(Locale.ROOT, "%,.0f", v);
+    }
+
+    private static void log(String s) {
+        System.err.println(java.time.LocalTime.now().withNano(0) + " " + s);
+    }
+}
