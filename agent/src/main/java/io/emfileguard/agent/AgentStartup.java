@@ -85,8 +85,14 @@ final class AgentStartup {
                 SocketGateMBean.register(agent.gate, agent.registry, agent.reclaimer, agent.guard, config.trackStacks);
             }
             if (config.metrics == AgentConfig.Metrics.EMF) {
+                final ActiveAgent a = agent;
                 new EmfMetrics(agent.gate, agent.reclaimer, agent.guard, config.metricsNamespace, System.getenv(),
-                        System.out).start(config.metricsIntervalSeconds);
+                        System.out).start(config.metricsIntervalSeconds, new Runnable() {
+                            @Override
+                            public void run() {
+                                a.registry.expungeCollected(); // units of collected sockets first
+                            }
+                        });
             }
             Logger log = AgentLog.get();
             log.info("{} active{}: max.sockets={} ({}), hold.millis={}, max.wait.millis={}, on.timeout={}, "

@@ -144,6 +144,11 @@ public final class HttpClientAccount implements SocketGate.Claim {
         return exchanges;
     }
 
+    /** Some channel of this client is not serving an exchange (it idles in the client's pool). */
+    synchronized boolean hasIdleChannel() {
+        return channels > exchanges;
+    }
+
     public synchronized int channels() {
         return channels;
     }

@@ -12,11 +12,15 @@ import java.util.function.Predicate;
  * SDK 60 s, the JDK's keep-alive caches). Once a burst has filled the cap and gone idle, nothing
  * closes and a waiting connect would never see a release.
  *
- * <p>What counts as idle: a client-side socket (never an accepted one) with no read, write or
- * connect for {@code reclaim.idle.millis}, no thread inside a read or write right now (the JDK's own
- * {@code readerThread}/{@code writerThread} fields, so a long poll blocked in {@code read} is never
- * touched), and a peer that is not {@code exclude}d. The least recently used one is closed; the
- * pool finds it closed on its next health check or use, and discards it.
+ * <p>What counts as idle: a client-side socket (never an accepted one) whose last exchange is
+ * complete (it read data after its last write: the reply came, so the client has put it back in
+ * its pool; a request written and still awaiting its reply is in flight, however long the server
+ * takes), with no read, write or connect for {@code reclaim.idle.millis}, no thread inside a read
+ * or write right now (the JDK's own {@code readerThread}/{@code writerThread} fields, so a long poll
+ * blocked in {@code read} is never touched), and a peer that is not {@code exclude}d. A channel of
+ * the JDK HttpClient qualifies only while its client has more channels than exchanges in flight;
+ * other non-blocking channels (event-loop clients) never do. The least recently used one is closed;
+ * the pool finds it closed on its next health check or use, and discards it.
  *
  * <p>Runs only on waiting threads, after a hold slice without any release; reflection is fine there.
  */
@@ -72,7 +76,8 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
     private final Predicate<Object> ELIGIBLE = new Predicate<Object>() {
         @Override
         public boolean test(Object owner) {
-            if (!SocketIntrospection.canTell(owner) || SocketIntrospection.ioInProgress(owner)) {
+            if (!SocketIntrospection.canTell(owner) || !SocketIntrospection.isOpen(owner)
+                    || SocketIntrospection.ioInProgress(owner)) {
                 return false;
             }
             InetSocketAddress peer = SocketIntrospection.peer(owner);
@@ -86,8 +91,8 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
     };
 
     private static boolean close(Object owner) {
-        if (SocketIntrospection.ioInProgress(owner)) {
-            return false; // became busy since it was chosen
+        if (SocketIntrospection.ioInProgress(owner) || !SocketIntrospection.isOpen(owner)) {
+            return false; // became busy, or was closed, since it was chosen
         }
         return SocketIntrospection.close(owner);
     }

@@ -244,7 +244,6 @@ public final class SocketGate {
             lock.unlock();
         }
         waitsTotal.incrementAndGet();
-        boolean reclaimed = false;
         long releasesBefore = releasesWhileWaiting.sum();
         // We may have queued just after the last release looked at the queue: offer ourselves a slot.
         dispatch();
@@ -304,8 +303,12 @@ public final class SocketGate {
                         }
                         long releasesNow = releasesWhileWaiting.sum();
                         Reclaimer r = reclaimer;
-                        if (!reclaimed && r != null && releasesNow == releasesBefore && waiter.state != Waiter.GRANTED) {
-                            reclaimed = r.reclaimOne();
+                        // A whole slice without any release: the sockets at the cap may be idle in
+                        // pools that will never close them. Each waiter frees at most one per quiet
+                        // slice (the freed unit goes to the head of the queue), so reclaims never
+                        // outnumber the threads that need a unit.
+                        if (r != null && releasesNow == releasesBefore && waiter.state != Waiter.GRANTED) {
+                            r.reclaimOne();
                         }
                         releasesBefore = releasesNow;
                     } catch (RuntimeException e) {

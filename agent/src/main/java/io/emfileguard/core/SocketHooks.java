@@ -115,7 +115,7 @@ public final class SocketHooks {
         }
     }
 
-    /** A read, write or connect ended on a socket or channel: the idle-reclaim clock. */
+    /** A connect ended on a socket or channel: the idle-reclaim clock. */
     public static void ioDone(Object owner) {
         SocketRegistry r = registry;
         if (r != null) {
@@ -123,6 +123,30 @@ public final class SocketHooks {
                 r.touch(owner);
             } catch (RuntimeException | Error e) {
                 diagnostics.internalError("socket i/o", e);
+            }
+        }
+    }
+
+    /** A read ended on a socket or channel ({@code completed}: it returned bytes). */
+    public static void readEnded(Object owner, boolean completed) {
+        SocketRegistry r = registry;
+        if (r != null) {
+            try {
+                r.ioEnded(owner, false, completed);
+            } catch (RuntimeException | Error e) {
+                diagnostics.internalError("socket read", e);
+            }
+        }
+    }
+
+    /** A write ended on a socket or channel ({@code completed}: it wrote bytes). */
+    public static void writeEnded(Object owner, boolean completed) {
+        SocketRegistry r = registry;
+        if (r != null) {
+            try {
+                r.ioEnded(owner, true, completed);
+            } catch (RuntimeException | Error e) {
+                diagnostics.internalError("socket write", e);
             }
         }
     }

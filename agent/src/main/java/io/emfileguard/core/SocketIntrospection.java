@@ -59,11 +59,30 @@ public final class SocketIntrospection {
         return null;
     }
 
-    /** Closes the owner's descriptor the JDK's way (its unit comes back through tryClose). */
+    /** Not closed nor closing (a closed channel may wait for its selector before its descriptor goes). */
+    public static boolean isOpen(Object owner) {
+        if (owner instanceof Channel) {
+            return ((Channel) owner).isOpen();
+        }
+        Method isOpen = ACCESS.get(owner.getClass()).isOpen;
+        try {
+            return isOpen == null || (Boolean) isOpen.invoke(owner);
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    /**
+     * Closes the owner's descriptor the JDK's way (its unit comes back through tryClose). A channel
+     * registered with a selector keeps its descriptor until that selector next wakes up (the JDK
+     * closes it on deregistration), and an idle client's selector may sleep for seconds: so the
+     * selectors are woken at once.
+     */
     public static boolean close(Object owner) {
         try {
             if (owner instanceof Channel) {
                 ((Channel) owner).close();
+                wakeSelectors(owner);
                 return true;
             }
             Method close = ACCESS.get(owner.getClass()).close;
@@ -77,6 +96,26 @@ public final class SocketIntrospection {
         }
     }
 
+    private static final Field CHANNEL_KEYS = Access.field(java.nio.channels.spi.AbstractSelectableChannel.class, "keys");
+
+    private static void wakeSelectors(Object channel) {
+        if (CHANNEL_KEYS == null || !(channel instanceof java.nio.channels.spi.AbstractSelectableChannel)) {
+            return;
+        }
+        try {
+            Object keys = CHANNEL_KEYS.get(channel);
+            if (keys instanceof java.nio.channels.SelectionKey[]) {
+                for (java.nio.channels.SelectionKey key : (java.nio.channels.SelectionKey[]) keys) {
+                    if (key != null) {
+                        key.selector().wakeup();
+                    }
+                }
+            }
+        } catch (Exception e) {
+            // the descriptor still goes at the selector's next wake-up
+        }
+    }
+
     private static final class Access {
         final boolean usable;
         final Field readerThread;
@@ -85,6 +124,7 @@ public final class SocketIntrospection {
         final Field address;       // SocketImpl
         final Field port;          // SocketImpl
         final Method close;        // NioSocketImpl.close() (protected)
+        final Method isOpen;       // NioSocketImpl.isOpen() (private)
 
         Access(Class<?> type) {
             this.readerThread = field(type, "readerThread");
@@ -93,6 +133,7 @@ public final class SocketIntrospection {
             this.address = field(type, "address");
             this.port = field(type, "port");
             this.close = Channel.class.isAssignableFrom(type) ? null : method(type, "close");
+            this.isOpen = Channel.class.isAssignableFrom(type) ? null : method(type, "isOpen");
             this.usable = readerThread != null && writerThread != null;
         }
 

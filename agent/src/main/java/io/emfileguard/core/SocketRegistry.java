@@ -105,22 +105,55 @@ public final class SocketRegistry {
     }
 
     /**
-     * The least recently used socket that may be reclaimed: not accepted, no I/O for
-     * {@code minIdleNanos}, and {@code eligible} agrees (no I/O in progress, not excluded).
+     * A read or write ended on a tracked socket: stamps the idle clock and, when bytes moved,
+     * advances the exchange phase (a write means a reply is awaited; a read after it means the reply
+     * came). One map look-up, a clock read and two plain volatile writes.
+     */
+    public void ioEnded(Object owner, boolean write, boolean bytesMoved) {
+        Tracked t = owners.get(new Probe(owner));
+        if (t != null) {
+            t.lastIoNanos = System.nanoTime();
+            if (bytesMoved) {
+                t.phase = write ? Tracked.AWAITING_REPLY : Tracked.REPLIED;
+            }
+        }
+    }
+
+    /**
+     * The least recently used socket that may be reclaimed: not accepted, its last exchange complete
+     * (it has read data since its last write: the reply came, so it is back in its pool), no I/O for
+     * {@code minIdleNanos}, if it belongs to an HTTP client that client has more channels than
+     * exchanges in flight, and {@code eligible} agrees (no I/O in progress, not excluded).
+     *
+     * <p>Why the phase: "no I/O for a while" alone also matches a connection whose request is written
+     * and whose reply is still being computed by the server (a non-blocking channel has no reader
+     * thread to show it), and a connection that was just opened and is not yet written to.
      */
     public Object leastRecentlyUsedIdle(long minIdleNanos, java.util.function.Predicate<Object> eligible) {
         long now = System.nanoTime();
         Tracked best = null;
         Object bestOwner = null;
         for (Tracked t : owners.values()) {
-            if (t.accepted || now - t.lastIoNanos < minIdleNanos) {
+            if (t.accepted || t.phase != Tracked.REPLIED || now - t.lastIoNanos < minIdleNanos) {
+                continue;
+            }
+            if (t.account != null && !t.account.hasIdleChannel()) {
                 continue;
             }
             if (best != null && t.lastIoNanos - best.lastIoNanos >= 0) {
                 continue;
             }
             Object owner = t.get();
-            if (owner != null && eligible.test(owner)) {
+            if (owner == null) {
+                continue;
+            }
+            if (t.account == null && owner instanceof java.nio.channels.SelectableChannel
+                    && !((java.nio.channels.SelectableChannel) owner).isBlocking()) {
+                // An event-loop client's channel (Netty, gRPC, websockets) may sit in a long read
+                // with no reader thread to show it: nothing tells idle from waiting. Never reclaimed.
+                continue;
+            }
+            if (eligible.test(owner)) {
                 best = t;
                 bestOwner = owner;
             }
@@ -192,6 +225,11 @@ public final class SocketRegistry {
         final long openedNanos = System.nanoTime();
         /** Last read, write or connect on this socket; racy writes are fine for an idle clock. */
         volatile long lastIoNanos = openedNanos;
+        static final int FRESH = 0;
+        static final int AWAITING_REPLY = 1;
+        static final int REPLIED = 2;
+        /** Where the socket is in its request/reply cycle: only REPLIED sockets may be idle in a pool. */
+        volatile int phase = FRESH;
         final Throwable openedAt;
 
         Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account,

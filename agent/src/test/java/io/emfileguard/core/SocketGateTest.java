@@ -357,4 +357,25 @@ class SocketGateTest {
         assertEquals(1, gate.waitsTotal());
         assertTrue(gate.waitNanosTotal() >= TimeUnit.MILLISECONDS.toNanos(100));
     }
+
+    @Test
+    void waiterReclaimsAgainAfterEveryQuietSliceUntilItGetsAUnit() throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 20, 10_000, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        AtomicInteger calls = new AtomicInteger();
+        // Like a pool that takes its freed sockets back: the first two reclaims free nothing useful.
+        gate.setReclaimer(() -> {
+            if (calls.incrementAndGet() == 3) {
+                gate.release();
+                return true;
+            }
+            return false;
+        });
+        long start = System.nanoTime();
+        assertEquals(SocketGate.Admission.AFTER_WAIT, gate.acquire(true));
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(3, calls.get(), "one reclaim per quiet slice, until one frees a unit");
+        assertTrue(waitedMillis < 5_000, "proceeded after the reclaim, not after max.wait: " + waitedMillis);
+        assertEquals(1, gate.openSockets());
+    }
 }

@@ -69,4 +69,87 @@ class SocketRegistryTest {
         }
         assertTrue(done.getAsBoolean(), "the garbage collector did not take the owner");
     }
+
+    // ---- idleness: which sockets the reclaimer may close ----
+
+    private static final java.util.function.Predicate<Object> ANY = o -> true;
+
+    @Test
+    void socketAwaitingItsReplyIsNeverIdleHoweverLongTheServerTakes() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        Object fresh = new Object();
+        Object awaiting = new Object();
+        registry.track(fresh, true);
+        registry.track(awaiting, true);
+        registry.ioEnded(awaiting, true, true);   // request written, no reply yet
+        Thread.sleep(5);
+        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY),
+                "a socket never answered, or awaiting its reply, is in flight");
+        registry.ioEnded(awaiting, false, false); // a read that returned nothing (EAGAIN, timeout)
+        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY));
+        registry.ioEnded(awaiting, false, true);  // the reply came: back in its pool
+        assertEquals(awaiting, registry.leastRecentlyUsedIdle(0, ANY));
+        registry.ioEnded(awaiting, true, true);   // reused for the next request
+        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY));
+    }
+
+    @Test
+    void picksTheLeastRecentlyUsedAnsweredSocketOnlyAfterTheIdleTime() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        Object older = new Object();
+        Object newer = new Object();
+        registry.track(older, true);
+        registry.track(newer, true);
+        registry.ioEnded(older, true, true);
+        registry.ioEnded(older, false, true);
+        Thread.sleep(5);
+        registry.ioEnded(newer, true, true);
+        registry.ioEnded(newer, false, true);
+        assertEquals(older, registry.leastRecentlyUsedIdle(0, ANY));
+        assertEquals(null, registry.leastRecentlyUsedIdle(60_000_000_000L, ANY), "not idle long enough");
+        assertEquals(newer, registry.leastRecentlyUsedIdle(0, o -> o != older), "eligibility is asked");
+    }
+
+    @Test
+    void acceptedSocketsAreNeverIdle() {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        Object accepted = new Object();
+        registry.track(accepted, true, null, true);
+        registry.ioEnded(accepted, true, true);
+        registry.ioEnded(accepted, false, true);
+        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY));
+    }
+
+    @Test
+    void nonBlockingChannelOutsideTheHttpClientIsNeverIdle() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        try (java.nio.channels.SocketChannel nonBlocking = java.nio.channels.SocketChannel.open();
+             java.nio.channels.SocketChannel blocking = java.nio.channels.SocketChannel.open()) {
+            nonBlocking.configureBlocking(false);
+            registry.track(nonBlocking, false);
+            registry.ioEnded(nonBlocking, true, true);
+            registry.ioEnded(nonBlocking, false, true);
+            assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY), "an event loop's read shows no thread");
+            registry.track(blocking, false);
+            registry.ioEnded(blocking, true, true);
+            registry.ioEnded(blocking, false, true);
+            assertEquals(blocking, registry.leastRecentlyUsedIdle(0, ANY));
+        }
+    }
+
+    @Test
+    void httpClientChannelIsIdleOnlyWhileItsClientHasMoreChannelsThanExchanges() throws Exception {
+        SocketGate gate = new SocketGate(GateSettings.of(10));
+        SocketRegistry registry = new SocketRegistry(gate);
+        HttpClientAccount account = new HttpClientAccount(gate);
+        account.admitExchange(false);
+        account.channelOpening();
+        Object channel = new Object();
+        registry.track(channel, false, account);
+        registry.ioEnded(channel, true, true);
+        registry.ioEnded(channel, false, true);   // e.g. the first chunk of a streamed reply
+        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY), "its exchange is still in flight");
+        account.exchangeEnded();
+        assertEquals(channel, registry.leastRecentlyUsedIdle(0, ANY));
+    }
 }

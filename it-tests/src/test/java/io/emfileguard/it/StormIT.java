@@ -35,14 +35,6 @@ class StormIT {
     static final Duration SERVER_LATENCY_AT_500 = Duration.ofSeconds(2);
     static final int DEFAULT_CAP_UNDER_1024 = 896;
 
-    /**
-     * Default settings but for reclaim.idle.millis: the idle reclaimer (on by default) can close a
-     * request in flight whose thread is descheduled between connect and write for 200 ms, which on a
-     * busy 2-core machine failed ~1 in 6 storms with "Socket closed" (agent bug, see IdleReclaimIT).
-     * With 5 s no socket here is ever idle that long, so the reclaimer still scans but never closes.
-     */
-    static final String STORM_SETTINGS = "reclaim.idle.millis=5000";
-
     private static ChildResult storm(Jdk jdk, String label, LatencyServer server, boolean agent, String agentArgs) {
         ChildJvm child = ChildJvm.on(jdk, label)
                 .main(StormApp.class, server.port(), REQUESTS)
@@ -78,7 +70,7 @@ class StormIT {
     @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void withTheAgentEveryRequestCompletesUnderTheDefaultCap(Jdk jdk) {
         try (LatencyServer server = LatencyServer.start(SERVER_LATENCY)) {
-            ChildResult r = storm(jdk, "storm-agent", server, true, STORM_SETTINGS).assertSucceeded();
+            ChildResult r = storm(jdk, "storm-agent", server, true, null).assertSucceeded();
             assertCappedStorm(r, DEFAULT_CAP_UNDER_1024);
         }
     }
@@ -87,7 +79,7 @@ class StormIT {
     @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void withTheAgentAndMaxSockets500EveryRequestCompletesUnder500(Jdk jdk) {
         try (LatencyServer server = LatencyServer.start(SERVER_LATENCY_AT_500)) {
-            ChildResult r = storm(jdk, "storm-agent-500", server, true, "max.sockets=500," + STORM_SETTINGS).assertSucceeded();
+            ChildResult r = storm(jdk, "storm-agent-500", server, true, "max.sockets=500").assertSucceeded();
             assertCappedStorm(r, 500);
         }
     }
@@ -107,7 +99,9 @@ class StormIT {
             () -> assertTrue(r.number("gate after", "WaitsTotal") > 0, "threads waited at the cap"),
             () -> assertEquals(0, r.number("gate after", "TimeoutsTotal"), "waits that timed out"),
             () -> assertEquals(0, r.number("gate after", "OverCapTotal"), "sockets counted above the cap"),
-            () -> assertEquals(0, r.number("gate after", "ReclaimedSocketsTotal"), "sockets reclaimed"),
+            // ReclaimedSocketsTotal may be above 0: a socket whose reply has been read and whose thread
+            // has not yet closed it (descheduled among 3,300 threads) is idle by definition, and
+            // closing it costs its request nothing; "failed" above is what proves no request was hurt.
             () -> assertEquals(r.number("gate before", "OpenSockets"), r.number("gate after", "OpenSockets"),
                     "OpenSockets is back at its baseline"));
     }

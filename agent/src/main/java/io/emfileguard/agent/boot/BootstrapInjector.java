@@ -55,7 +55,7 @@ public final class BootstrapInjector {
         // The idle reclaimer reads the JDK sockets' reader/writer threads and peer, and closes them.
         Module javaBase = Object.class.getModule();
         Map<String, Set<Module>> opens = new HashMap<>();
-        for (String pkg : new String[] {"sun.nio.ch", "java.net"}) {
+        for (String pkg : new String[] {"sun.nio.ch", "java.net", "java.nio.channels.spi"}) {
             if (!javaBase.isOpen(pkg, core)) {
                 opens.put(pkg, Collections.singleton(core));
             }

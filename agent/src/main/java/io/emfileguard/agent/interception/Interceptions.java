@@ -56,15 +56,15 @@ public final class Interceptions {
                 HttpConnectionAdvice.class, "java.net.InetSocketAddress", "jdk.internal.net.http.HttpClientImpl",
                 InterceptionPoint.MORE));
         if (withIoClock) {
-            points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "endRead", SocketIoAdvice.class, "boolean"));
-            points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "endWrite", SocketIoAdvice.class, "boolean"));
-            points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "endConnect", SocketIoAdvice.class,
+            points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "endRead", SocketReadEndAdvice.class, "boolean"));
+            points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "endWrite", SocketWriteEndAdvice.class, "boolean"));
+            points.add(new InterceptionPoint("sun.nio.ch.NioSocketImpl", "endConnect", ConnectEndAdvice.class,
                     "java.io.FileDescriptor", "boolean"));
-            points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endRead", SocketIoAdvice.class,
+            points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endRead", ChannelReadEndAdvice.class,
                     "boolean", "boolean"));
-            points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endWrite", SocketIoAdvice.class,
+            points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endWrite", ChannelWriteEndAdvice.class,
                     "boolean", "boolean"));
-            points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endConnect", SocketIoAdvice.class,
+            points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endConnect", ConnectEndAdvice.class,
                     "boolean", "boolean"));
         }
         if (withConnectTargets) {

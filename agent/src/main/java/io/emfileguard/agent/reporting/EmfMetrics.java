@@ -41,14 +41,18 @@ public final class EmfMetrics {
         this.out = out;
     }
 
-    /** Emits from a daemon thread every {@code intervalSeconds}, and once more at shutdown. */
-    public void start(int intervalSeconds) {
+    /**
+     * Emits from a daemon thread every {@code intervalSeconds}, and once more at shutdown.
+     * @param beforeEach runs before each reading (brings the count up to date with the GC)
+     */
+    public void start(int intervalSeconds, Runnable beforeEach) {
         Thread t = new Thread(new Runnable() {
             @Override
             public void run() {
                 try {
                     for (;;) {
                         Thread.sleep(intervalSeconds * 1000L);
+                        beforeEach.run();
                         emitIfActive(System.currentTimeMillis());
                     }
                 } catch (InterruptedException e) {
@@ -61,6 +65,7 @@ public final class EmfMetrics {
         Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
             @Override
             public void run() {
+                beforeEach.run();
                 emitIfActive(System.currentTimeMillis());
             }
         }, "emfile-guard-metrics-flush"));
