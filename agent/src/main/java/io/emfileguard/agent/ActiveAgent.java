@@ -71,6 +71,6 @@ final class ActiveAgent {
         }
         return new GateSettings(c.maxSockets, c.holdMillis, c.maxWaitMillis,
                 c.onTimeout == AgentConfig.OnTimeout.FAIL ? GateSettings.OnTimeout.FAIL : GateSettings.OnTimeout.PROCEED,
-                rules);
+                rules, c.eventLoopAtCap == AgentConfig.EventLoopAtCap.FAIL);
     }
 }

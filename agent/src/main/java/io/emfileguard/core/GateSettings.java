@@ -17,9 +17,19 @@ public final class GateSettings {
     public final long maxWaitMillis;
     public final OnTimeout onTimeout;
     public final List<AddressRule> excludes;
+    /**
+     * {@code event.loop.at.cap=fail}: a thread that must not park (an event loop) opening a socket at
+     * the cap gets a {@link SocketGateRefusedException} instead of being counted above the cap.
+     */
+    public final boolean refuseEventLoopsAtCap;
 
     public GateSettings(int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
                         List<AddressRule> excludes) {
+        this(maxSockets, holdMillis, maxWaitMillis, onTimeout, excludes, false);
+    }
+
+    public GateSettings(int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
+                        List<AddressRule> excludes, boolean refuseEventLoopsAtCap) {
         if (maxSockets < 1 || holdMillis < 1 || maxWaitMillis < 0 || onTimeout == null) {
             throw new IllegalArgumentException("invalid gate settings");
         }
@@ -27,6 +37,7 @@ public final class GateSettings {
         this.holdMillis = holdMillis;
         this.maxWaitMillis = maxWaitMillis;
         this.onTimeout = onTimeout;
+        this.refuseEventLoopsAtCap = refuseEventLoopsAtCap;
         this.excludes = excludes == null ? Collections.emptyList() : Collections.unmodifiableList(excludes);
     }
 
@@ -35,7 +46,7 @@ public final class GateSettings {
     }
 
     public GateSettings withMaxSockets(int newMax) {
-        return new GateSettings(newMax, holdMillis, maxWaitMillis, onTimeout, excludes);
+        return new GateSettings(newMax, holdMillis, maxWaitMillis, onTimeout, excludes, refuseEventLoopsAtCap);
     }
 
     long holdNanos() {
@@ -49,6 +60,7 @@ public final class GateSettings {
     @Override
     public String toString() {
         return "max.sockets=" + maxSockets + ", hold.millis=" + holdMillis + ", max.wait.millis="
-                + maxWaitMillis + ", on.timeout=" + onTimeout.name().toLowerCase();
+                + maxWaitMillis + ", on.timeout=" + onTimeout.name().toLowerCase()
+                + ", event.loop.at.cap=" + (refuseEventLoopsAtCap ? "fail" : "count");
     }
 }

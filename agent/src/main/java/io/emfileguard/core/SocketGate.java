@@ -191,6 +191,31 @@ public final class SocketGate {
         return acquireSlow(claim);
     }
 
+    /**
+     * For a thread that must not park: a unit now, counted above the cap if need be, or (with
+     * {@code event.loop.at.cap=fail}, when at the cap) a refusal.
+     */
+    public Admission acquireWithoutWaiting() throws SocketGateRefusedException {
+        if (tryAcquireFast()) {
+            return Admission.IMMEDIATE;
+        }
+        GateSettings s = settings;
+        if (s.refuseEventLoopsAtCap && used.get() >= effectiveCap) {
+            refusedTotal.incrementAndGet();
+            throw new SocketGateRefusedException(effectiveCap, used.get(), Thread.currentThread().getName());
+        }
+        recordPeak(used.incrementAndGet());
+        overCapTotal.incrementAndGet();
+        return Admission.OVER_CAP_UNPARKABLE;
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong refusedTotal = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Connects refused to event-loop threads at the cap ({@code event.loop.at.cap=fail}). */
+    public long refusedTotal() {
+        return refusedTotal.get();
+    }
+
     /** Counts a socket that got its descriptor without asking (accepted connections). Never parks. */
     public void addWithoutWaiting() {
         int now = used.incrementAndGet();

@@ -13,7 +13,8 @@ import java.util.List;
  *
  * <p>Every method is safe to call before {@link #install} (it does nothing) and never lets an
  * internal error escape into the application: only the gate's own, documented exceptions
- * ({@link SocketGateTimeoutException}, {@link SocketGateInterruptedException}) are thrown.
+ * ({@link SocketGateTimeoutException}, {@link SocketGateInterruptedException},
+ * {@link SocketGateRefusedException}) are thrown, each only where the user's settings ask for it.
  */
 public final class SocketHooks {
 
@@ -64,7 +65,7 @@ public final class SocketHooks {
      * @return whether a unit was taken (passed to {@link #afterCreate})
      */
     public static boolean beforeCreate(boolean server, boolean stream)
-            throws SocketGateTimeoutException, SocketGateInterruptedException {
+            throws SocketGateTimeoutException, SocketGateInterruptedException, SocketGateRefusedException {
         SocketGate g = gate;
         if (g == null || server || !stream) {
             return false;
@@ -171,7 +172,7 @@ public final class SocketHooks {
      *         (a unit of the gate), or the {@link HttpClientAccount} the channel belongs to
      */
     public static Object beforeChannelOpen(ProtocolFamily family)
-            throws SocketGateTimeoutException, SocketGateInterruptedException {
+            throws SocketGateTimeoutException, SocketGateInterruptedException, SocketGateRefusedException {
         SocketGate g = gate;
         if (g == null || !isInternet(family)) {
             return null;
@@ -318,19 +319,27 @@ public final class SocketHooks {
 
     // ---- shared ----
 
-    private static boolean take(SocketGate g) throws SocketGateTimeoutException, SocketGateInterruptedException {
+    private static boolean take(SocketGate g)
+            throws SocketGateTimeoutException, SocketGateInterruptedException, SocketGateRefusedException {
         if (g.tryAcquireFast()) {
             return true;
         }
-        boolean mayPark;
+        boolean eventLoop;
+        boolean excluded;
         try {
             registry.expungeCollected(); // sockets the GC took may be exactly what frees a slot
-            mayPark = ThreadPolicy.mayPark() && !excluded(g.settings().excludes);
+            excluded = excluded(g.settings().excludes);
+            eventLoop = !excluded && !ThreadPolicy.mayPark();
         } catch (RuntimeException | Error e) {
             diagnostics.internalError("thread policy", e);
-            mayPark = false;
+            excluded = true; // unsure: count it, never park or refuse
+            eventLoop = false;
         }
-        g.acquire(mayPark);
+        if (eventLoop) {
+            g.acquireWithoutWaiting(); // counted above the cap, or refused (event.loop.at.cap=fail)
+        } else {
+            g.acquire(!excluded);
+        }
         return true;
     }
 

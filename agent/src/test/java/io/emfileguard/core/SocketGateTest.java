@@ -378,4 +378,22 @@ class SocketGateTest {
         assertTrue(waitedMillis < 5_000, "proceeded after the reclaim, not after max.wait: " + waitedMillis);
         assertEquals(1, gate.openSockets());
     }
+
+    @Test
+    void eventLoopIsCountedAboveTheCapByDefaultAndRefusedWhenConfigured() throws Exception {
+        SocketGate counting = new SocketGate(settings(1, 100, 1_000, GateSettings.OnTimeout.PROCEED));
+        assertEquals(SocketGate.Admission.IMMEDIATE, counting.acquireWithoutWaiting());
+        assertEquals(SocketGate.Admission.OVER_CAP_UNPARKABLE, counting.acquireWithoutWaiting());
+        assertEquals(2, counting.openSockets());
+
+        SocketGate refusing = new SocketGate(new GateSettings(1, 100, 1_000, GateSettings.OnTimeout.PROCEED, null, true));
+        assertEquals(SocketGate.Admission.IMMEDIATE, refusing.acquireWithoutWaiting());
+        SocketGateRefusedException e = assertThrows(SocketGateRefusedException.class, refusing::acquireWithoutWaiting);
+        assertTrue(e instanceof java.net.ConnectException, "clients retry a ConnectException");
+        assertTrue(e.getMessage().contains("event.loop.at.cap") && e.getMessage().contains("cap of 1"), e.getMessage());
+        assertEquals(1, refusing.openSockets(), "a refusal takes no unit");
+        assertEquals(1, refusing.refusedTotal());
+        refusing.release();
+        assertEquals(SocketGate.Admission.IMMEDIATE, refusing.acquireWithoutWaiting(), "under the cap again: admitted");
+    }
 }

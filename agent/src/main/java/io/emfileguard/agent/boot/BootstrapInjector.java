@@ -90,7 +90,7 @@ public final class BootstrapInjector {
         "SocketGate$Listener", "SocketGate$Claim", "SocketGate$Reclaimer", "SocketHooks$Diagnostics",
         "IdleReclaimer$Listener", "GateSettings$OnTimeout", "GateSettings", "AddressRule",
         "SocketGate$Admission", "SocketGate$Waiter", "SocketGate$1", "SocketGate$Listener$1", "SocketGate",
-        "SocketGateInterruptedException", "SocketGateTimeoutException", "HttpClientAccount", "RefusedExchange",
+        "SocketGateInterruptedException", "SocketGateTimeoutException", "SocketGateRefusedException", "HttpClientAccount", "RefusedExchange",
         "SocketRegistry$Probe", "SocketRegistry$Tracked", "SocketRegistry$OpenSocket", "SocketRegistry", "SocketIntrospection$Access", "SocketIntrospection$1", "SocketIntrospection", "SocketGate$Sampler", "DescriptorGuard",
         "IdleReclaimer$1", "IdleReclaimer",
         "ThreadPolicy$1", "ThreadPolicy", "SocketHooks$Diagnostics$1", "SocketHooks$ExchangeEnd", "SocketHooks",

@@ -15,6 +15,9 @@ public final class AgentConfig {
 
     public enum LogLevel { ERROR, WARN, INFO, DEBUG, OFF }
 
+    /** What an event-loop thread (which can't wait) gets at the cap: counted above it, or refused. */
+    public enum EventLoopAtCap { COUNT, FAIL }
+
     /** {@code emf}: CloudWatch Embedded Metric Format lines on stdout. */
     public enum Metrics { NONE, EMF }
 
@@ -23,6 +26,7 @@ public final class AgentConfig {
     public final long holdMillis;
     public final long maxWaitMillis;
     public final OnTimeout onTimeout;
+    public final EventLoopAtCap eventLoopAtCap;
     /** Raw exclude entries, each already validated. */
     public final List<String> excludes;
     /** Descriptors kept free below the soft limit by the real-descriptor guard; 0 turns it off. */
@@ -42,6 +46,7 @@ public final class AgentConfig {
     private final List<String> problems;
 
     AgentConfig(boolean enabled, int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
+                EventLoopAtCap eventLoopAtCap,
                 List<String> excludes, int fdHeadroom, boolean reclaimIdle, long reclaimIdleMillis,
                 boolean trackStacks, Metrics metrics, String metricsNamespace, int metricsIntervalSeconds,
                 LogLevel logLevel,
@@ -52,6 +57,7 @@ public final class AgentConfig {
         this.holdMillis = holdMillis;
         this.maxWaitMillis = maxWaitMillis;
         this.onTimeout = onTimeout;
+        this.eventLoopAtCap = eventLoopAtCap;
         this.excludes = Collections.unmodifiableList(excludes);
         this.fdHeadroom = fdHeadroom;
         this.trackStacks = trackStacks;
@@ -84,6 +90,7 @@ public final class AgentConfig {
             case HOLD_MILLIS: return Long.toString(holdMillis);
             case MAX_WAIT_MILLIS: return Long.toString(maxWaitMillis);
             case ON_TIMEOUT: return onTimeout.name().toLowerCase();
+            case EVENT_LOOP_AT_CAP: return eventLoopAtCap.name().toLowerCase();
             case EXCLUDE: return String.join(",", excludes);
             case FD_HEADROOM: return Integer.toString(fdHeadroom);
             case RECLAIM_IDLE: return Boolean.toString(reclaimIdle);

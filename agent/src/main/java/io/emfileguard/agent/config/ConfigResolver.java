@@ -58,6 +58,8 @@ public final class ConfigResolver {
         long maxWait = integer(Setting.MAX_WAIT_MILLIS, 0, Integer.MAX_VALUE, 30_000);
         AgentConfig.OnTimeout onTimeout = enumeration(Setting.ON_TIMEOUT, AgentConfig.OnTimeout.class,
                 AgentConfig.OnTimeout.PROCEED);
+        AgentConfig.EventLoopAtCap eventLoopAtCap = enumeration(Setting.EVENT_LOOP_AT_CAP,
+                AgentConfig.EventLoopAtCap.class, AgentConfig.EventLoopAtCap.COUNT);
         AgentConfig.LogLevel logLevel = enumeration(Setting.LOG_LEVEL, AgentConfig.LogLevel.class,
                 AgentConfig.LogLevel.INFO);
         boolean jmx = bool(Setting.JMX);
@@ -78,7 +80,7 @@ public final class ConfigResolver {
             }
         }, Setting.METRICS_NAMESPACE.defaultValue, Setting.METRICS_NAMESPACE.defaultValue);
         int interval = integer(Setting.METRICS_INTERVAL_SECONDS, 1, 86_400, 60);
-        return new AgentConfig(enabled, maxSockets, hold, maxWait, onTimeout, excludes, headroom, reclaim, reclaimMillis,
+        return new AgentConfig(enabled, maxSockets, hold, maxWait, onTimeout, eventLoopAtCap, excludes, headroom, reclaim, reclaimMillis,
                 trackStacks, metrics, namespace, interval, logLevel, jmx, limit.soft(), sources, problems);
     }
 

@@ -9,6 +9,7 @@ public enum Setting {
     HOLD_MILLIS("hold.millis", "100"),
     MAX_WAIT_MILLIS("max.wait.millis", "30000"),
     ON_TIMEOUT("on.timeout", "proceed"),
+    EVENT_LOOP_AT_CAP("event.loop.at.cap", "count"),
     EXCLUDE("exclude", ""),
     FD_HEADROOM("fd.headroom", "64"),
     RECLAIM_IDLE("reclaim.idle", "true"),

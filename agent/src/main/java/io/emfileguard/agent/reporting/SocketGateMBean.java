@@ -73,6 +73,7 @@ public final class SocketGateMBean implements SocketGateMXBean {
     @Override public long getWaitTimeMillisTotal() { return gate.waitNanosTotal() / 1_000_000; }
 
     @Override public long getOverCapTotal() { return gate.overCapTotal(); }
+    @Override public long getRefusedConnectsTotal() { return gate.refusedTotal(); }
 
     @Override public long getCollectedSocketsTotal() {
         registry.expungeCollected();

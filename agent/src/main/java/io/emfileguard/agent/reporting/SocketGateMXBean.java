@@ -22,6 +22,9 @@ public interface SocketGateMXBean {
     /** Sockets counted above the cap: event-loop threads, or waits that timed out and proceeded. */
     long getOverCapTotal();
 
+    /** Sockets refused to event-loop threads at the cap ({@code event.loop.at.cap=fail}). */
+    long getRefusedConnectsTotal();
+
     /** Sockets dropped without close() whose unit came back when the garbage collector took them. */
     long getCollectedSocketsTotal();
 

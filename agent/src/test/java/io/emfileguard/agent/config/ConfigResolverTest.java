@@ -111,4 +111,16 @@ class ConfigResolverTest {
         assertEquals(64, DescriptorLimit.of(128, 128).defaultMaxSockets());
         assertEquals(128, DescriptorLimit.of(256, 256).defaultMaxSockets());
     }
+
+    @Test
+    void eventLoopsAreCountedAtTheCapUnlessAskedToFail() {
+        assertEquals(AgentConfig.EventLoopAtCap.COUNT, resolve(null, Map.of(), new Properties()).eventLoopAtCap);
+        AgentConfig fail = resolve(null, Map.of("EMFILEGUARD_EVENT_LOOP_AT_CAP", "FAIL"), new Properties());
+        assertEquals(AgentConfig.EventLoopAtCap.FAIL, fail.eventLoopAtCap);
+        AgentConfig bad = resolve("event.loop.at.cap=drop", Map.of(), new Properties());
+        assertEquals(AgentConfig.EventLoopAtCap.COUNT, bad.eventLoopAtCap);
+        assertEquals(1, bad.problems().size());
+        assertTrue(bad.problems().get(0).contains("event.loop.at.cap"), bad.problems().get(0));
+        assertTrue(bad.problems().get(0).contains("drop"), bad.problems().get(0));
+    }
 }
