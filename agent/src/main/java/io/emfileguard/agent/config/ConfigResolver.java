@@ -62,7 +62,14 @@ public final class ConfigResolver {
                 AgentConfig.EventLoopAtCap.class, AgentConfig.EventLoopAtCap.COUNT);
         AgentConfig.LogLevel logLevel = enumeration(Setting.LOG_LEVEL, AgentConfig.LogLevel.class,
                 AgentConfig.LogLevel.INFO);
-        boolean jmx = bool(Setting.JMX);
+        // On AWS Lambda nobody can connect to JMX and registering the MBean costs 200-300 ms of CPU
+        // at every cold start (the platform MBean server): off unless asked for; metrics=emf is
+        // the Lambda way to watch the agent.
+        boolean inLambda = env.containsKey("AWS_LAMBDA_FUNCTION_NAME");
+        boolean jmx = bool(Setting.JMX, !inLambda);
+        if (inLambda && sources.get(Setting.JMX) == Source.DEFAULT) {
+            sources.put(Setting.JMX, Source.LAMBDA_DEFAULT);
+        }
         List<String> excludes = excludes();
         int headroom = integer(Setting.FD_HEADROOM, 0, 1_000_000, 64);
         boolean reclaim = bool(Setting.RECLAIM_IDLE);
@@ -176,7 +183,11 @@ public final class ConfigResolver {
     }
 
     private boolean bool(Setting s) {
-        Boolean def = Boolean.valueOf(s.defaultValue);
+        return bool(s, Boolean.parseBoolean(s.defaultValue));
+    }
+
+    private boolean bool(Setting s, boolean defaultValue) {
+        Boolean def = Boolean.valueOf(defaultValue);
         // Anonymous classes, not lambdas, here and below: the JVM's first lambda costs ~20 ms of start-up.
         return first(s, new Parser<Boolean>() {
             @Override
@@ -188,7 +199,7 @@ public final class ConfigResolver {
                 why[0] = "is not true or false";
                 return null;
             }
-        }, def, s.defaultValue);
+        }, def, def.toString());
     }
 
     /** @return the value, or null if no source set one (only for settings whose default is derived) */

@@ -30,8 +30,13 @@ public final class DescriptorLimit {
         try {
             for (String line : Files.readAllLines(limits, StandardCharsets.US_ASCII)) {
                 if (line.startsWith("Max open files")) {
-                    String[] parts = line.substring("Max open files".length()).trim().split("\\s+");
-                    return new DescriptorLimit(number(parts[0]), number(parts[1]));
+                    // "Max open files  1024  1024  files": soft, then hard (no regex: start-up cost)
+                    String rest = line.substring("Max open files".length()).trim();
+                    int gap = rest.indexOf(' ');
+                    String soft = rest.substring(0, gap);
+                    String hard = rest.substring(gap).trim();
+                    int end = hard.indexOf(' ');
+                    return new DescriptorLimit(number(soft), number(end < 0 ? hard : hard.substring(0, end)));
                 }
             }
         } catch (IOException | RuntimeException e) {

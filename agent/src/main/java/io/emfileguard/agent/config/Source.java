@@ -6,7 +6,8 @@ public enum Source {
     ENVIRONMENT("environment"),
     AGENT_ARGUMENT("agent argument"),
     DEFAULT("default"),
-    DERIVED("derived from the descriptor limit");
+    DERIVED("derived from the descriptor limit"),
+    LAMBDA_DEFAULT("default on AWS Lambda");
 
     public final String label;
 

@@ -123,4 +123,13 @@ class ConfigResolverTest {
         assertTrue(bad.problems().get(0).contains("event.loop.at.cap"), bad.problems().get(0));
         assertTrue(bad.problems().get(0).contains("drop"), bad.problems().get(0));
     }
+
+    @Test
+    void jmxIsOffByDefaultOnLambdaOnlyAndCanBeTurnedBackOn() {
+        assertTrue(resolve(null, Map.of(), new Properties()).jmx);
+        AgentConfig lambda = resolve(null, Map.of("AWS_LAMBDA_FUNCTION_NAME", "f"), new Properties());
+        assertEquals(false, lambda.jmx);
+        assertEquals(Source.LAMBDA_DEFAULT, lambda.sourceOf(Setting.JMX));
+        assertTrue(resolve(null, Map.of("AWS_LAMBDA_FUNCTION_NAME", "f", "EMFILEGUARD_JMX", "true"), new Properties()).jmx);
+    }
 }
