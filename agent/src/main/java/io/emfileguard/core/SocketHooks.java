@@ -70,7 +70,7 @@ public final class SocketHooks {
         if (g == null || server || !stream) {
             return false;
         }
-        return take(g);
+        return take(g, false);
     }
 
     /** After {@code NioSocketImpl.create}: track the owner, or give the unit back if creation failed. */
@@ -188,7 +188,7 @@ public final class SocketHooks {
             }
             return account;
         }
-        return take(g) ? Boolean.TRUE : null;
+        return take(g, true) ? Boolean.TRUE : null;
     }
 
     /** Channels have no Cleaner: if dropped unclosed their descriptor leaks, so the unit stays. */
@@ -319,7 +319,12 @@ public final class SocketHooks {
 
     // ---- shared ----
 
-    private static boolean take(SocketGate g)
+    /**
+     * @param channel a {@code SocketChannel}: the JDK HttpClient opens its connections as channels,
+     *        so only there is the stack worth walking for its internal stages; a
+     *        {@code java.net.Socket} only asks whether the thread is an event loop (no stack walk).
+     */
+    private static boolean take(SocketGate g, boolean channel)
             throws SocketGateTimeoutException, SocketGateInterruptedException, SocketGateRefusedException {
         if (g.tryAcquireFast()) {
             return true;
@@ -329,7 +334,8 @@ public final class SocketHooks {
         try {
             registry.expungeCollected(); // sockets the GC took may be exactly what frees a slot
             excluded = excluded(g.settings().excludes);
-            eventLoop = !excluded && !ThreadPolicy.mayPark();
+            eventLoop = !excluded && (channel ? !ThreadPolicy.mayPark()
+                    : ThreadPolicy.isEventLoopThread(Thread.currentThread()));
         } catch (RuntimeException | Error e) {
             diagnostics.internalError("thread policy", e);
             excluded = true; // unsure: count it, never park or refuse
