@@ -396,4 +396,47 @@ class SocketGateTest {
         refusing.release();
         assertEquals(SocketGate.Admission.IMMEDIATE, refusing.acquireWithoutWaiting(), "under the cap again: admitted");
     }
+
+    @Test
+    void waitersFarBackInTheQueueWakeRarelyButAreStillServedInOrder() throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 20, 20_000, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        AtomicInteger sliceWakeUps = new AtomicInteger();
+        gate.setSliceTask(sliceWakeUps::incrementAndGet);
+        int n = SocketGate.FRONT_WAITERS + 136;
+        List<Thread> threads = new ArrayList<>();
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < n; i++) {
+            int id = i;
+            Thread t = new Thread(() -> {
+                try {
+                    gate.acquire(true);
+                    order.add(id);
+                    gate.release();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            t.start();
+            threads.add(t);
+            awaitWaiting(gate, i + 1);
+        }
+        sliceWakeUps.set(0);
+        Thread.sleep(1_000);
+        int wakeUps = sliceWakeUps.get();
+        // Front waiters: 64 x ~50 slices of 20 ms; the other 136 about once each. All 200 in 20 ms
+        // slices would be ~10,000.
+        assertTrue(wakeUps < 5_000, "slice wake-ups in 1 s with " + n + " waiters: " + wakeUps);
+        assertTrue(wakeUps > 1_000, "the front waiters still wake every slice: " + wakeUps);
+        gate.release();
+        for (Thread t : threads) {
+            t.join(10_000);
+        }
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            expected.add(i);
+        }
+        assertEquals(expected, order, "arrival order, far back or not");
+        assertEquals(0, gate.openSockets());
+    }
 }
