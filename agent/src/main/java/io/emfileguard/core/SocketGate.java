@@ -367,7 +367,7 @@ public final class SocketGate {
 
     /** Waiters at most this far from the head park in {@code hold.millis} slices; the rest in long ones. */
     static final int FRONT_WAITERS = 64;
-    static final long BACK_SLICE_NANOS = 1_000_000_000L;
+    static final long BACK_SLICE_NANOS = 10_000_000_000L;
     /** Waiters ever queued / ever left the queue (granted or cancelled); written under the lock. */
     private long enqueued;
     private volatile long dequeued;
