@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>
  *   E = exchanges admitted and not yet ended (send / sendAsync calls in flight)
  *   K = the client's open channels (busy or idle in its pool)
- *   U = units of the gate the client holds = max(E, K)
+ *   R = idle channels the reclaimer is closing, whose descriptors are still open
+ *   U = units of the gate the client holds = max(E, K) + R
  * </pre>
  * <ul>
  *   <li>Burst-safe: an exchange counts from admission, before its connection exists (E), so 3,300
@@ -34,6 +35,10 @@ public final class HttpClientAccount implements SocketGate.Claim {
     private int exchanges;
     private int channels;
     private int units;
+    /** Idle channels the reclaimer is closing: their descriptors are open until the selector lets go. */
+    private int retiring;
+    /** How long a channel opening waits for a retiring channel's descriptor before counting above the cap. */
+    private static final long RETIRE_WAIT_MILLIS = 100;
     private final ConcurrentLinkedQueue<Thread> admitters = new ConcurrentLinkedQueue<>();
 
     HttpClientAccount(SocketGate gate) {
@@ -68,7 +73,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
     @Override
     public boolean tryClaim() {
         synchronized (this) {
-            if (exchanges < units) {
+            if (exchanges < units - retiring) {
                 exchanges++;
                 return true;
             }
@@ -83,7 +88,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
         synchronized (this) {
             exchanges--;
             surplus = normalize();
-            room = exchanges < units;
+            room = exchanges < units - retiring;
         }
         giveBack(surplus);
         if (room) {
@@ -94,12 +99,34 @@ public final class HttpClientAccount implements SocketGate.Claim {
         }
     }
 
-    /** One of the client's channels is about to get a descriptor; never parks. */
+    /**
+     * One of the client's channels is about to get a descriptor; never parks at the gate. If the
+     * client is closing an idle channel for the reclaimer (which happens when the client picked that
+     * very channel from its pool and now opens a replacement), it waits up to 100 ms for that
+     * descriptor to go and takes over its unit: otherwise both would be open at once, one above
+     * the cap. That wait depends only on the client's selector, which the reclaimer has woken.
+     */
     void channelOpening() {
         boolean needUnit;
         synchronized (this) {
             channels++;
-            needUnit = channels > units;
+            long deadline = System.nanoTime() + RETIRE_WAIT_MILLIS * 1_000_000L;
+            boolean interrupted = false;
+            while (needed() > units && retiring > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    wait(Math.max(1, left / 1_000_000L));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            needUnit = needed() > units;
             if (needUnit) {
                 units++;
             }
@@ -123,9 +150,45 @@ public final class HttpClientAccount implements SocketGate.Claim {
         giveBack(surplus);
     }
 
-    /** Restores U = max(E, K); returns the units to give back. Call holding the lock. */
+    /**
+     * The reclaimer wants to close one of this client's channels: allowed only while the client
+     * has more channels than exchanges. The channel stops counting as the client's (so no exchange
+     * is admitted against it) but its unit stays until its descriptor is really gone.
+     */
+    synchronized boolean retireIdleChannel() {
+        if (channels <= exchanges) {
+            return false;
+        }
+        channels--;
+        retiring++;
+        return true;
+    }
+
+    /** The reclaimer could not close it after all. */
+    synchronized void unretire() {
+        retiring--;
+        channels++;
+    }
+
+    /** A retired channel's descriptor is gone: its unit goes to a replacement channel, or back to the gate. */
+    void retiredChannelClosed() {
+        int surplus;
+        synchronized (this) {
+            retiring--;
+            surplus = normalize();
+            notifyAll();
+        }
+        giveBack(surplus);
+    }
+
+    /** U = max(E, K) + R. Call holding the lock. */
+    private int needed() {
+        return Math.max(exchanges, channels) + retiring;
+    }
+
+    /** Restores U = max(E, K) + R; returns the units to give back. Call holding the lock. */
     private int normalize() {
-        int needed = Math.max(exchanges, channels);
+        int needed = needed();
         int surplus = units - needed;
         if (surplus > 0) {
             units = needed;
@@ -146,6 +209,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
 
     /** Some channel of this client is not serving an exchange (it idles in the client's pool). */
     synchronized boolean hasIdleChannel() {
+        // (retired channels are already out of 'channels')
         return channels > exchanges;
     }
 

@@ -90,11 +90,18 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         }
     };
 
-    private static boolean close(Object owner) {
+    private boolean close(Object owner) {
         if (SocketIntrospection.ioInProgress(owner) || !SocketIntrospection.isOpen(owner)) {
             return false; // became busy, or was closed, since it was chosen
         }
-        return SocketIntrospection.close(owner);
+        if (!registry.retireForReclaim(owner)) {
+            return false; // an HTTP client's channel whose client has no idle channel left
+        }
+        if (!SocketIntrospection.close(owner)) {
+            registry.unretire(owner);
+            return false;
+        }
+        return true;
     }
 
     private static String peer(Object owner) {

@@ -177,9 +177,52 @@ public final class SocketRegistry {
         return true;
     }
 
+    /**
+     * Before the reclaimer closes {@code owner}: an HTTP client's channel is retired from its client
+     * first (refused if the client has no idle channel left).
+     * @return whether the owner may be closed
+     */
+    public boolean retireForReclaim(Object owner) {
+        Tracked t = owners.get(new Probe(owner));
+        if (t == null) {
+            return false;
+        }
+        if (t.account == null) {
+            return true;
+        }
+        synchronized (t) {
+            if (t.retired || !t.account.retireIdleChannel()) {
+                return false;
+            }
+            t.retired = true;
+            return true;
+        }
+    }
+
+    /** The reclaimer did not close it after all. */
+    public void unretire(Object owner) {
+        Tracked t = owners.get(new Probe(owner));
+        if (t != null && t.account != null) {
+            synchronized (t) {
+                if (t.retired) {
+                    t.retired = false;
+                    t.account.unretire();
+                }
+            }
+        }
+    }
+
     private void giveBack(Tracked t) {
         if (t.account != null) {
-            t.account.channelClosed();
+            boolean retired;
+            synchronized (t) {
+                retired = t.retired;
+            }
+            if (retired) {
+                t.account.retiredChannelClosed();
+            } else {
+                t.account.channelClosed();
+            }
         } else {
             gate.release();
         }
@@ -230,6 +273,8 @@ public final class SocketRegistry {
         static final int REPLIED = 2;
         /** Where the socket is in its request/reply cycle: only REPLIED sockets may be idle in a pool. */
         volatile int phase = FRESH;
+        /** An HTTP client's channel that the reclaimer took out of its client's count (guarded by this). */
+        boolean retired;
         final Throwable openedAt;
 
         Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account,
