@@ -1,0 +1,85 @@
+package io.emfileguard.it;
+
+import example.apps.HttpLeakApp;
+import io.emfileguard.it.harness.ChildJvm;
+import io.emfileguard.it.harness.ChildResult;
+import io.emfileguard.it.harness.FaultServer;
+import io.emfileguard.it.harness.Jdk;
+import io.emfileguard.it.harness.StubServices;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * 10,000 JDK {@code HttpClient} exchanges that end every way one can — responses (stub services,
+ * 1 s latency), 500s and connections closed by the server (an in-test {@link FaultServer}, 200 ms),
+ * request timeouts (300 ms, under the stub's latency), futures cancelled with {@code cancel(true)},
+ * connections refused (a closed port) — at {@code max.sockets=200}, so that most calls wait at the
+ * gate. Afterwards, once the pools have idled out ({@code -Djdk.httpclient.keepalive.timeout=1}),
+ * the agent's count is exactly back at its baseline, as are the kernel's TCP descriptors, and no
+ * thread is left waiting: nothing leaked a unit, whichever way its exchange ended.
+ */
+class HttpClientLeakIT {
+
+    static final int TOTAL = 10_000;
+    static final int CAP = 200;
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void tenThousandMixedOutcomesLeaveTheCountAtItsBaselineAndNoThreadWaiting(Jdk jdk) throws IOException {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            closedPort = s.getLocalPort();
+        }
+        try (StubServices stub = StubServices.start(Duration.ofSeconds(1), Duration.ofMillis(100));
+             FaultServer fault = FaultServer.start(Duration.ofMillis(200))) {
+            ChildResult r = ChildJvm.on(jdk, "httpclient-leak")
+                    .main(HttpLeakApp.class, stub.endpoint(), fault.endpoint(), closedPort, TOTAL, 20_260_101)
+                    .withAgent("max.sockets=" + CAP)
+                    .jvmOption("-Xss256k")
+                    .systemProperty("jdk.httpclient.keepalive.timeout", 1)
+                    .systemProperty("it.mbean.wait.millis", 10_000)
+                    .timeout(Duration.ofSeconds(240))
+                    .run();
+            System.out.println(r.name + ": " + r.line("leak") + " | " + String.join(" | ", r.linesStartingWith("outcome"))
+                    + "; peak TCP socket fds " + r.peakTcpSocketFds + ", " + r.wallMillis + " ms; " + stub + "; " + fault);
+            r.assertSucceeded();
+            List<Executable> checks = new ArrayList<>();
+            checks.add(() -> assertEquals(TOTAL, r.number("leak", "completed"), "exchanges that ended"));
+            checks.add(() -> assertEquals(0, r.number("leak", "emfile"), "'Too many open files'"));
+            List<String> outcomes = r.linesStartingWith("outcome");
+            checks.add(() -> assertEquals(6, outcomes.size(), "kinds of outcome"));
+            for (String line : outcomes) {
+                Map<String, String> v = ChildResult.values(line);
+                checks.add(() -> assertTrue(Long.parseLong(v.get("issued")) > 0, "issued: " + line));
+                checks.add(() -> assertEquals(v.get("issued"), v.get("expected"), "ended as intended: " + line));
+            }
+            checks.add(() -> assertTrue(r.peakTcpSocketFds <= CAP, "TCP socket descriptors peaked at "
+                    + r.peakTcpSocketFds + ", above the cap " + CAP));
+            checks.add(() -> assertTrue(r.number("gate after", "PeakOpenSockets") <= CAP, "the MBean's PeakOpenSockets"));
+            checks.add(() -> assertTrue(r.number("gate after", "WaitsTotal") > 0, "calls waited at the cap"));
+            checks.add(() -> assertEquals(0, r.number("gate after", "TimeoutsTotal"), "waits that timed out"));
+            checks.add(() -> assertEquals(0, r.number("gate after", "WaitingThreads"), "the MBean's WaitingThreads"));
+            checks.add(() -> assertEquals(0, r.number("threads", "parkedOnGate"), "threads parked on the gate"));
+            checks.add(() -> assertEquals(r.number("gate before", "OpenSockets"), r.number("gate after", "OpenSockets"),
+                    "OpenSockets is back at its baseline once the pools are idle"));
+            checks.add(() -> assertEquals(r.number("gate before", "socketFds"), r.number("gate after", "socketFds"),
+                    "the kernel's TCP descriptors are back at their baseline"));
+            assertAll(r.toString(), checks.toArray(new Executable[0]));
+        }
+    }
+}
