@@ -164,6 +164,16 @@ public final class HttpClientAccount implements SocketGate.Claim {
         return true;
     }
 
+    /**
+     * The client (or anyone) started closing one of its channels, but its descriptor stays open
+     * until the selector lets go of it: from now on it is no room for an exchange, and a channel
+     * opened meanwhile waits for that descriptor (see {@link #channelOpening}).
+     */
+    synchronized void retireClosingChannel() {
+        channels--;
+        retiring++;
+    }
+
     /** The reclaimer could not close it after all. */
     synchronized void unretire() {
         retiring--;

@@ -97,7 +97,11 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         if (!registry.retireForReclaim(owner)) {
             return false; // an HTTP client's channel whose client has no idle channel left
         }
-        if (!SocketIntrospection.close(owner)) {
+        Object connection = registry.httpConnectionOf(owner);
+        boolean closed = connection != null
+                ? SocketIntrospection.closeHttpConnection(connection, owner) || SocketIntrospection.close(owner)
+                : SocketIntrospection.close(owner);
+        if (!closed) {
             registry.unretire(owner);
             return false;
         }

@@ -80,6 +80,15 @@ public final class SocketGate {
     private volatile GateSettings settings;
     /** min(max.sockets, what the descriptor guard allows): the cap actually enforced. */
     private volatile int effectiveCap;
+    /**
+     * The cap for threads that can wait: {@code effectiveCap} minus a small reserve for threads
+     * that cannot (the JDK HttpClient's own threads, event loops, excluded addresses), kept once
+     * such a thread has shown up. Those open sockets when they must (e.g. the HttpClient opens a
+     * new connection because a finished one has not yet gone back to its pool): with the reserve
+     * they fit under the cap instead of going over it.
+     */
+    private volatile int parkableCap;
+    private volatile int reserve;
     private volatile int descriptorCap = Integer.MAX_VALUE;
     private volatile Sampler sampler;
     private volatile Listener listener = Listener.NONE;
@@ -107,6 +116,26 @@ public final class SocketGate {
     public SocketGate(GateSettings settings) {
         this.settings = settings;
         this.effectiveCap = settings.maxSockets;
+        this.parkableCap = settings.maxSockets;
+    }
+
+    /** Keeps max(2, cap/64) units for threads that cannot wait; idempotent. */
+    public void reserveForThreadsThatCannotWait() {
+        if (reserve == 0) {
+            reserve = 1; // marks it on; the size follows the cap
+            recomputeParkableCap();
+        }
+    }
+
+    private void recomputeParkableCap() {
+        int cap = effectiveCap;
+        int r = reserve == 0 ? 0 : Math.max(2, cap / 64);
+        parkableCap = cap <= 1 ? cap : Math.max(1, cap - r);
+    }
+
+    /** Units that waiting threads may fill (the cap minus the reserve for threads that cannot wait). */
+    public int parkableCap() {
+        return parkableCap;
     }
 
     /** Looks at the process's real descriptors now and then (see {@code DescriptorGuard}). */
@@ -124,6 +153,7 @@ public final class SocketGate {
         int before = effectiveCap;
         descriptorCap = cap;
         effectiveCap = Math.min(settings.maxSockets, cap);
+        recomputeParkableCap();
         if (effectiveCap > before) {
             dispatch();
         }
@@ -141,6 +171,7 @@ public final class SocketGate {
     public void updateSettings(GateSettings newSettings) {
         this.settings = newSettings;
         this.effectiveCap = Math.min(newSettings.maxSockets, descriptorCap);
+        recomputeParkableCap();
         dispatch();
     }
 
@@ -184,6 +215,10 @@ public final class SocketGate {
             return Admission.IMMEDIATE;
         }
         if (!mayPark) {
+            reserveForThreadsThatCannotWait();
+            if (tryAcquireUpTo(effectiveCap)) {
+                return Admission.IMMEDIATE;
+            }
             recordPeak(used.incrementAndGet());
             overCapTotal.incrementAndGet();
             return Admission.OVER_CAP_UNPARKABLE;
@@ -197,6 +232,10 @@ public final class SocketGate {
      */
     public Admission acquireWithoutWaiting() throws SocketGateRefusedException {
         if (tryAcquireFast()) {
+            return Admission.IMMEDIATE;
+        }
+        reserveForThreadsThatCannotWait();
+        if (tryAcquireUpTo(effectiveCap)) {
             return Admission.IMMEDIATE;
         }
         GateSettings s = settings;
@@ -214,6 +253,20 @@ public final class SocketGate {
     /** Connects refused to event-loop threads at the cap ({@code event.loop.at.cap=fail}). */
     public long refusedTotal() {
         return refusedTotal.get();
+    }
+
+    /** A unit if the count is under {@code limit}, whoever waits (threads that cannot wait use the reserve). */
+    private boolean tryAcquireUpTo(int limit) {
+        for (;;) {
+            int current = used.get();
+            if (current >= limit) {
+                return false;
+            }
+            if (used.compareAndSet(current, current + 1)) {
+                recordPeak(current + 1);
+                return true;
+            }
+        }
     }
 
     /** Counts a socket that got its descriptor without asking (accepted connections). Never parks. */
@@ -243,7 +296,7 @@ public final class SocketGate {
                 // nothing at all for a process that keeps few sockets open.
                 sampler.maybeSample();
             }
-            if (current >= effectiveCap) {
+            if (current >= parkableCap) {
                 return false;
             }
             if (used.compareAndSet(current, current + 1)) {
@@ -378,7 +431,7 @@ public final class SocketGate {
         try {
             while (!waiters.isEmpty()) {
                 int current = used.get();
-                if (current >= effectiveCap) {
+                if (current >= parkableCap) {
                     return;
                 }
                 if (!used.compareAndSet(current, current + 1)) {

@@ -116,6 +116,18 @@ public final class SocketHooks {
         }
     }
 
+    /** A channel's close started; its descriptor may stay open until its selector lets go. */
+    public static void channelClosing(Object channel) {
+        SocketRegistry r = registry;
+        if (r != null) {
+            try {
+                r.closing(channel);
+            } catch (RuntimeException | Error e) {
+                diagnostics.internalError("channel close", e);
+            }
+        }
+    }
+
     /** A connect ended on a socket or channel: the idle-reclaim clock. */
     public static void ioDone(Object owner) {
         SocketRegistry r = registry;
@@ -276,8 +288,21 @@ public final class SocketHooks {
         }
     }
 
-    public static void httpConnectionFinished() {
+    /** The connection is built: its channel (if it opened one) learns which connection owns it. */
+    public static void httpConnectionFinished(Object connection) {
         CURRENT_HTTP_CLIENT.remove();
+        SocketRegistry r = registry;
+        if (r == null || connection == null) {
+            return;
+        }
+        try {
+            Object channel = SocketIntrospection.httpConnectionChannel(connection);
+            if (channel != null) {
+                r.attachHttpConnection(channel, connection);
+            }
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("http client connection", e);
+        }
     }
 
     private static HttpClientAccount accountOf(Object client) {
@@ -285,6 +310,7 @@ public final class SocketHooks {
             HttpClientAccount a = ACCOUNTS.get(client);
             if (a == null) {
                 a = new HttpClientAccount(gate);
+                gate.reserveForThreadsThatCannotWait(); // its own threads open its connections
                 ACCOUNTS.put(client, a);
             }
             return a;

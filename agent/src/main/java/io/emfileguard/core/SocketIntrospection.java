@@ -96,6 +96,35 @@ public final class SocketIntrospection {
         }
     }
 
+    /** {@code PlainHttpConnection.channel()} (package-private in an opened package), or null. */
+    public static Object httpConnectionChannel(Object connection) {
+        Method m = ACCESS.get(connection.getClass()).httpChannel;
+        try {
+            return m == null ? null : m.invoke(connection);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /**
+     * Closes an HttpClient connection with its own {@code close()}: the channel, and a signal to the
+     * exchange that may have picked it from the pool an instant ago, which then fails over instead
+     * of waiting for a reply that can never come.
+     */
+    public static boolean closeHttpConnection(Object connection, Object channel) {
+        Method close = ACCESS.get(connection.getClass()).publicClose;
+        if (close == null) {
+            return false;
+        }
+        try {
+            close.invoke(connection);
+            wakeSelectors(channel);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private static final Field CHANNEL_KEYS = Access.field(java.nio.channels.spi.AbstractSelectableChannel.class, "keys");
 
     private static void wakeSelectors(Object channel) {
@@ -125,6 +154,8 @@ public final class SocketIntrospection {
         final Field port;          // SocketImpl
         final Method close;        // NioSocketImpl.close() (protected)
         final Method isOpen;       // NioSocketImpl.isOpen() (private)
+        final Method httpChannel;  // PlainHttpConnection.channel()
+        final Method publicClose;  // PlainHttpConnection.close()
 
         Access(Class<?> type) {
             this.readerThread = field(type, "readerThread");
@@ -134,6 +165,9 @@ public final class SocketIntrospection {
             this.port = field(type, "port");
             this.close = Channel.class.isAssignableFrom(type) ? null : method(type, "close");
             this.isOpen = Channel.class.isAssignableFrom(type) ? null : method(type, "isOpen");
+            boolean httpConnection = type.getName().startsWith("jdk.internal.net.http.");
+            this.httpChannel = httpConnection ? method(type, "channel") : null;
+            this.publicClose = httpConnection ? method(type, "close") : null;
             this.usable = readerThread != null && writerThread != null;
         }
 

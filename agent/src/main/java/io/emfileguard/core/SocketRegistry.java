@@ -199,6 +199,39 @@ public final class SocketRegistry {
         }
     }
 
+    /**
+     * A channel's close has started ({@code implCloseSelectableChannel}); a registered channel keeps
+     * its descriptor until its selector deregisters it. For an HTTP client's channel, that gap is
+     * when the client opens the next connection: the closing one is retired from its client now.
+     */
+    public void closing(Object owner) {
+        Tracked t = owners.get(new Probe(owner));
+        if (t == null || t.account == null) {
+            return;
+        }
+        synchronized (t) {
+            if (!t.retired) {
+                t.retired = true;
+                t.account.retireClosingChannel();
+            }
+        }
+    }
+
+    /** Remembers (weakly) the HttpClient connection that owns a channel, for the reclaimer. */
+    public void attachHttpConnection(Object channel, Object connection) {
+        Tracked t = owners.get(new Probe(channel));
+        if (t != null) {
+            t.httpConnection = new WeakReference<>(connection);
+        }
+    }
+
+    /** The HttpClient connection that owns this channel, or null. */
+    public Object httpConnectionOf(Object channel) {
+        Tracked t = owners.get(new Probe(channel));
+        WeakReference<Object> c = t == null ? null : t.httpConnection;
+        return c == null ? null : c.get();
+    }
+
     /** The reclaimer did not close it after all. */
     public void unretire(Object owner) {
         Tracked t = owners.get(new Probe(owner));
@@ -273,6 +306,8 @@ public final class SocketRegistry {
         static final int REPLIED = 2;
         /** Where the socket is in its request/reply cycle: only REPLIED sockets may be idle in a pool. */
         volatile int phase = FRESH;
+        /** The HttpClient connection that owns this channel, if any. */
+        volatile WeakReference<Object> httpConnection;
         /** An HTTP client's channel that the reclaimer took out of its client's count (guarded by this). */
         boolean retired;
         final Throwable openedAt;

@@ -439,4 +439,22 @@ class SocketGateTest {
         assertEquals(expected, order, "arrival order, far back or not");
         assertEquals(0, gate.openSockets());
     }
+
+    @Test
+    void threadsThatCannotWaitGetAReserveUnderTheCapOnceTheyShowUp() throws Exception {
+        SocketGate gate = new SocketGate(settings(640, 100, 1_000, GateSettings.OnTimeout.FAIL));
+        assertEquals(640, gate.parkableCap(), "no reserve until a thread that cannot wait shows up");
+        gate.reserveForThreadsThatCannotWait();
+        assertEquals(630, gate.parkableCap(), "max(2, cap/64) kept back");
+        for (int i = 0; i < 630; i++) {
+            assertTrue(gate.tryAcquireFast());
+        }
+        assertFalse(gate.tryAcquireFast(), "waiting threads stop at the reserve");
+        for (int i = 0; i < 10; i++) {
+            assertEquals(SocketGate.Admission.IMMEDIATE, gate.acquire(false), "the reserve, not above the cap");
+        }
+        assertEquals(SocketGate.Admission.OVER_CAP_UNPARKABLE, gate.acquire(false));
+        assertEquals(641, gate.openSockets());
+        assertEquals(1, gate.overCapTotal());
+    }
 }

@@ -152,4 +152,23 @@ class SocketRegistryTest {
         account.exchangeEnded();
         assertEquals(channel, registry.leastRecentlyUsedIdle(0, ANY));
     }
+
+    @Test
+    void aClosingHttpClientChannelIsNoRoomButKeepsItsUnitUntilItsDescriptorGoes() throws Exception {
+        SocketGate gate = new SocketGate(GateSettings.of(10));
+        SocketRegistry registry = new SocketRegistry(gate);
+        HttpClientAccount account = new HttpClientAccount(gate);
+        account.admitExchange(false);
+        account.channelOpening();
+        Object channel = new Object();
+        registry.track(channel, false, account);
+        account.exchangeEnded();                 // idle in the pool: room for the next exchange
+        registry.closing(channel);               // e.g. keep-alive expiry; the selector still holds it
+        assertFalse(account.tryClaim(), "a closing connection is no room");
+        assertEquals(1, gate.openSockets(), "its descriptor is still open");
+        registry.closing(channel);               // a second close changes nothing
+        assertTrue(registry.release(channel));   // the selector let go: the descriptor is closed
+        assertEquals(0, gate.openSockets());
+        assertEquals(0, account.units());
+    }
 }

@@ -65,9 +65,15 @@ public final class BootstrapInjector {
                     Collections.emptySet(), Collections.emptyMap());
         }
         for (Module m : modulesThatCallCore) {
-            if (!m.canRead(core)) {
+            // The reclaimer closes an idle HttpClient connection through the client's own close(),
+            // which tells the exchange using it (a bare channel close would leave it hanging).
+            Map<String, Set<Module>> moduleOpens = new HashMap<>();
+            if ("java.net.http".equals(m.getName()) && !m.isOpen("jdk.internal.net.http", core)) {
+                moduleOpens.put("jdk.internal.net.http", Collections.singleton(core));
+            }
+            if (!m.canRead(core) || !moduleOpens.isEmpty()) {
                 inst.redefineModule(m, Collections.singleton(core), Collections.emptyMap(),
-                        Collections.emptyMap(), Collections.emptySet(), Collections.emptyMap());
+                        moduleOpens, Collections.emptySet(), Collections.emptyMap());
             }
         }
         return core;

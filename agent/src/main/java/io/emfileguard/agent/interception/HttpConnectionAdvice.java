@@ -18,7 +18,7 @@ public final class HttpConnectionAdvice {
     }
 
     @Advice.OnMethodExit
-    public static void exit() {
-        SocketHooks.httpConnectionFinished();
+    public static void exit(@Advice.This Object connection) {
+        SocketHooks.httpConnectionFinished(connection);
     }
 }

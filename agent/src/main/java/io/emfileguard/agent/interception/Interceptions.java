@@ -48,6 +48,8 @@ public final class Interceptions {
         points.add(new InterceptionPoint("sun.nio.ch.ServerSocketChannelImpl", "finishAccept", ChannelAcceptAdvice.class,
                 "java.io.FileDescriptor", "java.net.SocketAddress"));
         points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "tryClose", DescriptorCloseAdvice.class));
+        points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "implCloseSelectableChannel",
+                ChannelCloseStartAdvice.class));
         // java.net.http.HttpClient: the caller of send/sendAsync waits; the client's channels join its account.
         points.add(new InterceptionPoint("jdk.internal.net.http.HttpClientImpl", "sendAsync", HttpClientExchangeAdvice.class,
                 "java.net.http.HttpRequest", "java.net.http.HttpResponse$BodyHandler",
