@@ -17,7 +17,8 @@ import java.util.function.Predicate;
  * its pool; a request written and still awaiting its reply is in flight, however long the server
  * takes), with no read, write or connect for {@code reclaim.idle.millis}, no thread inside a read
  * or write right now (the JDK's own {@code readerThread}/{@code writerThread} fields, so a long poll
- * blocked in {@code read} is never touched), and a peer that is not {@code exclude}d. A channel of
+ * blocked in {@code read} is never touched), no received bytes left unread (a reply still being
+ * consumed by a slow reader), and a peer that is not {@code exclude}d. A channel of
  * the JDK HttpClient qualifies only while its client has more channels than exchanges in flight;
  * other non-blocking channels (event-loop clients) never do. The least recently used one is closed;
  * the pool finds it closed on its next health check or use, and discards it.
@@ -77,7 +78,7 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         @Override
         public boolean test(Object owner) {
             if (!SocketIntrospection.canTell(owner) || !SocketIntrospection.isOpen(owner)
-                    || SocketIntrospection.ioInProgress(owner)) {
+                    || SocketIntrospection.ioInProgress(owner) || SocketIntrospection.unreadBytes(owner) > 0) {
                 return false;
             }
             InetSocketAddress peer = SocketIntrospection.peer(owner);

@@ -41,6 +41,23 @@ public final class SocketIntrospection {
         }
     }
 
+    /**
+     * Bytes received and not yet read by the application ({@code NioSocketImpl.available()}, one
+     * ioctl), 0 where it can't tell (channels). A reply still being consumed is not idle, however
+     * long its reader pauses.
+     */
+    public static int unreadBytes(Object owner) {
+        Method available = ACCESS.get(owner.getClass()).available;
+        if (available == null) {
+            return 0;
+        }
+        try {
+            return (Integer) available.invoke(owner);
+        } catch (Exception e) {
+            return 1; // unsure: treat it as busy
+        }
+    }
+
     /** The remote address, or null if unknown or not connected. */
     public static InetSocketAddress peer(Object owner) {
         Access a = ACCESS.get(owner.getClass());
@@ -154,6 +171,7 @@ public final class SocketIntrospection {
         final Field port;          // SocketImpl
         final Method close;        // NioSocketImpl.close() (protected)
         final Method isOpen;       // NioSocketImpl.isOpen() (private)
+        final Method available;    // NioSocketImpl.available() (protected)
         final Method httpChannel;  // PlainHttpConnection.channel()
         final Method publicClose;  // PlainHttpConnection.close()
 
@@ -165,6 +183,7 @@ public final class SocketIntrospection {
             this.port = field(type, "port");
             this.close = Channel.class.isAssignableFrom(type) ? null : method(type, "close");
             this.isOpen = Channel.class.isAssignableFrom(type) ? null : method(type, "isOpen");
+            this.available = type.getName().equals("sun.nio.ch.NioSocketImpl") ? method(type, "available") : null;
             boolean httpConnection = type.getName().startsWith("jdk.internal.net.http.");
             this.httpChannel = httpConnection ? method(type, "channel") : null;
             this.publicClose = httpConnection ? method(type, "close") : null;
