@@ -397,9 +397,14 @@ public final class SocketGate {
                         // pools that will never close them. Each waiter frees at most one per quiet
                         // slice (the freed unit goes to the head of the queue), so reclaims never
                         // outnumber the threads that need a unit.
-                        if (r != null && releasesNow == releasesBefore && waiter.state != Waiter.GRANTED
-                                && r.reclaimOne()) {
-                            reclaimsWhileWaiting.increment();
+                        if (r != null && releasesNow == releasesBefore && waiter.state != Waiter.GRANTED) {
+                            // Only the front waiters get here every slice (the rest sleep long), so
+                            // each frees its share of the queue: still one socket per waiting thread.
+                            int share = Math.min(MAX_RECLAIMS_PER_SLICE,
+                                    Math.max(1, (queued + FRONT_WAITERS - 1) / FRONT_WAITERS));
+                            for (int i = 0; i < share && r.reclaimOne(); i++) {
+                                reclaimsWhileWaiting.increment();
+                            }
                         }
                         releasesBefore = releasesNow;
                     } catch (RuntimeException e) {
@@ -427,6 +432,8 @@ public final class SocketGate {
     /** Waiters at most this far from the head park in {@code hold.millis} slices; the rest in long ones. */
     static final int FRONT_WAITERS = 64;
     static final long BACK_SLICE_NANOS = 10_000_000_000L;
+    /** A front waiter reclaims at most this many idle sockets per quiet slice. */
+    static final int MAX_RECLAIMS_PER_SLICE = 16;
     /** Waiters ever queued / ever left the queue (granted or cancelled); written under the lock. */
     private long enqueued;
     private volatile long dequeued;
