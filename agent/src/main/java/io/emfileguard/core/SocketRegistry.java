@@ -137,7 +137,7 @@ public final class SocketRegistry {
             if (t.accepted || t.phase != Tracked.REPLIED || now - t.lastIoNanos < minIdleNanos) {
                 continue;
             }
-            if (t.account != null && !t.account.hasIdleChannel()) {
+            if (t.account != null && (!t.account.quietFor(minIdleNanos) || !t.account.hasIdleChannel())) {
                 continue;
             }
             if (best != null && t.lastIoNanos - best.lastIoNanos >= 0) {

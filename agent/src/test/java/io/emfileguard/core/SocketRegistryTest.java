@@ -151,6 +151,27 @@ class SocketRegistryTest {
         assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY), "its exchange is still in flight");
         account.exchangeEnded();
         assertEquals(channel, registry.leastRecentlyUsedIdle(0, ANY));
+        assertEquals(null, registry.leastRecentlyUsedIdle(60_000_000_000L, ANY),
+                "while the client starts exchanges its oldest idle connection is the next one it hands out");
+    }
+
+    @Test
+    void httpClientChannelIsIdleOnlyOnceItsClientHasBeenQuietForTheIdleTime() throws Exception {
+        SocketGate gate = new SocketGate(GateSettings.of(10));
+        SocketRegistry registry = new SocketRegistry(gate);
+        HttpClientAccount account = new HttpClientAccount(gate);
+        account.admitExchange(false);
+        account.channelOpening();
+        Object channel = new Object();
+        registry.track(channel, false, account);
+        registry.ioEnded(channel, true, true);
+        registry.ioEnded(channel, false, true);
+        account.exchangeEnded();
+        account.admitExchange(false);            // another exchange starts (it will open its own channel)
+        assertEquals(null, registry.leastRecentlyUsedIdle(50_000_000L, ANY), "an exchange started just now");
+        Thread.sleep(60);
+        account.exchangeEnded();
+        assertEquals(channel, registry.leastRecentlyUsedIdle(50_000_000L, ANY));
     }
 
     @Test
