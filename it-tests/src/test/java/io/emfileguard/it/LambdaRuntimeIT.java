@@ -131,6 +131,9 @@ class LambdaRuntimeIT {
     void withTheWrapperAWarmFunctionServes3300CallsUnderTheCapInvocationAfterInvocation(Jdk jdk) throws Exception {
         try (FakeLambdaRuntimeApi api = FakeLambdaRuntimeApi.start(FUNCTION);
              ChildJvm.Running fn = function(jdk, api, true, "lambda-wrapper", stub.port)
+                     // the handler reads the agent's MBean for its answer; set explicitly, as the agent
+                     // may leave JMX off by default under Lambda
+                     .env("EMFILEGUARD_JMX", "true")
                      .env("EMFILEGUARD_METRICS", "emf")
                      .env("EMFILEGUARD_METRICS_INTERVAL_SECONDS", "1")
                      .start()) {
