@@ -46,6 +46,9 @@ public final class ChildJvm {
     private String agentArguments;
     private int nofile = 1024;
     private Duration timeout = Duration.ofSeconds(60);
+    private final List<String> launcher = new ArrayList<>();
+    private boolean testClassesOnClassPath = true;
+    private Path workingDirectory;
 
     private ChildJvm(Jdk jdk, String label) {
         this.jdk = jdk;
@@ -60,7 +63,12 @@ public final class ChildJvm {
     }
 
     public ChildJvm main(Class<?> type, Object... arguments) {
-        this.mainClass = type.getName();
+        return main(type.getName(), arguments);
+    }
+
+    /** A main class by name: one that is not on the test class path (see {@link #classPath}). */
+    public ChildJvm main(String className, Object... arguments) {
+        this.mainClass = className;
         for (Object a : arguments) {
             args.add(String.valueOf(a));
         }
@@ -110,10 +118,32 @@ public final class ChildJvm {
         return this;
     }
 
+    /**
+     * A program that starts the JVM, put between {@code prlimit} and {@code java}: it is given the
+     * JVM's command line as its arguments, as Lambda gives {@code AWS_LAMBDA_EXEC_WRAPPER} the
+     * runtime's. It must {@code exec} the JVM (the sampler watches the pid that prlimit started).
+     */
+    public ChildJvm launchedBy(Path program) {
+        launcher.add(program.toString());
+        return this;
+    }
+
+    /** Leaves the test classes off the class path: only {@link #classPath} entries. */
+    public ChildJvm withoutTestClasses() {
+        testClassesOnClassPath = false;
+        return this;
+    }
+
+    public ChildJvm workingDirectory(Path dir) {
+        this.workingDirectory = dir;
+        return this;
+    }
+
     public List<String> command() {
         List<String> cmd = new ArrayList<>();
         cmd.add("prlimit");
         cmd.add("--nofile=" + nofile + ":" + nofile);
+        cmd.addAll(launcher);
         cmd.add(jdk.java().toString());
         if (agent) {
             cmd.add("-javaagent:" + AgentJar.path() + (agentArguments == null ? "" : "=" + agentArguments));
@@ -124,7 +154,7 @@ public final class ChildJvm {
         }
         cmd.add("-cp");
         StringBuilder cp = new StringBuilder();
-        for (Path p : classPath) {
+        for (Path p : testClassesOnClassPath ? classPath : classPath.subList(1, classPath.size())) {
             cp.append(cp.length() == 0 ? "" : File.pathSeparator).append(p);
         }
         cmd.add(cp.toString());
@@ -135,6 +165,14 @@ public final class ChildJvm {
 
     /** Runs the child to its end (or the timeout, which kills it) and returns what it did. */
     public ChildResult run() {
+        return start().awaitExit();
+    }
+
+    /**
+     * Starts the child and returns at once, for a child that the test talks to while it runs (a
+     * server, a Lambda runtime loop). The timeout still applies from now on.
+     */
+    public Running start() {
         if (mainClass == null) {
             throw new IllegalStateException("no main class");
         }
@@ -147,6 +185,9 @@ public final class ChildJvm {
         pb.redirectOutput(out.toFile());
         pb.redirectError(err.toFile());
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (workingDirectory != null) {
+            pb.directory(workingDirectory.toFile());
+        }
         Map<String, String> environment = pb.environment();
         environment.keySet().removeIf(k -> k.startsWith("EMFILEGUARD_") || SCRUBBED_ENV.contains(k));
         environment.putAll(env);
@@ -159,29 +200,130 @@ public final class ChildJvm {
         } catch (IOException e) {
             throw new AssertionError("could not start " + cmd, e);
         }
-        FdSampler sampler = FdSampler.start(process.pid());
-        boolean timedOut = false;
-        try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                timedOut = true;
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for " + base, e);
-        } finally {
-            sampler.stop();
+        return new Running(base, cmd, process, FdSampler.start(process.pid()), out, err, start,
+                start + timeout.toNanos());
+    }
+
+    /** A started child: its pid, what the kernel shows of it now, and its end. */
+    public static final class Running implements AutoCloseable {
+        private final String name;
+        private final List<String> command;
+        private final Process process;
+        private final FdSampler sampler;
+        private final Path out;
+        private final Path err;
+        private final long startNanos;
+        private final long deadlineNanos;
+        private ChildResult result;
+
+        private Running(String name, List<String> command, Process process, FdSampler sampler, Path out, Path err,
+                        long startNanos, long deadlineNanos) {
+            this.name = name;
+            this.command = command;
+            this.process = process;
+            this.sampler = sampler;
+            this.out = out;
+            this.err = err;
+            this.startNanos = startNanos;
+            this.deadlineNanos = deadlineNanos;
         }
-        long wallMillis = (System.nanoTime() - start) / 1_000_000;
-        try {
-            String stdout = new String(Files.readAllBytes(out), StandardCharsets.UTF_8);
-            String stderr = new String(Files.readAllBytes(err), StandardCharsets.UTF_8);
-            return new ChildResult(base, cmd, timedOut ? -1 : process.exitValue(), timedOut, wallMillis, stdout,
-                    stderr, sampler.peakSocketFds(), sampler.peakTcpSocketFds(), sampler.peakDetail(), sampler.peakFds(), sampler.samples(), sampler.nofileLimit());
-        } catch (IOException e) {
-            throw new AssertionError("could not read the output of " + base, e);
+
+        public long pid() {
+            return process.pid();
+        }
+
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** Highest number of TCP socket descriptors the sampler has seen so far. */
+        public int peakTcpSocketFds() {
+            return sampler.peakTcpSocketFds();
+        }
+
+        /** What the child wrote to stdout so far. */
+        public String stdoutSoFar() {
+            return read(out);
+        }
+
+        /** What the child wrote to stderr so far. */
+        public String stderrSoFar() {
+            return read(err);
+        }
+
+        /** Waits for the child to end by itself (or the timeout, which kills it). */
+        public ChildResult awaitExit() {
+            if (result != null) {
+                return result;
+            }
+            boolean timedOut = false;
+            try {
+                long left = deadlineNanos - System.nanoTime();
+                if (!process.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+                    timedOut = true;
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for " + name, e);
+            } finally {
+                sampler.stop();
+            }
+            return result = result(timedOut);
+        }
+
+        /**
+         * Ends a child that would run forever (SIGTERM, then SIGKILL after 10 s) and returns what it
+         * did; its exit code is then the signal's (143), which is no failure of the child.
+         */
+        public ChildResult stop() {
+            if (result != null) {
+                return result;
+            }
+            try {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            } finally {
+                sampler.stop();
+            }
+            return result = result(false);
+        }
+
+        /** Kills the child if it still runs (for try-with-resources). */
+        @Override
+        public void close() {
+            if (result == null) {
+                stop();
+            }
+        }
+
+        private ChildResult result(boolean timedOut) {
+            long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
+            int exit = process.isAlive() ? -1 : process.exitValue();
+            return new ChildResult(name, command, timedOut ? -1 : exit, timedOut, wallMillis, read(out), read(err),
+                    sampler.peakSocketFds(), sampler.peakTcpSocketFds(), sampler.peakDetail(), sampler.peakFds(),
+                    sampler.samples(), sampler.nofileLimit());
+        }
+
+        private String read(Path file) {
+            try {
+                return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new AssertionError("could not read the output of " + name, e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "child " + name + " (pid " + pid() + (isAlive() ? ", running" : ", ended") + ")";
         }
     }
 
