@@ -393,15 +393,18 @@ public final class SocketGate {
                         // and a queue of thousands would drain at a few sockets per slice.
                         long releasesNow = releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
                         Reclaimer r = reclaimer;
-                        // A whole slice without any release: the sockets at the cap may be idle in
-                        // pools that will never close them. Each waiter frees at most one per quiet
-                        // slice (the freed unit goes to the head of the queue), so reclaims never
-                        // outnumber the threads that need a unit.
-                        if (r != null && releasesNow == releasesBefore && waiter.state != Waiter.GRANTED) {
-                            // Only the front waiters get here every slice (the rest sleep long), so
-                            // each frees its share of the queue: still one socket per waiting thread.
+                        // The releases of a whole slice could not serve the queue: the rest of the
+                        // cap may sit idle in pools that will never close it (a trickle of releases
+                        // must not hide that). Only the front waiters get here every slice (the rest
+                        // sleep long), so each frees its share of what the releases left unserved;
+                        // the freed units go to the head of the queue, and reclaims never outnumber
+                        // the threads that need a unit.
+                        int waiting = queued;
+                        long organic = releasesNow - releasesBefore;
+                        if (r != null && organic < waiting && waiter.state != Waiter.GRANTED) {
+                            int unserved = waiting - (int) Math.max(0, organic);
                             int share = Math.min(MAX_RECLAIMS_PER_SLICE,
-                                    Math.max(1, (queued + FRONT_WAITERS - 1) / FRONT_WAITERS));
+                                    Math.max(1, (unserved + FRONT_WAITERS - 1) / FRONT_WAITERS));
                             for (int i = 0; i < share && r.reclaimOne(); i++) {
                                 reclaimsWhileWaiting.increment();
                             }
