@@ -101,6 +101,8 @@ public final class SocketGate {
     private final AtomicLong lastSummaryNanos = new AtomicLong();
     /** Releases seen while threads wait: tells a waiter whether its last slice saw any progress. */
     private final java.util.concurrent.atomic.LongAdder releasesWhileWaiting = new java.util.concurrent.atomic.LongAdder();
+    /** Of those, the ones a waiter's reclaim caused (a closed idle socket): not progress. */
+    private final java.util.concurrent.atomic.LongAdder reclaimsWhileWaiting = new java.util.concurrent.atomic.LongAdder();
     private volatile Reclaimer reclaimer;
     private volatile boolean waitingEpisode;
 
@@ -269,7 +271,7 @@ public final class SocketGate {
             lock.unlock();
         }
         waitsTotal.incrementAndGet();
-        long releasesBefore = releasesWhileWaiting.sum();
+        long releasesBefore = releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
         // We may have queued just after the last release looked at the queue: offer ourselves a slot.
         dispatch();
         if (waiter.state != Waiter.GRANTED && !waitingEpisode) {
@@ -326,14 +328,18 @@ public final class SocketGate {
                         if (smp != null) {
                             smp.maybeSample();
                         }
-                        long releasesNow = releasesWhileWaiting.sum();
+                        // Releases that reclaims caused are no progress of the application: counted
+                        // as such, one reclaim would silence every other waiter's reclaim for a slice,
+                        // and a queue of thousands would drain at a few sockets per slice.
+                        long releasesNow = releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
                         Reclaimer r = reclaimer;
                         // A whole slice without any release: the sockets at the cap may be idle in
                         // pools that will never close them. Each waiter frees at most one per quiet
                         // slice (the freed unit goes to the head of the queue), so reclaims never
                         // outnumber the threads that need a unit.
-                        if (r != null && releasesNow == releasesBefore && waiter.state != Waiter.GRANTED) {
-                            r.reclaimOne();
+                        if (r != null && releasesNow == releasesBefore && waiter.state != Waiter.GRANTED
+                                && r.reclaimOne()) {
+                            reclaimsWhileWaiting.increment();
                         }
                         releasesBefore = releasesNow;
                     } catch (RuntimeException e) {
