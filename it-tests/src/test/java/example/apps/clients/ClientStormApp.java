@@ -51,6 +51,8 @@ public final class ClientStormApp {
         final AtomicInteger ok = new AtomicInteger();
         final AtomicInteger failed = new AtomicInteger();
         final AtomicInteger emfile = new AtomicInteger();
+        /** Failures caused by a ConnectException that names event.loop.at.cap (the agent refused the socket). */
+        final AtomicInteger refused = new AtomicInteger();
         final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
         long elapsedMillis;
         long unfinished;
@@ -67,6 +69,12 @@ public final class ClientStormApp {
             if (chain.contains("Too many open files")) {
                 emfile.incrementAndGet();
             }
+            for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                if (c instanceof java.net.ConnectException && String.valueOf(c.getMessage()).contains("event.loop.at.cap")) {
+                    refused.incrementAndGet();
+                    break;
+                }
+            }
             if (failures.computeIfAbsent(chain, k -> new AtomicInteger()).incrementAndGet() == 1 && failures.size() <= 3) {
                 synchronized (Outcome.class) { // the first of each kind in full, for diagnosis
                     System.err.println("first failure of kind " + chain + " in " + label + ":");
@@ -77,7 +85,7 @@ public final class ClientStormApp {
 
         public void print() {
             System.out.println("storm kind=" + label + " requests=" + requests + " ok=" + ok.get() + " failed="
-                    + failed.get() + " emfile=" + emfile.get() + " unfinished=" + unfinished + " elapsedMs="
+                    + failed.get() + " emfile=" + emfile.get() + " refused=" + refused.get() + " unfinished=" + unfinished + " elapsedMs="
                     + elapsedMillis);
             failures.entrySet().stream()
                     .sorted((a, b) -> b.getValue().get() - a.getValue().get())
