@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Issue 6: real clients configured the way an application that hits EMFILE configures them (pools
  * raised, or a new connection per call), 3,000 concurrent requests against the stub services
- * (1.5 s ± 0.3 s), the default cap (896 under 1,024 descriptors).
+ * (2 s ± 0.3 s), the default cap (896 under 1,024 descriptors).
  *
  * <p>Where each client is proven (one storm per client): plain {@code java.net.Socket} in
  * {@link StormIT}; HttpURLConnection with keep-alive, Apache HttpClient 5 classic, OkHttp
@@ -44,7 +44,9 @@ class RealClientsIT {
 
     @BeforeAll
     static void startStub() {
-        stub = StubServices.start(Duration.ofMillis(1500), Duration.ofMillis(300));
+        // 2 s: at 1.5 s a loaded machine once started the 3,000 threads so slowly that none ever
+        // waited (peak exactly 896, WaitsTotal 0), and the storm proved nothing.
+        stub = StubServices.start(Duration.ofMillis(2000), Duration.ofMillis(300));
     }
 
     @AfterAll
@@ -88,7 +90,7 @@ class RealClientsIT {
                 if (tolerated == null) {
                     assertEquals(0, failed, "failed requests: " + kinds);
                 } else {
-                    assertTrue(kinds.keySet().stream().allMatch(tolerated::equals),
+                    assertTrue(kinds.keySet().stream().allMatch(k -> k.endsWith(tolerated)),
                             "the only failures are reclaimed connections (" + tolerated + "): " + kinds);
                 }
             },
