@@ -27,7 +27,7 @@ public final class GateProbe {
     public static final String[] ATTRIBUTES = {
         "OpenSockets", "PeakOpenSockets", "MaxSockets", "WaitingThreads", "WaitsTotal", "TimeoutsTotal",
         "WaitTimeMillisTotal", "OverCapTotal", "CollectedSocketsTotal", "LeakedChannelsTotal",
-        "ReclaimedSocketsTotal", "EffectiveMaxSockets"
+        "ReclaimedSocketsTotal", "EffectiveMaxSockets", "RefusedConnectsTotal"
     };
 
     private GateProbe() {

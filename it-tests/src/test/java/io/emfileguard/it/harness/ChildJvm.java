@@ -39,6 +39,7 @@ public final class ChildJvm {
     private String mainClass;
     private final List<String> args = new ArrayList<>();
     private final List<String> jvmOptions = new ArrayList<>();
+    private final List<String> optionsBeforeAgent = new ArrayList<>();
     private final Map<String, String> systemProperties = new LinkedHashMap<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private final List<Path> classPath = new ArrayList<>();
@@ -102,6 +103,12 @@ public final class ChildJvm {
         return this;
     }
 
+    /** An option placed before the agent's {@code -javaagent} (e.g. another agent that must load first). */
+    public ChildJvm jvmOptionBeforeAgent(String option) {
+        optionsBeforeAgent.add(option);
+        return this;
+    }
+
     /** Extra class path entries after the test classes (jars of a child application). */
     public ChildJvm classPath(List<Path> entries) {
         classPath.addAll(entries);
@@ -145,6 +152,7 @@ public final class ChildJvm {
         cmd.add("--nofile=" + nofile + ":" + nofile);
         cmd.addAll(launcher);
         cmd.add(jdk.java().toString());
+        cmd.addAll(optionsBeforeAgent);
         if (agent) {
             cmd.add("-javaagent:" + AgentJar.path() + (agentArguments == null ? "" : "=" + agentArguments));
         }

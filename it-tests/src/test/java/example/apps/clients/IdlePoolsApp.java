@@ -1,0 +1,109 @@
+package example.apps.clients;
+
+import example.apps.GateProbe;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Eleven clients keep 50 idle pooled connections each (550 at a cap of 512, set by the test), a
+ * 20 s long poll is in progress (a plain socket blocked in {@code read}), and then:
+ * <ol>
+ *   <li>{@code probe}: one new connection at the cap, with every slot held by an idle pooled socket;</li>
+ *   <li>{@code wave2}: each client sends 50 requests again, through pools that hold reclaimed
+ *       (closed) connections: what each client makes of them;</li>
+ *   <li>{@code longpoll}: the long poll's reply (it must not have been reclaimed).</li>
+ * </ol>
+ * Args: endpoint longPollPort longPollMillis kind... (one client per kind argument).
+ */
+public final class IdlePoolsApp {
+
+    public static final int PER_CLIENT = 50;
+
+    public static void main(String[] args) throws Exception {
+        String endpoint = args[0];
+        int longPollPort = Integer.parseInt(args[1]);
+        long longPollMillis = Long.parseLong(args[2]);
+        List<String> kinds = new ArrayList<>();
+        for (int i = 3; i < args.length; i++) {
+            kinds.add(args[i]);
+        }
+        GateProbe.await(Long.getLong("it.mbean.wait.millis", 10_000));
+
+        List<Clients.Client> clients = new ArrayList<>();
+        for (String kind : kinds) {
+            Clients.Client c = Clients.create(kind, endpoint);
+            c.call(-1); // warm-up: class loading and set-up, one pooled connection
+            clients.add(c);
+        }
+        System.out.println("gate before " + GateProbe.describe() + " socketFds=" + GateProbe.socketFds());
+
+        // The long poll: written, then blocked in read for longPollMillis.
+        String[] longPoll = new String[3];
+        Thread poller = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), longPollPort));
+                OutputStream out = s.getOutputStream();
+                out.write("LONGPOLL 1\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                longPoll[0] = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                        .readLine();
+            } catch (Throwable t) {
+                longPoll[1] = ClientStormApp.chain(t);
+            }
+            longPoll[2] = Long.toString((System.nanoTime() - t0) / 1_000_000);
+        }, "long-poll");
+        poller.start();
+        Thread.sleep(200);
+
+        // Fill: 50 concurrent requests per client, one client after the other.
+        for (int i = 0; i < clients.size(); i++) {
+            ClientStormApp.Outcome o = ClientStormApp.burst(clients.get(i), "fill-" + i + "-" + kinds.get(i),
+                    i * 1000, PER_CLIENT, 60);
+            o.print();
+        }
+        Thread.sleep(400); // every pooled connection idle for longer than reclaim.idle.millis
+        // The probe needs the cap full of idle pooled sockets. A client may have reused some of its
+        // own connections within a burst (fewer than 550 opened): then the cap is lowered, through the
+        // MBean, to what the pools hold.
+        long open = GateProbe.get("OpenSockets");
+        if (open < GateProbe.get("MaxSockets")) {
+            java.lang.management.ManagementFactory.getPlatformMBeanServer().setAttribute(
+                    new javax.management.ObjectName(GateProbe.NAME), new javax.management.Attribute("MaxSockets", (int) open));
+        }
+        long reclaimedBefore = GateProbe.get("ReclaimedSocketsTotal");
+        long openBefore = GateProbe.get("OpenSockets");
+        long t0 = System.nanoTime();
+        URI u = URI.create(endpoint);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(u.getHost(), u.getPort()));
+            long connectMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("probe connectMs=" + connectMs + " openBefore=" + openBefore + " capForProbe="
+                    + GateProbe.get("MaxSockets") + " reclaimedBefore="
+                    + reclaimedBefore + " reclaimedAfter=" + GateProbe.get("ReclaimedSocketsTotal")
+                    + " waitsTotal=" + GateProbe.get("WaitsTotal"));
+        }
+
+        // Second wave through pools that hold reclaimed connections.
+        for (int i = 0; i < clients.size(); i++) {
+            ClientStormApp.Outcome o = ClientStormApp.burst(clients.get(i), "wave2-" + i + "-" + kinds.get(i),
+                    100_000 + i * 1000, PER_CLIENT, 60);
+            o.print();
+        }
+        poller.join(longPollMillis + 30_000);
+        System.out.println("longpoll reply=" + String.valueOf(longPoll[0]).replace(' ', '_') + " error=" + longPoll[1]
+                + " elapsedMs=" + longPoll[2]);
+        System.out.println("gate after " + GateProbe.describe() + " socketFds=" + GateProbe.socketFds());
+        System.out.flush();
+        System.exit(0);
+    }
+}

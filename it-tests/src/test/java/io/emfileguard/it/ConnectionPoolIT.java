@@ -1,0 +1,271 @@
+package io.emfileguard.it;
+
+import example.apps.clients.ClientStormApp;
+import example.apps.clients.IdlePoolsApp;
+import io.emfileguard.it.harness.ChildJvm;
+import io.emfileguard.it.harness.ChildResult;
+import io.emfileguard.it.harness.ClientLibs;
+import io.emfileguard.it.harness.Jdk;
+import io.emfileguard.it.harness.StubServices;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 4, "pools hold descriptors": real clients whose pools were raised to 5,000 connections, 3,300
+ * concurrent requests against the stub services (2 s latency), {@code max.sockets=500}, under
+ * {@code prlimit --nofile=1024:1024}. Once the first 500 replies are read those connections sit idle
+ * in their pools and nothing closes them: only idle reclamation lets the other 2,800 requests open
+ * theirs. Each client must stay under the cap, finish in about ceil(3300/500) = 7 rounds of 2 s (a
+ * stall would cost the 30 s max wait), reclaim idle sockets, and never die of EMFILE.
+ *
+ * <p>What a reclaimed connection costs a request depends on the client: the agent closes the
+ * socket's descriptor, and a client that takes that connection from its pool before noticing
+ * fails the request unless it retries. See {@link #okHttpExecute} and {@link #apacheHttpClient5Classic}
+ * (and the README, "Idle pooled connections").
+ */
+class ConnectionPoolIT {
+    static final int CAP = 500;
+    static final int REQUESTS = 3300;
+    static final Duration LATENCY = Duration.ofMillis(1500);
+    static final int ROUNDS = (REQUESTS + CAP - 1) / CAP;
+    /**
+     * 7 rounds of 2 s plus 30 s for a 2-core machine shared with other builds (the AWS SDK's requests
+     * are CPU-heavy: 31-36 s at a load average of 28). A max-wait stall is caught exactly by
+     * {@code TimeoutsTotal == 0} (a waiter that waited the whole 30 s); without reclamation the storm
+     * would not end at all.
+     */
+    static final long MAX_ELAPSED_MILLIS = ROUNDS * LATENCY.toMillis() + 30_000;
+    /** The signature of a reclaimed pooled connection that a client used anyway. */
+    static final String SOCKET_CLOSED = "java.net.SocketException:Socket_closed";
+
+    static StubServices stub;
+    /** For the idle-pools test: 1 s replies, so that each burst of 50 is really concurrent. */
+    static StubServices fastStub;
+
+    @BeforeAll
+    static void startStub() {
+        stub = StubServices.start(LATENCY, Duration.ZERO);
+        fastStub = StubServices.start(Duration.ofSeconds(1), Duration.ZERO);
+    }
+
+    @AfterAll
+    static void stopStub() {
+        if (stub != null) {
+            stub.close();
+        }
+        if (fastStub != null) {
+            fastStub.close();
+        }
+    }
+
+    static ChildResult storm(Jdk jdk, String kind, String... systemProperties) {
+        ChildJvm child = ChildJvm.on(jdk, "pool-" + kind)
+                .withAgent("max.sockets=" + CAP)
+                .main(ClientStormApp.class, kind, stub.endpoint(), REQUESTS)
+                .classPath(ClientLibs.jars())
+                .jvmOption("-Xss256k")
+                .systemProperty("it.mbean.wait.millis", 10_000)
+                .timeout(Duration.ofSeconds(180));
+        for (int i = 0; i + 1 < systemProperties.length; i += 2) {
+            child.systemProperty(systemProperties[i], systemProperties[i + 1]);
+        }
+        ChildResult r = child.run();
+        System.out.println(r.name + ": " + String.join("\n  ", r.linesStartingWith("storm"))
+                + "\n  " + String.join("\n  ", r.linesStartingWith("failure")) + "\n  peak TCP socket fds "
+                + r.peakTcpSocketFds + ", reclaimed " + ChildResult.values(r.line("gate after")).get("ReclaimedSocketsTotal")
+                + ", waits " + ChildResult.values(r.line("gate after")).get("WaitsTotal") + ", over cap "
+                + ChildResult.values(r.line("gate after")).get("OverCapTotal") + ", child wall " + r.wallMillis + " ms");
+        return r.assertSucceeded();
+    }
+
+    /** The failure kinds the child printed: chain of exception class:message -> count. */
+    static Map<String, Long> failureKinds(ChildResult r) {
+        return r.linesStartingWith("failure").stream().map(ChildResult::values)
+                .collect(Collectors.toMap(v -> v.get("kind"), v -> Long.parseLong(v.get("count"))));
+    }
+
+    /**
+     * @param reclaimsNeeded whether the client's pool keeps connections the agent must reclaim
+     * @param tolerated      a failure kind the client is known to surface for a reclaimed connection
+     *                       (null: none may fail)
+     */
+    static void assertPooledStorm(ChildResult r, boolean reclaimsNeeded, String tolerated) {
+        long ok = r.number("storm", "ok");
+        long failed = r.number("storm", "failed");
+        Map<String, Long> kinds = failureKinds(r);
+        assertAll(r.toString(),
+            () -> assertEquals(1024, r.nofileLimit, "the child's descriptor limit"),
+            () -> assertEquals(REQUESTS, ok + failed, "every request ended"),
+            () -> assertEquals(0, r.number("storm", "emfile"), "requests that died of 'Too many open files'"),
+            () -> {
+                if (tolerated == null) {
+                    assertEquals(0, failed, "failed requests: " + kinds);
+                } else {
+                    assertTrue(kinds.keySet().stream().allMatch(k -> k.endsWith(tolerated)),
+                            "the only failures are reclaimed connections (" + tolerated + "): " + kinds);
+                }
+            },
+            () -> assertTrue(r.peakTcpSocketFds <= CAP, "TCP socket descriptors in /proc/<pid>/fd peaked at "
+                    + r.peakTcpSocketFds + ", above the cap " + CAP),
+            () -> assertTrue(r.number("gate after", "PeakOpenSockets") <= CAP, "the MBean's PeakOpenSockets"),
+            // On a loaded machine the CPU-heavy SDK clients sometimes keep fewer than 500 requests in
+            // flight at once (458 seen): the storm must still have pushed hard against the cap.
+            () -> assertTrue(r.number("gate after", "PeakOpenSockets") >= CAP * 3 / 4, "the storm pushed against the cap"),
+            () -> assertEquals(0, r.number("gate after", "TimeoutsTotal"), "waits that ran into max.wait.millis"),
+            () -> assertEquals(0, r.number("gate after", "OverCapTotal"), "sockets counted above the cap"),
+            () -> assertTrue(r.number("storm", "elapsedMs") < MAX_ELAPSED_MILLIS, "the storm took "
+                    + r.number("storm", "elapsedMs") + " ms; " + ROUNDS + " rounds of " + LATENCY.toMillis()
+                    + " ms should take well under " + MAX_ELAPSED_MILLIS + " ms (a stall costs 30 s)"),
+            () -> {
+                if (reclaimsNeeded && r.number("gate after", "WaitsTotal") > 0) {
+                    assertTrue(r.number("gate after", "ReclaimedSocketsTotal") > 0,
+                            "threads waited at the cap while the pool kept its idle connections: idle pooled "
+                            + "sockets were reclaimed (else the storm would have stalled)");
+                }
+            });
+    }
+
+    /**
+     * OkHttp 5 {@code execute} from 3,300 threads (pool of 5,000 kept 5 min). OkHttp 5 takes a pooled
+     * connection while its own connect attempt waits (fast fallback re-plans every 250 ms), and its
+     * pool's health check asks {@code Socket.isClosed()}, which stays false when the agent closes the
+     * descriptor underneath: the first call that uses such a connection fails in
+     * {@code RealConnection.newCodec} ({@code setSoTimeout}: "Socket closed"), before an exchange
+     * exists, so OkHttp does not retry it. Observed: 45% of the requests.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void okHttpExecuteStaysUnderTheCapButFailsRequestsThatPickAReclaimedConnection(Jdk jdk) {
+        assertPooledStorm(storm(jdk, "okhttp-execute"), true, SOCKET_CLOSED);
+    }
+
+    /**
+     * Apache HttpClient 5 classic, PoolingHttpClientConnectionManager max 5,000 (5,000 per route).
+     * Its pool checks a leased connection only after 2 s of inactivity, and {@code isOpen()} looks at
+     * its own state, not the socket's: a reclaimed connection fails on write ("Socket closed"); the
+     * default retry strategy retries it once after 1 s, and a request whose retry meets another
+     * reclaimed connection fails.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void apacheHttpClient5ClassicStaysUnderTheCapAndFailsOnlyRequestsWhoseRetryAlsoPicksAReclaimedConnection(Jdk jdk) {
+        assertPooledStorm(storm(jdk, "apache5"), true, SOCKET_CLOSED);
+    }
+
+    /**
+     * AWS SDK v2 DynamoDB over ApacheHttpClient (maxConnections 5,000). Its retries absorb reclaimed
+     * connections most of the time (3 runs of 3,300 without a failure), but not always: one run failed
+     * 20 requests with {@code SdkClientException: Unable to execute HTTP request: Socket closed (SDK
+     * Attempt Count: 1..6)} caused by {@code SocketException: Socket closed} (attempt count 1: the
+     * retry token bucket was empty).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void awsSdkDynamoDbOverApacheClientStaysUnderTheCapAndFailsOnlyRequestsWhoseRetriesMeetReclaimedConnections(Jdk jdk) {
+        assertPooledStorm(storm(jdk, "sdk-apache"), true, SOCKET_CLOSED);
+    }
+
+    /** AWS SDK v2 DynamoDB over UrlConnectionHttpClient (the JDK keep-alive cache, raised to 5,000). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void awsSdkDynamoDbOverUrlConnectionClientCompletesEveryRequestUnderTheCap(Jdk jdk) {
+        assertPooledStorm(storm(jdk, "sdk-urlconnection", "http.maxConnections", "5000"), true, null);
+    }
+
+    /** HttpURLConnection with keep-alive ({@code -Dhttp.maxConnections=5000}). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void httpUrlConnectionWithKeepAliveCompletesEveryRequestUnderTheCap(Jdk jdk) {
+        assertPooledStorm(storm(jdk, "urlconnection", "http.maxConnections", "5000"), true, null);
+    }
+
+    /** The eleven clients of the idle-pools test: the blocking pooled clients and the JDK HttpClient. */
+    static final List<String> ELEVEN = List.of("apache5", "apache5", "apache5", "okhttp-execute", "okhttp-execute",
+            "sdk-apache", "sdk-apache", "sdk-apache", "urlconnection", "jdk-httpclient", "jdk-httpclient");
+    /** Clients known to surface a reclaimed connection they take from their pool (see the storm tests). */
+    static final List<String> SURFACE_SOCKET_CLOSED = List.of("apache5", "okhttp-execute", "sdk-apache");
+    static final long LONG_POLL_MILLIS = 20_000;
+
+    /**
+     * Eleven clients keep 50 idle pooled connections each (550, cap 512) while a 20 s long poll is
+     * blocked in {@code read}: a new connection at the cap proceeds at once by reclaiming an idle one
+     * (not after the 30 s max wait), the long poll is never reclaimed and gets its reply, and a second
+     * wave of 50 requests per client, through pools holding reclaimed connections, fails only where
+     * the storm tests showed the client surfaces them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void elevenIdlePoolsAtTheCapLetANewConnectionThroughAtOnceAndNeverCloseALongPoll(Jdk jdk) {
+        ChildResult r;
+        try (io.emfileguard.it.harness.LatencyServer longPollServer = io.emfileguard.it.harness.LatencyServer
+                .start(Duration.ofMillis(LONG_POLL_MILLIS))) {
+            List<Object> args = new java.util.ArrayList<>(List.of(fastStub.endpoint(), longPollServer.port(),
+                    LONG_POLL_MILLIS));
+            args.addAll(ELEVEN);
+            r = ChildJvm.on(jdk, "pool-idle-eleven")
+                    .withAgent("max.sockets=512")
+                    .main(IdlePoolsApp.class, args.toArray())
+                    .classPath(ClientLibs.jars())
+                    .jvmOption("-Xss256k")
+                    .systemProperty("http.maxConnections", 5000)
+                    .systemProperty("it.mbean.wait.millis", 10_000)
+                    .timeout(Duration.ofSeconds(150))
+                    .run();
+        }
+        System.out.println(r.name + ":\n  " + String.join("\n  ", r.stdoutLines()) + "\n  peak TCP socket fds "
+                + r.peakTcpSocketFds);
+        r.assertSucceeded();
+        Map<String, String> probe = ChildResult.values(r.line("probe"));
+        Map<String, String> longPoll = ChildResult.values(r.line("longpoll"));
+        List<Map<String, String>> wave2 = r.linesStartingWith("storm").stream().map(ChildResult::values)
+                .filter(v -> v.get("kind").startsWith("wave2-")).collect(Collectors.toList());
+        assertAll(r.toString(),
+            () -> assertTrue(r.peakTcpSocketFds <= 512, "TCP socket descriptors peaked at " + r.peakTcpSocketFds),
+            () -> assertEquals(512, r.number("gate after", "PeakOpenSockets"), "the pools filled the cap"),
+            () -> assertTrue(Long.parseLong(probe.get("openBefore")) >= 400, "the pools kept their connections: " + probe),
+            () -> assertEquals(probe.get("openBefore"), probe.get("capForProbe"), "the cap was full of idle sockets: " + probe),
+            () -> assertTrue(Long.parseLong(probe.get("connectMs")) < 2000,
+                    "a new connection at the cap proceeded at once (not after the 30 s max wait): " + probe),
+            () -> assertTrue(Long.parseLong(probe.get("reclaimedAfter")) > Long.parseLong(probe.get("reclaimedBefore")),
+                    "it got its slot by reclaiming an idle pooled socket: " + probe),
+            () -> assertEquals("OK_LONGPOLL_1", longPoll.get("reply"), "the long poll got its reply: " + longPoll),
+            () -> assertTrue(Long.parseLong(longPoll.get("elapsedMs")) >= LONG_POLL_MILLIS - 100,
+                    "the reply came after the server's 20 s: " + longPoll),
+            () -> assertEquals(0, r.number("gate after", "TimeoutsTotal"), "waits that ran into max.wait.millis"),
+            () -> assertEquals(0, r.number("gate after", "OverCapTotal"), "sockets counted above the cap"),
+            () -> assertEquals(ELEVEN.size(), wave2.size(), "a second wave per client"),
+            () -> assertTrue(r.linesStartingWith("storm").stream().map(ChildResult::values)
+                    .allMatch(v -> "0".equals(v.get("emfile"))), "no request died of EMFILE"),
+            () -> {
+                for (Map<String, String> w : wave2) {
+                    String kind = w.get("kind").replaceFirst("^wave2-\\d+-", "");
+                    assertEquals(String.valueOf(IdlePoolsApp.PER_CLIENT), String.valueOf(
+                            Long.parseLong(w.get("ok")) + Long.parseLong(w.get("failed"))), "every request ended: " + w);
+                    if (!SURFACE_SOCKET_CLOSED.contains(kind)) {
+                        assertEquals("0", w.get("failed"), "no failure for " + kind + ": " + w);
+                    }
+                }
+                for (Map<String, String> f : r.linesStartingWith("failure").stream().map(ChildResult::values)
+                        .collect(Collectors.toList())) {
+                    String kind = f.get("label").replaceFirst("^(fill|wave2)-\\d+-", "");
+                    assertTrue(SURFACE_SOCKET_CLOSED.contains(kind) && f.get("kind").endsWith(SOCKET_CLOSED),
+                            "only a reclaimed connection, only for the clients known to surface it: " + f);
+                }
+            });
+    }
+
+    // The JDK HttpClient's pool (sendAsync, keep-alive rounds) is HttpClientBurstIT's; here it is one of
+    // the eleven idle pools. (Its storm at cap 500, sendAsync x 3,300, counted 258 sockets above the cap
+    // on JDK 17 - 700 open: the open issue HttpClientBurstIT shows at the default cap.)
+}
