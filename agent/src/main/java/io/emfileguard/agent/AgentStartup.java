@@ -55,7 +55,7 @@ final class AgentStartup {
             }
             ActiveAgent agent = ActiveAgent.wire(config);
             active = agent;
-            agent.interceptions.register(inst, !config.excludes.isEmpty(), config.reclaimIdle);
+            agent.interceptions.register(inst, !config.excludes.isEmpty() || config.reclaimIdle, config.reclaimIdle);
             long premainMillis = (System.nanoTime() - startNanos) / 1_000_000;
 
             Thread init = new Thread(new Runnable() {

@@ -99,9 +99,16 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
             return false; // an HTTP client's channel whose client has no idle channel left
         }
         Object connection = registry.httpConnectionOf(owner);
-        boolean closed = connection != null
-                ? SocketIntrospection.closeHttpConnection(connection, owner) || SocketIntrospection.close(owner)
-                : SocketIntrospection.close(owner);
+        Object socket = connection == null ? registry.socketOf(owner) : null;
+        boolean closed;
+        if (connection != null) {
+            closed = SocketIntrospection.closeHttpConnection(connection, owner) || SocketIntrospection.close(owner);
+        } else if (socket != null) {
+            // The Socket, not only its descriptor: pools check Socket.isClosed() before reuse.
+            closed = SocketIntrospection.closeSocket(socket) || SocketIntrospection.close(owner);
+        } else {
+            closed = SocketIntrospection.close(owner);
+        }
         if (!closed) {
             registry.unretire(owner);
             return false;

@@ -172,8 +172,20 @@ public final class SocketHooks {
         }
     }
 
-    public static void connectFinished() {
+    public static void connectFinished(Object socket, Object impl) {
         CONNECT_TARGET.remove();
+        SocketRegistry r = registry;
+        if (r == null || impl == null) {
+            return;
+        }
+        try {
+            Object owner = SocketIntrospection.descriptorOwnerOf(impl);
+            if (owner != null) {
+                r.attachSocket(owner, socket);
+            }
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("socket connect", e);
+        }
     }
 
     // ---- NIO: sun.nio.ch.SelectorProviderImpl.openSocketChannel / SocketChannelImpl ----

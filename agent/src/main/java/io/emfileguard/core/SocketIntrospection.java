@@ -113,6 +113,38 @@ public final class SocketIntrospection {
         }
     }
 
+    private static final Field DELEGATE = Access.field(findClass("java.net.DelegatingSocketImpl"), "delegate");
+
+    private static Class<?> findClass(String name) {
+        try {
+            return Class.forName(name, false, null);
+        } catch (ClassNotFoundException e) {
+            return null;
+        }
+    }
+
+    /** The {@code NioSocketImpl} behind a {@code Socket}'s impl (a {@code SocksSocketImpl} delegates to it). */
+    public static Object descriptorOwnerOf(Object impl) {
+        if (DELEGATE != null && DELEGATE.getDeclaringClass().isInstance(impl)) {
+            try {
+                return DELEGATE.get(impl);
+            } catch (Exception e) {
+                return null;
+            }
+        }
+        return impl;
+    }
+
+    /** Closes a {@code java.net.Socket} (it owns the descriptor's impl; {@code isClosed()} then says so). */
+    public static boolean closeSocket(Object socket) {
+        try {
+            ((java.io.Closeable) socket).close();
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     /** {@code PlainHttpConnection.channel()} (package-private in an opened package), or null. */
     public static Object httpConnectionChannel(Object connection) {
         Method m = ACCESS.get(connection.getClass()).httpChannel;

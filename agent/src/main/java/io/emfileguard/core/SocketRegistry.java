@@ -217,6 +217,21 @@ public final class SocketRegistry {
         }
     }
 
+    /** Remembers (weakly) the {@code java.net.Socket} whose descriptor {@code owner} holds. */
+    public void attachSocket(Object owner, Object socket) {
+        Tracked t = owners.get(new Probe(owner));
+        if (t != null && t.socket == null) {
+            t.socket = new WeakReference<>(socket);
+        }
+    }
+
+    /** The {@code java.net.Socket} of this owner, or null. */
+    public Object socketOf(Object owner) {
+        Tracked t = owners.get(new Probe(owner));
+        WeakReference<Object> s = t == null ? null : t.socket;
+        return s == null ? null : s.get();
+    }
+
     /** Remembers (weakly) the HttpClient connection that owns a channel, for the reclaimer. */
     public void attachHttpConnection(Object channel, Object connection) {
         Tracked t = owners.get(new Probe(channel));
@@ -306,6 +321,8 @@ public final class SocketRegistry {
         static final int REPLIED = 2;
         /** Where the socket is in its request/reply cycle: only REPLIED sockets may be idle in a pool. */
         volatile int phase = FRESH;
+        /** The java.net.Socket whose descriptor this is, if known. */
+        volatile WeakReference<Object> socket;
         /** The HttpClient connection that owns this channel, if any. */
         volatile WeakReference<Object> httpConnection;
         /** An HTTP client's channel that the reclaimer took out of its client's count (guarded by this). */
