@@ -445,10 +445,11 @@ public final class SocketGate {
     private void dispatch() {
         lock.lock();
         try {
+            int granted = 0;
             while (!waiters.isEmpty()) {
                 int current = used.get();
                 if (current >= parkableCap) {
-                    return;
+                    break;
                 }
                 if (!used.compareAndSet(current, current + 1)) {
                     continue;
@@ -459,6 +460,22 @@ public final class SocketGate {
                 queued = waiters.size();
                 head.state = Waiter.GRANTED;
                 LockSupport.unpark(head.thread);
+                granted++;
+            }
+            if (granted > 0 && waiters.size() > FRONT_WAITERS - granted) {
+                // Waiters that just moved into the front of the queue may be in a long (back) slice:
+                // wake them, so that the front always has waiters doing the per-slice work.
+                int index = 0;
+                int firstNew = Math.max(0, FRONT_WAITERS - granted);
+                for (Waiter w : waiters) {
+                    if (index >= FRONT_WAITERS) {
+                        break;
+                    }
+                    if (index >= firstNew) {
+                        LockSupport.unpark(w.thread);
+                    }
+                    index++;
+                }
             }
         } finally {
             lock.unlock();
