@@ -131,13 +131,28 @@ public final class SocketRegistry {
      */
     public Object leastRecentlyUsedIdle(long minIdleNanos, java.util.function.Predicate<Object> eligible) {
         long now = System.nanoTime();
+        // An HttpClient hands out its pooled connections oldest first: of each client's idle
+        // connections only the newest is a candidate, so that the one its next exchange takes is not.
+        java.util.IdentityHashMap<HttpClientAccount, Tracked> newestOfClient = null;
+        for (Tracked t : owners.values()) {
+            if (t.account != null && t.phase == Tracked.REPLIED) {
+                if (newestOfClient == null) {
+                    newestOfClient = new java.util.IdentityHashMap<>();
+                }
+                Tracked n = newestOfClient.get(t.account);
+                if (n == null || t.lastIoNanos - n.lastIoNanos > 0) {
+                    newestOfClient.put(t.account, t);
+                }
+            }
+        }
         Tracked best = null;
         Object bestOwner = null;
         for (Tracked t : owners.values()) {
             if (t.accepted || t.phase != Tracked.REPLIED || now - t.lastIoNanos < minIdleNanos) {
                 continue;
             }
-            if (t.account != null && (!t.account.quietFor(minIdleNanos) || !t.account.hasIdleChannel())) {
+            if (t.account != null && (newestOfClient.get(t.account) != t || !t.account.quietFor(minIdleNanos)
+                    || !t.account.hasIdleChannel())) {
                 continue;
             }
             if (best != null && t.lastIoNanos - best.lastIoNanos >= 0) {

@@ -232,7 +232,10 @@ class ConnectionPoolIT {
                 .filter(v -> v.get("kind").startsWith("wave2-")).collect(Collectors.toList());
         assertAll(r.toString(),
             () -> assertTrue(r.peakTcpSocketFds <= 512, "TCP socket descriptors peaked at " + r.peakTcpSocketFds),
-            () -> assertEquals(512, r.number("gate after", "PeakOpenSockets"), "the pools filled the cap"),
+            // Two JDK HttpClients are among the pools: waiting threads stop max(2, cap/64) below the
+            // cap, the room the HttpClient's own threads may need (see the README).
+            () -> assertEquals(512 - 512 / 64, r.number("gate after", "PeakOpenSockets"),
+                    "the pools filled the cap up to the reserve for threads that cannot wait"),
             () -> assertTrue(Long.parseLong(probe.get("openBefore")) >= 400, "the pools kept their connections: " + probe),
             () -> assertEquals(probe.get("openBefore"), probe.get("capForProbe"), "the cap was full of idle sockets: " + probe),
             () -> assertTrue(Long.parseLong(probe.get("connectMs")) < 2000,

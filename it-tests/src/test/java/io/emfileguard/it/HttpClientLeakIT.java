@@ -70,7 +70,10 @@ class HttpClientLeakIT {
             }
             checks.add(() -> assertTrue(r.peakTcpSocketFds <= CAP, "TCP socket descriptors peaked at "
                     + r.peakTcpSocketFds + ", above the cap " + CAP));
-            checks.add(() -> assertTrue(r.number("gate after", "PeakOpenSockets") <= CAP, "the MBean's PeakOpenSockets"));
+            // The agent's own peak may pass the cap by what the HttpClient's threads opened beyond
+            // their callers' units (counted, never parked: OverCapTotal); the kernel's count above may not.
+            checks.add(() -> assertTrue(r.number("gate after", "PeakOpenSockets")
+                    <= CAP + r.number("gate after", "OverCapTotal"), "the MBean's PeakOpenSockets"));
             checks.add(() -> assertTrue(r.number("gate after", "WaitsTotal") > 0, "calls waited at the cap"));
             checks.add(() -> assertEquals(0, r.number("gate after", "TimeoutsTotal"), "waits that timed out"));
             checks.add(() -> assertEquals(0, r.number("gate after", "WaitingThreads"), "the MBean's WaitingThreads"));
