@@ -132,7 +132,9 @@ class HttpClientBurstIT {
                 }
             }
             assertEquals(jdk.feature >= 25 ? rounds - 1 : 0, reuse.size(), "rounds where reuse could be checked");
-            assertAll(r.toString(), reuse.toArray(new Executable[0]));
+            if (!reuse.isEmpty()) {
+                assertAll(r.toString(), reuse.toArray(new Executable[0]));
+            }
             assertCappedBurst(r, stub, DEFAULT_CAP_UNDER_1024, REQUESTS, rounds);
         }
     }
