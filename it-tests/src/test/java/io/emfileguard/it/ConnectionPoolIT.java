@@ -110,7 +110,10 @@ class ConnectionPoolIT {
             () -> assertEquals(0, r.number("storm", "emfile"), "requests that died of 'Too many open files'"),
             () -> {
                 if (tolerated == null) {
-                    assertEquals(0, failed, "failed requests: " + kinds);
+                    // Even a client that re-checks its pooled connections can take one in the very
+                    // instant the agent closes it: at most 0.1%, and only that (README, Supported clients).
+                    assertTrue(failed <= REQUESTS / 1000 && kinds.keySet().stream().allMatch(k -> k.endsWith(SOCKET_CLOSED)),
+                            "failed requests: " + kinds);
                 } else {
                     assertTrue(kinds.keySet().stream().allMatch(k -> k.endsWith(tolerated)),
                             "the only failures are reclaimed connections (" + tolerated + "): " + kinds);
