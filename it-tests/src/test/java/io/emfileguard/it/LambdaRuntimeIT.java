@@ -325,7 +325,9 @@ class LambdaRuntimeIT {
      * Every call succeeds, but for the known limitation the README's "Supported clients" table
      * names: an idle pooled connection the agent reclaims in the very instant its pool hands it out
      * again fails that one call with "Socket closed" (HttpURLConnection keep-alive, Apache-based
-     * clients): at most {@link #MAX_RECLAIM_RACES} per invocation, nothing else, never EMFILE.
+     * clients), and the JDK HttpClient now and then fails an exchange on a pooled connection that
+     * its own clean-up is closing ("connection closed locally", also seen with nothing reclaimed):
+     * at most {@link #MAX_RECLAIM_RACES} per invocation, nothing else, never EMFILE.
      */
     private static void assertAllSucceeded(Map<String, Object> answer, String context) {
         assertEquals(CALLS, Json.number(answer, "requests"), context + ": " + answer);
@@ -337,8 +339,9 @@ class LambdaRuntimeIT {
             String errors = String.valueOf(answer.get("errors"));
             String[] kinds = errors.split("error=");
             for (int i = 1; i < kinds.length; i++) {
-                assertTrue(kinds[i].contains("Socket closed"),
-                        context + ": only reclaim races ('Socket closed') may fail a call: " + answer);
+                assertTrue(kinds[i].contains("Socket closed") || kinds[i].contains("connection closed locally"),
+                        context + ": only reclaim races ('Socket closed'; the HttpClient's own 'connection"
+                        + " closed locally', see HttpClientLeakIT) may fail a call: " + answer);
             }
         }
         assertEquals(0, Json.number(answer, "unfinished"), context + ": " + answer);
