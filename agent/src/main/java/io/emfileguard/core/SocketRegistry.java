@@ -98,7 +98,7 @@ public final class SocketRegistry {
 
     /** Stamps I/O on a tracked socket (the idle-reclaim clock). One map look-up and a clock read. */
     public void touch(Object owner) {
-        Tracked t = owners.get(new Probe(owner));
+        Tracked t = tracked(owner);
         if (t != null) {
             t.lastIoNanos = System.nanoTime();
         }
@@ -110,7 +110,7 @@ public final class SocketRegistry {
      * came). One map look-up, a clock read and two plain volatile writes.
      */
     public void ioEnded(Object owner, boolean write, boolean bytesMoved) {
-        Tracked t = owners.get(new Probe(owner));
+        Tracked t = tracked(owner);
         if (t != null) {
             t.lastIoNanos = System.nanoTime();
             if (bytesMoved) {
@@ -198,7 +198,7 @@ public final class SocketRegistry {
      * @return whether the owner may be closed
      */
     public boolean retireForReclaim(Object owner) {
-        Tracked t = owners.get(new Probe(owner));
+        Tracked t = tracked(owner);
         if (t == null) {
             return false;
         }
@@ -220,7 +220,7 @@ public final class SocketRegistry {
      * when the client opens the next connection: the closing one is retired from its client now.
      */
     public void closing(Object owner) {
-        Tracked t = owners.get(new Probe(owner));
+        Tracked t = tracked(owner);
         if (t == null || t.account == null) {
             return;
         }
@@ -234,7 +234,7 @@ public final class SocketRegistry {
 
     /** Remembers (weakly) the {@code java.net.Socket} whose descriptor {@code owner} holds. */
     public void attachSocket(Object owner, Object socket) {
-        Tracked t = owners.get(new Probe(owner));
+        Tracked t = tracked(owner);
         if (t != null && t.socket == null) {
             t.socket = new WeakReference<>(socket);
         }
@@ -242,14 +242,14 @@ public final class SocketRegistry {
 
     /** The {@code java.net.Socket} of this owner, or null. */
     public Object socketOf(Object owner) {
-        Tracked t = owners.get(new Probe(owner));
+        Tracked t = tracked(owner);
         WeakReference<Object> s = t == null ? null : t.socket;
         return s == null ? null : s.get();
     }
 
     /** Remembers (weakly) the HttpClient connection that owns a channel, for the reclaimer. */
     public void attachHttpConnection(Object channel, Object connection) {
-        Tracked t = owners.get(new Probe(channel));
+        Tracked t = tracked(channel);
         if (t != null) {
             t.httpConnection = new WeakReference<>(connection);
         }
@@ -257,14 +257,14 @@ public final class SocketRegistry {
 
     /** The HttpClient connection that owns this channel, or null. */
     public Object httpConnectionOf(Object channel) {
-        Tracked t = owners.get(new Probe(channel));
+        Tracked t = tracked(channel);
         WeakReference<Object> c = t == null ? null : t.httpConnection;
         return c == null ? null : c.get();
     }
 
     /** The reclaimer did not close it after all. */
     public void unretire(Object owner) {
-        Tracked t = owners.get(new Probe(owner));
+        Tracked t = tracked(owner);
         if (t != null && t.account != null) {
             synchronized (t) {
                 if (t.retired) {
@@ -373,6 +373,11 @@ public final class SocketRegistry {
             }
             return o instanceof Probe && ((Probe) o).owner == mine;
         }
+    }
+
+    /** The tracking entry of {@code owner}, or null: one identity look-up. */
+    private Tracked tracked(Object owner) {
+        return owners.get(new Probe(owner));
     }
 
     /** A look-up key that compares by identity with the tracked owner. */
