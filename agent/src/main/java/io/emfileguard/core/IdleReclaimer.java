@@ -95,19 +95,18 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         if (SocketIntrospection.ioInProgress(owner) || !SocketIntrospection.isOpen(owner)) {
             return false; // became busy, or was closed, since it was chosen
         }
-        if (!registry.retireForReclaim(owner)) {
-            return false; // an HTTP client's channel whose client has no idle channel left
+        Object handle = registry.retireForReclaim(owner, minIdleNanos);
+        if (handle == null) {
+            return false; // used since it was chosen, or an HTTP client's channel whose client has no idle channel left
         }
-        Object connection = registry.httpConnectionOf(owner);
-        Object socket = connection == null ? registry.socketOf(owner) : null;
         boolean closed;
-        if (connection != null) {
-            closed = SocketIntrospection.closeHttpConnection(connection, owner) || SocketIntrospection.close(owner);
-        } else if (socket != null) {
-            // The Socket, not only its descriptor: pools check Socket.isClosed() before reuse.
-            closed = SocketIntrospection.closeSocket(socket) || SocketIntrospection.close(owner);
-        } else {
+        if (handle == owner) {
             closed = SocketIntrospection.close(owner);
+        } else if (handle instanceof java.net.Socket) {
+            // The Socket, not only its descriptor: pools check Socket.isClosed() before reuse.
+            closed = SocketIntrospection.closeSocket(handle) || SocketIntrospection.close(owner);
+        } else {
+            closed = SocketIntrospection.closeHttpConnection(handle, owner) || SocketIntrospection.close(owner);
         }
         if (!closed) {
             registry.unretire(owner);

@@ -188,6 +188,47 @@ public final class SocketHooks {
         }
     }
 
+    // ---- Apache HttpCore 4/5: BHttpConnectionBase.isOpen(), the pool's "may I use it" ----
+
+    /**
+     * Apache's connection says it is open (its own state, not the socket's): is it still? Apache
+     * checks a connection taken from its pool only after {@code validateAfterInactivity} (2 s), and
+     * before every request asks {@code isOpen()}. So this is where a socket the reclaimer closed
+     * must look closed (Apache then opens a new one instead of failing the request with "Socket
+     * closed"), and where a connection about to carry a request is claimed so that the reclaimer
+     * leaves it alone ({@link SocketRegistry#claimForUse}).
+     * @return what {@code isOpen()} should answer; true whenever unsure
+     */
+    public static boolean pooledConnectionUsable(Object connection) {
+        SocketRegistry r = registry;
+        if (r == null || connection == null) {
+            return true;
+        }
+        try {
+            java.net.Socket socket = SocketIntrospection.pooledConnectionSocket(connection);
+            if (socket == null) {
+                return true;
+            }
+            Object owner = SocketIntrospection.descriptorOwnerOfSocket(socket);
+            if (owner == SocketIntrospection.CLOSED) {
+                return false;
+            }
+            return owner == null || r.claimForUse(owner);
+        } catch (RuntimeException | Error | IllegalAccessException e) {
+            diagnostics.internalError("pooled connection check", e);
+            return true;
+        }
+    }
+
+    /**
+     * {@code HttpURLConnection}'s keep-alive cache hands out {@code cached}: the same question as
+     * {@link #pooledConnectionUsable}; the JDK opens a new connection when the cache has none.
+     * @return {@code cached}, or null if the reclaimer closed it or is closing it
+     */
+    public static Object cachedConnectionOrNull(Object cached) {
+        return cached == null || pooledConnectionUsable(cached) ? cached : null;
+    }
+
     // ---- NIO: sun.nio.ch.SelectorProviderImpl.openSocketChannel / SocketChannelImpl ----
 
     /**

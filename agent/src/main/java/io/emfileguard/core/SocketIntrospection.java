@@ -135,6 +135,81 @@ public final class SocketIntrospection {
         return impl;
     }
 
+    private static final Field SOCKET_IMPL = Access.field(java.net.Socket.class, "impl");
+    /** {@code BaseSSLSocketImpl.self} for the JDK's TLS sockets (looked up per class: no TLS class loads early). */
+    private static final ClassValue<Field> TLS_LAYERED_OVER = new ClassValue<Field>() {
+        @Override
+        protected Field computeValue(Class<?> type) {
+            return type.getName().startsWith("sun.security.ssl.") ? Access.field(type, "self") : null;
+        }
+    };
+
+    /**
+     * The object that owns the descriptor of {@code socket}: through a TLS socket layered over a
+     * connected one (the JDK's {@code SSLSocketImpl}, as Apache builds it) to that one, then its impl.
+     */
+    public static Object descriptorOwnerOfSocket(java.net.Socket socket) throws IllegalAccessException {
+        java.net.Socket s = socket;
+        Field layeredOver = TLS_LAYERED_OVER.get(s.getClass());
+        if (layeredOver != null) {
+            Object under = layeredOver.get(s);
+            if (under instanceof java.net.Socket) {
+                s = (java.net.Socket) under;
+            }
+        }
+        if (s.isClosed()) {
+            return CLOSED;
+        }
+        Object impl = SOCKET_IMPL == null ? null : SOCKET_IMPL.get(s);
+        return impl == null ? null : descriptorOwnerOf(impl);
+    }
+
+    /** What {@link #descriptorOwnerOfSocket} answers for a socket that is closed. */
+    public static final Object CLOSED = new Object();
+
+    /**
+     * The {@code java.net.Socket} a pooled connection holds, or null: the JDK keep-alive cache's
+     * {@code sun.net.www.http.HttpClient} ({@code NetworkClient.serverSocket}), HttpCore 4's
+     * {@code BHttpConnectionBase.socketHolder} ({@code AtomicReference<Socket>}), HttpCore 5's
+     * {@code socketHolderRef} ({@code AtomicReference<SocketHolder>}, whose {@code baseSocket} is the
+     * TCP socket under TLS). Read reflectively, so that no version of the library is linked in.
+     */
+    public static java.net.Socket pooledConnectionSocket(Object connection) throws IllegalAccessException {
+        Field holderField = POOLED_HOLDER.get(connection.getClass());
+        Object held = holderField == null ? null : holderField.get(connection);
+        if (held instanceof java.util.concurrent.atomic.AtomicReference) {
+            held = ((java.util.concurrent.atomic.AtomicReference<?>) held).get();
+        }
+        if (held == null || held instanceof java.net.Socket) {
+            return (java.net.Socket) held;
+        }
+        Field base = HOLDER_BASE_SOCKET.get(held.getClass());
+        Object socket = base == null ? null : base.get(held);
+        return socket instanceof java.net.Socket ? (java.net.Socket) socket : null;
+    }
+
+    private static final ClassValue<Field> POOLED_HOLDER = new ClassValue<Field>() {
+        @Override
+        protected Field computeValue(Class<?> type) {
+            if (type.getName().startsWith("sun.net.")) {
+                Field f = Access.field(type, "serverSocket"); // the JDK's keep-alive HttpClient (NetworkClient)
+                return f != null && f.getType() == java.net.Socket.class ? f : null;
+            }
+            Field f = Access.field(type, "socketHolder");
+            if (f == null) {
+                f = Access.field(type, "socketHolderRef");
+            }
+            return f != null && f.getType() == java.util.concurrent.atomic.AtomicReference.class ? f : null;
+        }
+    };
+
+    private static final ClassValue<Field> HOLDER_BASE_SOCKET = new ClassValue<Field>() {
+        @Override
+        protected Field computeValue(Class<?> type) {
+            return Access.field(type, "baseSocket");
+        }
+    };
+
     /** Closes a {@code java.net.Socket} (it owns the descriptor's impl; {@code isClosed()} then says so). */
     public static boolean closeSocket(Object socket) {
         try {

@@ -89,7 +89,7 @@ public final class SocketRegistry {
         for (Tracked t : owners.values()) {
             Object owner = t.get();
             if (owner != null) {
-                out.add(new OpenSocket(owner, (now - t.openedNanos) / 1_000_000, (now - t.lastIoNanos) / 1_000_000,
+                out.add(new OpenSocket(owner, (now - t.openedNanos) / 1_000_000, Math.max(0, t.idleNanos(now)) / 1_000_000,
                         t.accepted, t.account != null, t.openedAt == null ? null : t.openedAt.getStackTrace()));
             }
         }
@@ -101,6 +101,32 @@ public final class SocketRegistry {
         Tracked t = tracked(owner);
         if (t != null) {
             t.lastIoNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * A pooled connection is about to be used (Apache's {@code isOpen()} before a request): stamps
+     * its idle clock so that the reclaimer leaves it alone for {@code reclaim.idle.millis}, unless the
+     * reclaimer has already claimed it.
+     *
+     * <p>Why a compare-and-set on the clock: the reclaimer claims a socket by swapping the idle
+     * stamp it judged for {@link Tracked#RECLAIMING}; a user swaps in "now". Exactly one of them wins,
+     * so a socket is never both handed to a request and closed under it.
+     * @return false if the reclaimer is closing it (the caller must treat it as closed), else true
+     */
+    public boolean claimForUse(Object owner) {
+        Tracked t = tracked(owner);
+        if (t == null) {
+            return true;
+        }
+        for (;;) {
+            long seen = t.lastIoNanos;
+            if (seen == Tracked.RECLAIMING) {
+                return false;
+            }
+            if (Tracked.LAST_IO.compareAndSet(t, seen, System.nanoTime())) {
+                return true;
+            }
         }
     }
 
@@ -140,7 +166,7 @@ public final class SocketRegistry {
                     newestOfClient = new java.util.IdentityHashMap<>();
                 }
                 Tracked n = newestOfClient.get(t.account);
-                if (n == null || t.lastIoNanos - n.lastIoNanos > 0) {
+                if (n == null || t.idleNanos(now) < n.idleNanos(now)) {
                     newestOfClient.put(t.account, t);
                 }
             }
@@ -148,14 +174,14 @@ public final class SocketRegistry {
         Tracked best = null;
         Object bestOwner = null;
         for (Tracked t : owners.values()) {
-            if (t.accepted || t.phase != Tracked.REPLIED || now - t.lastIoNanos < minIdleNanos) {
+            if (t.accepted || t.phase != Tracked.REPLIED || t.idleNanos(now) < minIdleNanos) {
                 continue;
             }
             if (t.account != null && (newestOfClient.get(t.account) != t || !t.account.quietFor(minIdleNanos)
                     || !t.account.hasIdleChannel())) {
                 continue;
             }
-            if (best != null && t.lastIoNanos - best.lastIoNanos >= 0) {
+            if (best != null && t.idleNanos(now) <= best.idleNanos(now)) {
                 continue;
             }
             Object owner = t.get();
@@ -193,25 +219,38 @@ public final class SocketRegistry {
     }
 
     /**
-     * Before the reclaimer closes {@code owner}: an HTTP client's channel is retired from its client
-     * first (refused if the client has no idle channel left).
-     * @return whether the owner may be closed
+     * Before the reclaimer closes {@code owner}: claims it (refused if it was used or stamped since
+     * it was judged idle, see {@link #claimForUse}), and an HTTP client's channel is retired from its
+     * client (refused if the client has no idle channel left). Once this answers, the reclaimer must
+     * close what it answered or {@link #unretire} the owner.
+     * @return what to close (one look-up): the HttpClient connection that owns the channel, else the
+     *         {@code java.net.Socket} whose descriptor it is, else the owner itself; null if refused
      */
-    public boolean retireForReclaim(Object owner) {
+    public Object retireForReclaim(Object owner, long minIdleNanos) {
         Tracked t = tracked(owner);
         if (t == null) {
-            return false;
+            return null;
         }
-        if (t.account == null) {
-            return true;
+        long seen = t.lastIoNanos;
+        if (seen == Tracked.RECLAIMING || System.nanoTime() - seen < minIdleNanos
+                || !Tracked.LAST_IO.compareAndSet(t, seen, Tracked.RECLAIMING)) {
+            return null;
         }
-        synchronized (t) {
-            if (t.retired || !t.account.retireIdleChannel()) {
-                return false;
+        if (t.account != null) {
+            synchronized (t) {
+                if (t.retired || !t.account.retireIdleChannel()) {
+                    Tracked.LAST_IO.compareAndSet(t, Tracked.RECLAIMING, seen);
+                    return null;
+                }
+                t.retired = true;
             }
-            t.retired = true;
-            return true;
         }
+        Object connection = t.httpConnection == null ? null : t.httpConnection.get();
+        if (connection != null) {
+            return connection;
+        }
+        Object socket = t.socket == null ? null : t.socket.get();
+        return socket != null ? socket : owner;
     }
 
     /**
@@ -240,13 +279,6 @@ public final class SocketRegistry {
         }
     }
 
-    /** The {@code java.net.Socket} of this owner, or null. */
-    public Object socketOf(Object owner) {
-        Tracked t = tracked(owner);
-        WeakReference<Object> s = t == null ? null : t.socket;
-        return s == null ? null : s.get();
-    }
-
     /** Remembers (weakly) the HttpClient connection that owns a channel, for the reclaimer. */
     public void attachHttpConnection(Object channel, Object connection) {
         Tracked t = tracked(channel);
@@ -255,16 +287,12 @@ public final class SocketRegistry {
         }
     }
 
-    /** The HttpClient connection that owns this channel, or null. */
-    public Object httpConnectionOf(Object channel) {
-        Tracked t = tracked(channel);
-        WeakReference<Object> c = t == null ? null : t.httpConnection;
-        return c == null ? null : c.get();
-    }
-
     /** The reclaimer did not close it after all. */
     public void unretire(Object owner) {
         Tracked t = tracked(owner);
+        if (t != null) {
+            Tracked.LAST_IO.compareAndSet(t, Tracked.RECLAIMING, System.nanoTime());
+        }
         if (t != null && t.account != null) {
             synchronized (t) {
                 if (t.retired) {
@@ -329,8 +357,22 @@ public final class SocketRegistry {
         final HttpClientAccount account;
         final boolean accepted;
         final long openedNanos = System.nanoTime();
-        /** Last read, write or connect on this socket; racy writes are fine for an idle clock. */
+        /**
+         * Last read, write, connect or use by a pool on this socket, or {@link #RECLAIMING}. I/O
+         * stamps are plain racy writes (fine for an idle clock); the reclaimer's claim and a pool's
+         * use are compare-and-sets ({@link SocketRegistry#claimForUse}).
+         */
         volatile long lastIoNanos = openedNanos;
+        /** The reclaimer has claimed this socket and is closing it. */
+        static final long RECLAIMING = Long.MIN_VALUE;
+        static final java.util.concurrent.atomic.AtomicLongFieldUpdater<Tracked> LAST_IO =
+                java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(Tracked.class, "lastIoNanos");
+
+        /** How long since its last stamp; -1 while the reclaimer is closing it (never idle then). */
+        long idleNanos(long now) {
+            long last = lastIoNanos;
+            return last == RECLAIMING ? -1 : now - last;
+        }
         static final int FRESH = 0;
         static final int AWAITING_REPLY = 1;
         static final int REPLIED = 2;

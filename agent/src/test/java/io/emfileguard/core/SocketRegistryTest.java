@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SocketRegistryTest {
@@ -191,5 +193,95 @@ class SocketRegistryTest {
         assertTrue(registry.release(channel));   // the selector let go: the descriptor is closed
         assertEquals(0, gate.openSockets());
         assertEquals(0, account.units());
+    }
+
+    // ---- a pool's use and the reclaimer's claim: exactly one wins ----
+
+    private static Object repliedAndIdle(SocketRegistry registry) throws InterruptedException {
+        Object socket = new Object();
+        registry.track(socket, true);
+        registry.ioEnded(socket, true, true);
+        registry.ioEnded(socket, false, true);
+        Thread.sleep(30);
+        return socket;
+    }
+
+    private static final long IDLE_20_MS = 20_000_000L;
+
+    @Test
+    void aConnectionItsPoolJustClaimedForARequestIsNotReclaimedUntilIdleAgain() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        Object socket = repliedAndIdle(registry);
+        assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle 30 ms: a candidate");
+        assertTrue(registry.claimForUse(socket), "nobody is closing it: the pool may use it");
+        assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "just claimed: not idle");
+        assertNull(registry.retireForReclaim(socket, IDLE_20_MS),
+                "a reclaimer that chose it before the claim must not close it after");
+        Thread.sleep(30);
+        assertSame(socket, registry.retireForReclaim(socket, IDLE_20_MS), "idle again: the reclaimer may take it");
+    }
+
+    @Test
+    void aConnectionTheReclaimerClaimedLooksClosedToItsPoolUntilUnretired() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        Object socket = repliedAndIdle(registry);
+        assertSame(socket, registry.retireForReclaim(socket, IDLE_20_MS), "no Socket attached: the owner is what closes");
+        assertNull(registry.retireForReclaim(socket, 0), "claimed once, not twice");
+        assertFalse(registry.claimForUse(socket), "being closed by the reclaimer: the pool must not use it");
+        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY), "being closed: no candidate");
+        registry.unretire(socket); // the close failed
+        assertTrue(registry.claimForUse(socket), "not closed after all: usable again");
+    }
+
+    @Test
+    void theReclaimerIsToldToCloseTheSocketItselfNotOnlyItsDescriptor() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        Object impl = repliedAndIdle(registry);
+        Object socket = new Object(); // stands in for the java.net.Socket that owns the impl
+        registry.attachSocket(impl, socket);
+        assertSame(socket, registry.retireForReclaim(impl, IDLE_20_MS),
+                "a pool sees Socket.isClosed() only if the Socket itself is closed");
+        Object channel = repliedAndIdle(registry);
+        Object connection = new Object(); // stands in for the HttpClient's PlainHttpConnection
+        registry.attachHttpConnection(channel, connection);
+        assertSame(connection, registry.retireForReclaim(channel, IDLE_20_MS),
+                "an HttpClient connection is closed with its own close(), which tells its exchange");
+        java.lang.ref.Reference.reachabilityFence(impl); // weakly tracked: keep them alive until here
+        java.lang.ref.Reference.reachabilityFence(socket);
+    }
+
+    @Test
+    void aClaimRacingTheReclaimerEitherUsesOrLosesTheConnectionNeverBoth() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(1000)));
+        java.util.List<Object> sockets = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Object socket = new Object();
+            registry.track(socket, true);
+            registry.ioEnded(socket, false, true);
+            sockets.add(socket);
+        }
+        Thread.sleep(30); // all idle for the reclaimer's 20 ms
+        int used = 0;
+        int reclaimed = 0;
+        for (Object socket : sockets) {
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicBoolean poolUsed = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread pool = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                poolUsed.set(registry.claimForUse(socket));
+            });
+            pool.start();
+            start.countDown();
+            boolean closing = registry.retireForReclaim(socket, IDLE_20_MS) != null;
+            pool.join();
+            assertTrue(poolUsed.get() != closing, "used=" + poolUsed.get() + " reclaimed=" + closing);
+            used += poolUsed.get() ? 1 : 0;
+            reclaimed += closing ? 1 : 0;
+        }
+        assertEquals(300, used + reclaimed);
     }
 }

@@ -52,10 +52,12 @@ public final class BootstrapInjector {
             }
         }
         Module core = existing.getModule();
-        // The idle reclaimer reads the JDK sockets' reader/writer threads and peer, and closes them.
+        // The idle reclaimer reads the JDK sockets' reader/writer threads and peer, and closes them;
+        // sun.security.ssl: which socket a TLS socket is layered over (the one that holds the descriptor);
+        // sun.net: the socket of a connection in HttpURLConnection's keep-alive cache.
         Module javaBase = Object.class.getModule();
         Map<String, Set<Module>> opens = new HashMap<>();
-        for (String pkg : new String[] {"sun.nio.ch", "java.net", "java.nio.channels.spi"}) {
+        for (String pkg : new String[] {"sun.nio.ch", "java.net", "java.nio.channels.spi", "sun.security.ssl", "sun.net"}) {
             if (!javaBase.isOpen(pkg, core)) {
                 opens.put(pkg, Collections.singleton(core));
             }
@@ -97,7 +99,7 @@ public final class BootstrapInjector {
         "IdleReclaimer$Listener", "GateSettings$OnTimeout", "GateSettings", "AddressRule",
         "SocketGate$Admission", "SocketGate$Waiter", "SocketGate$1", "SocketGate$Listener$1", "SocketGate",
         "SocketGateInterruptedException", "SocketGateTimeoutException", "SocketGateRefusedException", "HttpClientAccount", "RefusedExchange",
-        "SocketRegistry$Probe", "SocketRegistry$Tracked", "SocketRegistry$OpenSocket", "SocketRegistry", "SocketIntrospection$Access", "SocketIntrospection$1", "SocketIntrospection", "SocketGate$Sampler", "DescriptorGuard",
+        "SocketRegistry$Probe", "SocketRegistry$Tracked", "SocketRegistry$OpenSocket", "SocketRegistry", "SocketIntrospection$Access", "SocketIntrospection$1", "SocketIntrospection$2", "SocketIntrospection$3", "SocketIntrospection$4", "SocketIntrospection", "SocketGate$Sampler", "DescriptorGuard",
         "IdleReclaimer$1", "IdleReclaimer",
         "ThreadPolicy$1", "ThreadPolicy", "SocketHooks$Diagnostics$1", "SocketHooks$ExchangeEnd", "SocketHooks",
     };

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A {@link ClassFileTransformer} that applies Byte Buddy {@link Advice} to exact JDK classes without
+ * A {@link ClassFileTransformer} that applies Byte Buddy {@link Advice} to exact classes without
  * the {@code AgentBuilder} machinery: no matcher pipeline over loaded classes, no type-pool scans, no
  * listeners. Byte Buddy's own {@code Advice} still does the inlining (frames, exception tables,
  * local variables); this class only feeds it the class file.
@@ -36,15 +36,38 @@ final class AdviceTransformer implements ClassFileTransformer {
     }
 
     @Override
-    public byte[] transform(ClassLoader loader, String internalName, Class<?> classBeingRedefined,
+    public byte[] transform(Module module, ClassLoader loader, String internalName, Class<?> classBeingRedefined,
                             ProtectionDomain protectionDomain, byte[] classfileBuffer) {
-        if ((loader != null && loader != PLATFORM) || internalName == null) {
-            return null; // all targets are JDK classes of the boot or platform loader
+        if (internalName == null) {
+            return null;
         }
         List<InterceptionPoint> points = pointsByInternalName.get(internalName);
         if (points == null) {
             return null;
         }
+        boolean jdkLoader = loader == null || loader == PLATFORM;
+        if (jdkLoader == points.get(0).inApplicationLoader()) {
+            return null; // a JDK target in an application loader, or the other way round: not ours
+        }
+        if (!jdkLoader && module != null && module.isNamed()) {
+            // A library on the module path does not read the core's (unnamed) module: advice calling
+            // into it would fail there at run time. Left as it is.
+            reporter.warnOnce("module:" + internalName, internalName.replace('/', '.') + " is in the named module "
+                    + module.getName() + "; it is left uninstrumented (reclaimed idle connections of this client "
+                    + "are found closed only by its own checks). Everything else works.");
+            return null;
+        }
+        return transform(loader, internalName, points, classfileBuffer);
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String internalName, Class<?> classBeingRedefined,
+                            ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+        return transform(null, loader, internalName, classBeingRedefined, protectionDomain, classfileBuffer);
+    }
+
+    private byte[] transform(ClassLoader loader, String internalName, List<InterceptionPoint> points,
+                             byte[] classfileBuffer) {
         String name = internalName.replace('/', '.');
         try {
             ClassFileLocator locator = new ClassFileLocator.Compound(

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One JDK method the agent advises: exact class name, method name, parameter types, advice class.
+ * One method the agent advises (a JDK class, or a library class it cooperates with): exact class name, method name, parameter types, advice class.
  * Plain strings, no Byte Buddy types, so that declaring the points costs nothing at start-up.
  */
 final class InterceptionPoint {
@@ -32,6 +32,14 @@ final class InterceptionPoint {
     /** Targets in {@code java.net.http} live in the platform class loader, the others in the boot loader. */
     boolean inPlatformLoader() {
         return className.startsWith("jdk.internal.net.http.");
+    }
+
+    /**
+     * Library targets (Apache HttpCore) live in whatever loader the application gives them; they
+     * are optional: most applications do not have them.
+     */
+    boolean inApplicationLoader() {
+        return className.startsWith("org.apache.");
     }
 
     String internalClassName() {

@@ -69,6 +69,17 @@ public final class Interceptions {
             points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "endConnect", ConnectEndAdvice.class,
                     "boolean", "boolean"));
         }
+        if (withIoClock) {
+            // HttpURLConnection's keep-alive cache hands out connections without looking at them.
+            points.add(new InterceptionPoint("sun.net.www.http.KeepAliveCache", "get", KeepAliveCacheGetAdvice.class,
+                    "java.net.URL", "java.lang.Object"));
+            // Apache HttpCore 4 and 5 (also under the AWS SDK's ApacheHttpClient): its pool re-checks a
+            // connection only after 2 s idle, so a reclaimed one must look closed to isOpen().
+            points.add(new InterceptionPoint("org.apache.http.impl.BHttpConnectionBase", "isOpen",
+                    PooledConnectionOpenAdvice.class));
+            points.add(new InterceptionPoint("org.apache.hc.core5.http.impl.io.BHttpConnectionBase", "isOpen",
+                    PooledConnectionOpenAdvice.class));
+        }
         if (withConnectTargets) {
             points.add(new InterceptionPoint("java.net.Socket", "connect", SocketConnectAdvice.class,
                     "java.net.SocketAddress", "int"));
@@ -116,8 +127,8 @@ public final class Interceptions {
         }
         for (String internal : byInternalName.keySet()) {
             String name = internal.replace('/', '.');
-            if (loadedNames.contains(name)) {
-                continue;
+            if (loadedNames.contains(name) || byInternalName.get(internal).get(0).inApplicationLoader()) {
+                continue; // library targets are transformed if and when the application loads them
             }
             try {
                 if (byInternalName.get(internal).get(0).inPlatformLoader()) {
@@ -147,13 +158,20 @@ public final class Interceptions {
         }
 
         void missing(InterceptionPoint p) {
+            if (p.inApplicationLoader()) {
+                warnOnce(p.toString(), "interception point " + p + " does not exist in this version of the "
+                        + "library; it is skipped (reclaimed idle connections of this client are found closed "
+                        + "only by its own checks), everything else works.");
+                return;
+            }
             warnOnce(p.toString(), "interception point " + p + " does not exist on this JDK ("
                     + System.getProperty("java.version") + "); it is skipped, everything else works.");
         }
 
         void failed(String className, Throwable t) {
             warnOnce("error:" + className, "could not instrument " + className + " (" + t
-                    + "); sockets it creates are not counted. Everything else works.");
+                    + (className.startsWith("org.apache.") ? "); it is left as it is. Everything else works."
+                    : "); sockets it creates are not counted. Everything else works."));
         }
     }
 }

@@ -1,0 +1,58 @@
+package io.emfileguard.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+/**
+ * The reclaimer must find the socket behind an Apache connection (to make {@code isOpen()} say
+ * false once it is closed): these pin the field layout of the real HttpCore 4 and 5 classes.
+ */
+class PooledConnectionSocketTest {
+
+    @Test
+    void findsTheSocketAnHttpCore4ConnectionIsBoundTo() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket socket = connectedTo(server)) {
+            org.apache.http.impl.DefaultBHttpClientConnection connection =
+                    new org.apache.http.impl.DefaultBHttpClientConnection(1024);
+            assertNull(SocketIntrospection.pooledConnectionSocket(connection), "not bound yet");
+            connection.bind(socket);
+            assertSame(socket, SocketIntrospection.pooledConnectionSocket(connection));
+            connection.close();
+            assertNull(SocketIntrospection.pooledConnectionSocket(connection), "closed: no socket");
+        }
+    }
+
+    @Test
+    void findsTheTcpSocketUnderAnHttpCore5Connection() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket socket = connectedTo(server)) {
+            org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection connection =
+                    new org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection(
+                            org.apache.hc.core5.http.config.Http1Config.DEFAULT);
+            assertNull(SocketIntrospection.pooledConnectionSocket(connection), "not bound yet");
+            connection.bind(socket);
+            assertSame(socket, SocketIntrospection.pooledConnectionSocket(connection));
+            connection.close();
+            assertNull(SocketIntrospection.pooledConnectionSocket(connection), "closed: no socket");
+        }
+    }
+
+    @Test
+    void anythingElseHasNoPooledSocket() throws Exception {
+        assertNull(SocketIntrospection.pooledConnectionSocket(new Object()));
+    }
+
+    private static Socket connectedTo(ServerSocket server) throws Exception {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress(server.getInetAddress(), server.getLocalPort()), 2000);
+        return s;
+    }
+}
