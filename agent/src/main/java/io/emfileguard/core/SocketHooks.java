@@ -200,6 +200,18 @@ public final class SocketHooks {
      * @return what {@code isOpen()} should answer; true whenever unsure
      */
     public static boolean pooledConnectionUsable(Object connection) {
+        return pooledConnectionUsable(connection, false);
+    }
+
+    /**
+     * A pool has chosen {@code connection} for a request (OkHttp's health check of the connection it
+     * acquires): as {@link #pooledConnectionUsable}, and it stays in use until its reply is read.
+     */
+    public static boolean pooledConnectionHandedOut(Object connection) {
+        return pooledConnectionUsable(connection, true);
+    }
+
+    private static boolean pooledConnectionUsable(Object connection, boolean handedOut) {
         SocketRegistry r = registry;
         if (r == null || connection == null) {
             return true;
@@ -213,7 +225,7 @@ public final class SocketHooks {
             if (owner == SocketIntrospection.CLOSED) {
                 return false;
             }
-            return owner == null || r.claimForUse(owner);
+            return owner == null || r.claimForUse(owner, handedOut);
         } catch (RuntimeException | Error | IllegalAccessException e) {
             diagnostics.internalError("pooled connection check", e);
             return true;
@@ -226,7 +238,43 @@ public final class SocketHooks {
      * @return {@code cached}, or null if the reclaimer closed it or is closing it
      */
     public static Object cachedConnectionOrNull(Object cached) {
-        return cached == null || pooledConnectionUsable(cached) ? cached : null;
+        return cached == null || pooledConnectionUsable(cached, true) ? cached : null;
+    }
+
+    /**
+     * {@code HttpURLConnection} opened a connection ({@code NetworkClient.doConnect}): it belongs to
+     * the keep-alive cache's cycle, in use until {@link #connectionBackInCache}.
+     */
+    public static void connectionOpenedForCache(Object socket) {
+        SocketRegistry r = registry;
+        if (r == null || !(socket instanceof java.net.Socket)) {
+            return;
+        }
+        try {
+            Object owner = SocketIntrospection.descriptorOwnerOfSocket((java.net.Socket) socket);
+            if (owner != null && owner != SocketIntrospection.CLOSED) {
+                r.outOfPool(owner);
+            }
+        } catch (RuntimeException | Error | IllegalAccessException e) {
+            diagnostics.internalError("keep-alive connect", e);
+        }
+    }
+
+    /** {@code KeepAliveCache.put}: the connection's reply is consumed, it is idle in the cache now. */
+    public static void connectionBackInCache(Object cached) {
+        SocketRegistry r = registry;
+        if (r == null || cached == null) {
+            return;
+        }
+        try {
+            java.net.Socket socket = SocketIntrospection.pooledConnectionSocket(cached);
+            Object owner = socket == null ? null : SocketIntrospection.descriptorOwnerOfSocket(socket);
+            if (owner != null && owner != SocketIntrospection.CLOSED) {
+                r.backInPool(owner);
+            }
+        } catch (RuntimeException | Error | IllegalAccessException e) {
+            diagnostics.internalError("keep-alive put", e);
+        }
     }
 
     // ---- NIO: sun.nio.ch.SelectorProviderImpl.openSocketChannel / SocketChannelImpl ----

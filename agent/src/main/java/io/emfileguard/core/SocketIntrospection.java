@@ -169,7 +169,8 @@ public final class SocketIntrospection {
 
     /**
      * The {@code java.net.Socket} a pooled connection holds, or null: the JDK keep-alive cache's
-     * {@code sun.net.www.http.HttpClient} ({@code NetworkClient.serverSocket}), HttpCore 4's
+     * {@code sun.net.www.http.HttpClient} ({@code NetworkClient.serverSocket}), OkHttp's
+     * {@code RealConnection.rawSocket}, HttpCore 4's
      * {@code BHttpConnectionBase.socketHolder} ({@code AtomicReference<Socket>}), HttpCore 5's
      * {@code socketHolderRef} ({@code AtomicReference<SocketHolder>}, whose {@code baseSocket} is the
      * TCP socket under TLS). Read reflectively, so that no version of the library is linked in.
@@ -191,6 +192,10 @@ public final class SocketIntrospection {
     private static final ClassValue<Field> POOLED_HOLDER = new ClassValue<Field>() {
         @Override
         protected Field computeValue(Class<?> type) {
+            if (type.getName().startsWith("okhttp3.")) {
+                Field f = Access.field(type, "rawSocket"); // OkHttp 4 and 5 RealConnection: the TCP socket
+                return f != null && f.getType() == java.net.Socket.class ? f : null;
+            }
             if (type.getName().startsWith("sun.net.")) {
                 Field f = Access.field(type, "serverSocket"); // the JDK's keep-alive HttpClient (NetworkClient)
                 return f != null && f.getType() == java.net.Socket.class ? f : null;

@@ -112,9 +112,13 @@ public final class SocketRegistry {
      * <p>Why a compare-and-set on the clock: the reclaimer claims a socket by swapping the idle
      * stamp it judged for {@link Tracked#RECLAIMING}; a user swaps in "now". Exactly one of them wins,
      * so a socket is never both handed to a request and closed under it.
+     * @param handedOut the pool is handing it to a request right now (not merely asking whether it
+     *                  is open): it is then in use until that request's reply is read, however long
+     *                  the thread takes to write the request (a thread stalled for longer than
+     *                  {@code reclaim.idle.millis} on a loaded machine must not find it closed)
      * @return false if the reclaimer is closing it (the caller must treat it as closed), else true
      */
-    public boolean claimForUse(Object owner) {
+    public boolean claimForUse(Object owner, boolean handedOut) {
         Tracked t = tracked(owner);
         if (t == null) {
             return true;
@@ -125,9 +129,44 @@ public final class SocketRegistry {
                 return false;
             }
             if (Tracked.LAST_IO.compareAndSet(t, seen, System.nanoTime())) {
+                if (handedOut) {
+                    t.phase = Tracked.FRESH; // its next write starts an exchange; idle again once replied
+                    if (t.pool == Tracked.IN_POOL) {
+                        t.pool = Tracked.OUT_OF_POOL;
+                    }
+                }
                 return true;
             }
         }
+    }
+
+    /**
+     * A pool the agent follows ({@code HttpURLConnection}'s keep-alive cache) opened this socket: it
+     * is in use until that pool takes it back ({@link #backInPool}), whatever its reads and writes
+     * suggest. Why: a reply read into the client's buffer looks idle to the kernel while the
+     * application, stalled on a loaded machine, has not consumed it yet.
+     */
+    public void outOfPool(Object owner) {
+        Tracked t = tracked(owner);
+        if (t != null) {
+            t.pool = Tracked.OUT_OF_POOL;
+        }
+    }
+
+    /** A pool the agent follows took this socket back: idle from now on, until handed out again. */
+    public void backInPool(Object owner) {
+        Tracked t = tracked(owner);
+        if (t == null) {
+            return;
+        }
+        for (;;) {
+            long seen = t.lastIoNanos;
+            if (seen == Tracked.RECLAIMING || Tracked.LAST_IO.compareAndSet(t, seen, System.nanoTime())) {
+                break;
+            }
+        }
+        t.phase = Tracked.REPLIED;
+        t.pool = Tracked.IN_POOL;
     }
 
     /**
@@ -174,7 +213,8 @@ public final class SocketRegistry {
         Tracked best = null;
         Object bestOwner = null;
         for (Tracked t : owners.values()) {
-            if (t.accepted || t.phase != Tracked.REPLIED || t.idleNanos(now) < minIdleNanos) {
+            if (t.accepted || t.phase != Tracked.REPLIED || t.pool == Tracked.OUT_OF_POOL
+                    || t.idleNanos(now) < minIdleNanos) {
                 continue;
             }
             if (t.account != null && (newestOfClient.get(t.account) != t || !t.account.quietFor(minIdleNanos)
@@ -232,9 +272,9 @@ public final class SocketRegistry {
             return null;
         }
         long seen = t.lastIoNanos;
-        if (seen == Tracked.RECLAIMING || System.nanoTime() - seen < minIdleNanos
-                || !Tracked.LAST_IO.compareAndSet(t, seen, Tracked.RECLAIMING)) {
-            return null;
+        if (seen == Tracked.RECLAIMING || System.nanoTime() - seen < minIdleNanos || t.phase != Tracked.REPLIED
+                || t.pool == Tracked.OUT_OF_POOL || !Tracked.LAST_IO.compareAndSet(t, seen, Tracked.RECLAIMING)) {
+            return null; // used, handed out or busy since it was judged idle
         }
         if (t.account != null) {
             synchronized (t) {
@@ -378,6 +418,14 @@ public final class SocketRegistry {
         static final int REPLIED = 2;
         /** Where the socket is in its request/reply cycle: only REPLIED sockets may be idle in a pool. */
         volatile int phase = FRESH;
+        static final int POOL_UNKNOWN = 0;
+        static final int IN_POOL = 1;
+        static final int OUT_OF_POOL = 2;
+        /**
+         * Where a pool the agent follows has it: unknown for most clients (then the phase alone says
+         * whether it is back in its pool), else in the pool or handed out.
+         */
+        volatile int pool = POOL_UNKNOWN;
         /** The java.net.Socket whose descriptor this is, if known. */
         volatile WeakReference<Object> socket;
         /** The HttpClient connection that owns this channel, if any. */

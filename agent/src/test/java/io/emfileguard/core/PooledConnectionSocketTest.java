@@ -18,27 +18,28 @@ class PooledConnectionSocketTest {
 
     @Test
     void findsTheSocketAnHttpCore4ConnectionIsBoundTo() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             Socket socket = connectedTo(server)) {
-            org.apache.http.impl.DefaultBHttpClientConnection connection =
-                    new org.apache.http.impl.DefaultBHttpClientConnection(1024);
-            assertNull(SocketIntrospection.pooledConnectionSocket(connection), "not bound yet");
-            connection.bind(socket);
-            assertSame(socket, SocketIntrospection.pooledConnectionSocket(connection));
-            connection.close();
-            assertNull(SocketIntrospection.pooledConnectionSocket(connection), "closed: no socket");
-        }
+        org.apache.http.impl.DefaultBHttpClientConnection connection =
+                new org.apache.http.impl.DefaultBHttpClientConnection(1024);
+        assertFindsTheBoundSocketUntilClosed(connection, connection::bind);
     }
 
     @Test
     void findsTheTcpSocketUnderAnHttpCore5Connection() throws Exception {
+        org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection connection =
+                new org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection(
+                        org.apache.hc.core5.http.config.Http1Config.DEFAULT);
+        assertFindsTheBoundSocketUntilClosed(connection, connection::bind);
+    }
+
+    private interface Binder {
+        void bind(Socket socket) throws Exception;
+    }
+
+    private static void assertFindsTheBoundSocketUntilClosed(AutoCloseable connection, Binder binder) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket socket = connectedTo(server)) {
-            org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection connection =
-                    new org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection(
-                            org.apache.hc.core5.http.config.Http1Config.DEFAULT);
             assertNull(SocketIntrospection.pooledConnectionSocket(connection), "not bound yet");
-            connection.bind(socket);
+            binder.bind(socket);
             assertSame(socket, SocketIntrospection.pooledConnectionSocket(connection));
             connection.close();
             assertNull(SocketIntrospection.pooledConnectionSocket(connection), "closed: no socket");

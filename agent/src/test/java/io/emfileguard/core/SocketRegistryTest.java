@@ -213,7 +213,7 @@ class SocketRegistryTest {
         SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
         Object socket = repliedAndIdle(registry);
         assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle 30 ms: a candidate");
-        assertTrue(registry.claimForUse(socket), "nobody is closing it: the pool may use it");
+        assertTrue(registry.claimForUse(socket, false), "nobody is closing it: the pool may use it");
         assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "just claimed: not idle");
         assertNull(registry.retireForReclaim(socket, IDLE_20_MS),
                 "a reclaimer that chose it before the claim must not close it after");
@@ -222,15 +222,51 @@ class SocketRegistryTest {
     }
 
     @Test
+    void aConnectionHandedToARequestStaysInUseHoweverLongTheThreadTakesToWriteIt() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        Object socket = repliedAndIdle(registry);
+        assertTrue(registry.claimForUse(socket, true), "the keep-alive cache hands it to a request");
+        Thread.sleep(30); // the requesting thread stalls longer than the idle time
+        assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "handed out: in use, not idle");
+        assertNull(registry.retireForReclaim(socket, IDLE_20_MS));
+        registry.ioEnded(socket, true, true);  // the request
+        registry.ioEnded(socket, false, true); // its reply: back in the pool
+        Thread.sleep(30);
+        assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle again after its reply");
+    }
+
+    @Test
+    void aKeepAliveConnectionIsInUseFromItsConnectUntilTheCacheTakesItBack() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        Object socket = new Object();
+        registry.track(socket, true);
+        registry.outOfPool(socket);            // HttpURLConnection connected it
+        registry.ioEnded(socket, true, true);  // request
+        registry.ioEnded(socket, false, true); // reply read into the client's buffer...
+        Thread.sleep(30);                      // ...and the application is slow to consume it
+        assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "not back in its cache: in use");
+        assertNull(registry.retireForReclaim(socket, IDLE_20_MS));
+        registry.backInPool(socket);           // KeepAliveCache.put
+        Thread.sleep(30);
+        assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle in the cache");
+        assertTrue(registry.claimForUse(socket, true)); // KeepAliveCache.get hands it out
+        Thread.sleep(30);
+        registry.ioEnded(socket, true, true);
+        registry.ioEnded(socket, false, true);
+        Thread.sleep(30);
+        assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "handed out again: in use until put back");
+    }
+
+    @Test
     void aConnectionTheReclaimerClaimedLooksClosedToItsPoolUntilUnretired() throws Exception {
         SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
         Object socket = repliedAndIdle(registry);
         assertSame(socket, registry.retireForReclaim(socket, IDLE_20_MS), "no Socket attached: the owner is what closes");
         assertNull(registry.retireForReclaim(socket, 0), "claimed once, not twice");
-        assertFalse(registry.claimForUse(socket), "being closed by the reclaimer: the pool must not use it");
+        assertFalse(registry.claimForUse(socket, false), "being closed by the reclaimer: the pool must not use it");
         assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY), "being closed: no candidate");
         registry.unretire(socket); // the close failed
-        assertTrue(registry.claimForUse(socket), "not closed after all: usable again");
+        assertTrue(registry.claimForUse(socket, false), "not closed after all: usable again");
     }
 
     @Test
@@ -272,7 +308,7 @@ class SocketRegistryTest {
                 } catch (InterruptedException e) {
                     return;
                 }
-                poolUsed.set(registry.claimForUse(socket));
+                poolUsed.set(registry.claimForUse(socket, true));
             });
             pool.start();
             start.countDown();

@@ -35,11 +35,11 @@ final class InterceptionPoint {
     }
 
     /**
-     * Library targets (Apache HttpCore) live in whatever loader the application gives them; they
-     * are optional: most applications do not have them.
+     * Library targets (Apache HttpCore, OkHttp) live in whatever loader the application gives them;
+     * they are optional: most applications do not have them.
      */
     boolean inApplicationLoader() {
-        return className.startsWith("org.apache.");
+        return !(className.startsWith("java.") || className.startsWith("sun.") || className.startsWith("jdk."));
     }
 
     String internalClassName() {

@@ -73,12 +73,21 @@ public final class Interceptions {
             // HttpURLConnection's keep-alive cache hands out connections without looking at them.
             points.add(new InterceptionPoint("sun.net.www.http.KeepAliveCache", "get", KeepAliveCacheGetAdvice.class,
                     "java.net.URL", "java.lang.Object"));
+            // ...and it knows when a connection is back in the cache: in use from connect until then.
+            points.add(new InterceptionPoint("sun.net.www.http.KeepAliveCache", "put", KeepAliveCachePutAdvice.class,
+                    "java.net.URL", "java.lang.Object", "sun.net.www.http.HttpClient"));
+            points.add(new InterceptionPoint("sun.net.NetworkClient", "doConnect", KeepAliveConnectAdvice.class,
+                    "java.lang.String", "int"));
             // Apache HttpCore 4 and 5 (also under the AWS SDK's ApacheHttpClient): its pool re-checks a
             // connection only after 2 s idle, so a reclaimed one must look closed to isOpen().
             points.add(new InterceptionPoint("org.apache.http.impl.BHttpConnectionBase", "isOpen",
                     PooledConnectionOpenAdvice.class));
             points.add(new InterceptionPoint("org.apache.hc.core5.http.impl.io.BHttpConnectionBase", "isOpen",
                     PooledConnectionOpenAdvice.class));
+            // OkHttp 4 and 5: its health check looks at Socket.isClosed(), which the reclaimer sets; this
+            // adds the claim, so that a connection it finds healthy is not closed before its request.
+            points.add(new InterceptionPoint("okhttp3.internal.connection.RealConnection", "isHealthy",
+                    PooledConnectionLeaseAdvice.class, "boolean"));
         }
         if (withConnectTargets) {
             points.add(new InterceptionPoint("java.net.Socket", "connect", SocketConnectAdvice.class,
@@ -149,6 +158,11 @@ public final class Interceptions {
         return present;
     }
 
+    private boolean isLibrary(String className) {
+        List<InterceptionPoint> points = byInternalName.get(className.replace('.', '/'));
+        return points != null && points.get(0).inApplicationLoader();
+    }
+
     /** Says each problem once; the rest of the agent keeps working. */
     final class Reporter {
         void warnOnce(String key, String message) {
@@ -170,7 +184,7 @@ public final class Interceptions {
 
         void failed(String className, Throwable t) {
             warnOnce("error:" + className, "could not instrument " + className + " (" + t
-                    + (className.startsWith("org.apache.") ? "); it is left as it is. Everything else works."
+                    + (isLibrary(className) ? "); it is left as it is. Everything else works."
                     : "); sockets it creates are not counted. Everything else works."));
         }
     }
