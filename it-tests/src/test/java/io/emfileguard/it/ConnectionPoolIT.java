@@ -140,43 +140,38 @@ class ConnectionPoolIT {
     }
 
     /**
-     * OkHttp 5 {@code execute} from 3,300 threads (pool of 5,000 kept 5 min). OkHttp 5 takes a pooled
-     * connection while its own connect attempt waits (fast fallback re-plans every 250 ms), and its
-     * pool's health check asks {@code Socket.isClosed()}, which stays false when the agent closes the
-     * descriptor underneath: the first call that uses such a connection fails in
-     * {@code RealConnection.newCodec} ({@code setSoTimeout}: "Socket closed"), before an exchange
-     * exists, so OkHttp does not retry it. Observed: 45% of the requests.
+     * OkHttp 5 {@code execute} from 3,300 threads (pool of 5,000 kept 5 min). Its pool's health check
+     * asks {@code Socket.isClosed()}, and the reclaimer closes the {@code Socket} itself: a reclaimed
+     * connection is discarded, never used.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.emfileguard.it.harness.Jdk#all")
-    void okHttpExecuteStaysUnderTheCapButFailsRequestsThatPickAReclaimedConnection(Jdk jdk) {
-        assertPooledStorm(storm(jdk, "okhttp-execute"), true, SOCKET_CLOSED);
+    void okHttpExecuteCompletesEveryRequestUnderTheCap(Jdk jdk) {
+        assertPooledStorm(storm(jdk, "okhttp-execute"), true, null);
     }
 
     /**
      * Apache HttpClient 5 classic, PoolingHttpClientConnectionManager max 5,000 (5,000 per route).
-     * Its pool checks a leased connection only after 2 s of inactivity, and {@code isOpen()} looks at
-     * its own state, not the socket's: a reclaimed connection fails on write ("Socket closed"); the
-     * default retry strategy retries it once after 1 s, and a request whose retry meets another
-     * reclaimed connection fails.
+     * Its pool re-checks a leased connection only after 2 s of inactivity and asks its own state in
+     * {@code isOpen()}: the agent makes {@code isOpen()} say false for a reclaimed connection (Apache
+     * connects anew) and claims the connection it says true for (the reclaimer leaves it alone).
+     * Before that, 25-35 of 3,300 requests failed with "Socket closed".
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.emfileguard.it.harness.Jdk#all")
-    void apacheHttpClient5ClassicStaysUnderTheCapAndFailsOnlyRequestsWhoseRetryAlsoPicksAReclaimedConnection(Jdk jdk) {
-        assertPooledStorm(storm(jdk, "apache5"), true, SOCKET_CLOSED);
+    void apacheHttpClient5ClassicCompletesEveryRequestUnderTheCap(Jdk jdk) {
+        assertPooledStorm(storm(jdk, "apache5"), true, null);
     }
 
     /**
-     * AWS SDK v2 DynamoDB over ApacheHttpClient (maxConnections 5,000). Its retries absorb reclaimed
-     * connections most of the time (3 runs of 3,300 without a failure), but not always: one run failed
-     * 20 requests with {@code SdkClientException: Unable to execute HTTP request: Socket closed (SDK
-     * Attempt Count: 1..6)} caused by {@code SocketException: Socket closed} (attempt count 1: the
-     * retry token bucket was empty).
+     * AWS SDK v2 DynamoDB over ApacheHttpClient (HttpClient 4; maxConnections 5,000): as Apache 5.
+     * Before the {@code isOpen()} advice, a run now and then failed 20 requests with "Socket closed"
+     * once the SDK's retry token bucket was empty.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.emfileguard.it.harness.Jdk#all")
-    void awsSdkDynamoDbOverApacheClientStaysUnderTheCapAndFailsOnlyRequestsWhoseRetriesMeetReclaimedConnections(Jdk jdk) {
-        assertPooledStorm(storm(jdk, "sdk-apache"), true, SOCKET_CLOSED);
+    void awsSdkDynamoDbOverApacheClientCompletesEveryRequestUnderTheCap(Jdk jdk) {
+        assertPooledStorm(storm(jdk, "sdk-apache"), true, null);
     }
 
     /** AWS SDK v2 DynamoDB over UrlConnectionHttpClient (the JDK keep-alive cache, raised to 5,000). */
@@ -196,16 +191,13 @@ class ConnectionPoolIT {
     /** The eleven clients of the idle-pools test: the blocking pooled clients and the JDK HttpClient. */
     static final List<String> ELEVEN = List.of("apache5", "apache5", "apache5", "okhttp-execute", "okhttp-execute",
             "sdk-apache", "sdk-apache", "sdk-apache", "urlconnection", "jdk-httpclient", "jdk-httpclient");
-    /** Clients known to surface a reclaimed connection they take from their pool (see the storm tests). */
-    static final List<String> SURFACE_SOCKET_CLOSED = List.of("apache5", "okhttp-execute", "sdk-apache");
     static final long LONG_POLL_MILLIS = 20_000;
 
     /**
      * Eleven clients keep 50 idle pooled connections each (550, cap 512) while a 20 s long poll is
      * blocked in {@code read}: a new connection at the cap proceeds at once by reclaiming an idle one
      * (not after the 30 s max wait), the long poll is never reclaimed and gets its reply, and a second
-     * wave of 50 requests per client, through pools holding reclaimed connections, fails only where
-     * the storm tests showed the client surfaces them.
+     * wave of 50 requests per client, through pools holding reclaimed connections, all succeed.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.emfileguard.it.harness.Jdk#all")
@@ -255,19 +247,10 @@ class ConnectionPoolIT {
                     .allMatch(v -> "0".equals(v.get("emfile"))), "no request died of EMFILE"),
             () -> {
                 for (Map<String, String> w : wave2) {
-                    String kind = w.get("kind").replaceFirst("^wave2-\\d+-", "");
-                    assertEquals(String.valueOf(IdlePoolsApp.PER_CLIENT), String.valueOf(
-                            Long.parseLong(w.get("ok")) + Long.parseLong(w.get("failed"))), "every request ended: " + w);
-                    if (!SURFACE_SOCKET_CLOSED.contains(kind)) {
-                        assertEquals("0", w.get("failed"), "no failure for " + kind + ": " + w);
-                    }
+                    assertEquals(String.valueOf(IdlePoolsApp.PER_CLIENT), w.get("ok"),
+                            "every request of the second wave succeeded, through pools holding reclaimed connections: " + w);
                 }
-                for (Map<String, String> f : r.linesStartingWith("failure").stream().map(ChildResult::values)
-                        .collect(Collectors.toList())) {
-                    String kind = f.get("label").replaceFirst("^(fill|wave2)-\\d+-", "");
-                    assertTrue(SURFACE_SOCKET_CLOSED.contains(kind) && f.get("kind").endsWith(SOCKET_CLOSED),
-                            "only a reclaimed connection, only for the clients known to surface it: " + f);
-                }
+                assertEquals(List.of(), r.linesStartingWith("failure"), "no request failed");
             });
     }
 

@@ -322,38 +322,35 @@ class LambdaRuntimeIT {
     }
 
     /**
-     * Every call succeeds, but for the known limitation the README's "Supported clients" table
-     * names: an idle pooled connection the agent reclaims in the very instant its pool hands it out
-     * again fails that one call with "Socket closed" (HttpURLConnection keep-alive, Apache-based
-     * clients), and the JDK HttpClient now and then fails an exchange on a pooled connection that
-     * its own clean-up is closing ("connection closed locally", also seen with nothing reclaimed):
-     * at most {@link #MAX_RECLAIM_RACES} per invocation, nothing else, never EMFILE. The README's
-     * "Supported clients" table says which client surfaces what.
+     * Every call succeeds, but for one thing the agent does not cause: the JDK HttpClient now and
+     * then fails an exchange on a pooled connection that its own clean-up is closing ("connection
+     * closed locally", seen 1-3 times in 10,000 with nothing reclaimed, see HttpClientLeakIT). Pooled
+     * connections the agent reclaims are never handed to a call (Apache's {@code isOpen()} and the
+     * JDK keep-alive cache say closed; before that advice the AWS SDK over Apache lost up to 44 of
+     * 3,300 calls with "Socket closed"): a "Socket closed" fails the test. Never EMFILE.
      */
     private static void assertAllSucceeded(Map<String, Object> answer, String context) {
         assertEquals(CALLS, Json.number(answer, "requests"), context + ": " + answer);
         long failed = Json.number(answer, "failed");
+        System.out.println(context + ": " + failed + " of " + CALLS + " calls failed"
+                + (failed > 0 ? ": " + answer.get("errors") : ""));
         assertEquals(CALLS - failed, Json.number(answer, "succeeded"), context + ": " + answer);
         assertEquals(0, Json.number(answer, "failedTooManyOpenFiles"), context + ": " + answer);
-        assertTrue(failed <= MAX_RECLAIM_RACES, context + ": not every call succeeded: " + answer);
+        assertTrue(failed <= MAX_CLOSED_BY_HTTPCLIENT, context + ": not every call succeeded: " + answer);
         if (failed > 0) {
             String errors = String.valueOf(answer.get("errors"));
             String[] kinds = errors.split("error=");
             for (int i = 1; i < kinds.length; i++) {
-                assertTrue(kinds[i].contains("Socket closed") || kinds[i].contains("connection closed locally"),
-                        context + ": only reclaim races ('Socket closed'; the HttpClient's own 'connection"
-                        + " closed locally', see HttpClientLeakIT) may fail a call: " + answer);
+                assertTrue(kinds[i].contains("connection closed locally"),
+                        context + ": only the HttpClient's own 'connection closed locally' (see HttpClientLeakIT)"
+                        + " may fail a call: " + answer);
             }
         }
         assertEquals(0, Json.number(answer, "unfinished"), context + ": " + answer);
     }
 
-    /**
-     * 2% of an invocation's calls. Not a target, a known defect kept visible: in warm invocations
-     * the AWS SDK over Apache lost up to 44 of 3,300 calls (1.3%) to reclaimed pooled connections
-     * ("Socket closed") once its retry budget was spent (JDK 25, 1 run in 3).
-     */
-    private static final long MAX_RECLAIM_RACES = CALLS / 50;
+    /** 0.1% of an invocation's calls: the JDK HttpClient's own failures, see above. */
+    private static final long MAX_CLOSED_BY_HTTPCLIENT = CALLS / 1000;
 
     /**
      * Waits until the function is idle in {@code /next}, then runs a {@code {"records": 0}}
