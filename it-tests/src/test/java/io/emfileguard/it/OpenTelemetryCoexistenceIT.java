@@ -36,6 +36,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OpenTelemetryCoexistenceIT {
     static final int REQUESTS = 1000;
+    /**
+     * The baseline only shows what OpenTelemetry prints by itself; without our cap, 1,000 requests at
+     * once can exceed the 1,024 descriptors (44 EMFILE seen, 957 sockets), so it runs fewer.
+     */
+    static final int BASELINE_REQUESTS = 300;
     static final int CAP = 150;
     static final Pattern OTEL_INFO = Pattern.compile("^\\[otel\\.javaagent [^]]+\\] \\[[^]]+\\] INFO .+");
     static StubServices stub;
@@ -57,7 +62,8 @@ class OpenTelemetryCoexistenceIT {
     static ChildResult run(Jdk jdk, Order order) {
         String otel = "-javaagent:" + ClientLibs.openTelemetryAgent();
         ChildJvm child = ChildJvm.on(jdk, "otel-" + order.name().toLowerCase().replace('_', '-'))
-                .main(ClientStormApp.class, "urlconnection", stub.endpoint(), REQUESTS)
+                .main(ClientStormApp.class, "urlconnection", stub.endpoint(),
+                        order == Order.OTEL_ONLY ? BASELINE_REQUESTS : REQUESTS)
                 .classPath(ClientLibs.jars())
                 .jvmOption("-Xss256k")
                 .systemProperty("http.keepAlive", "false")
@@ -101,7 +107,7 @@ class OpenTelemetryCoexistenceIT {
         List<String> otelInfo = both.stderrLines().stream().filter(l -> OTEL_INFO.matcher(l).matches())
                 .collect(Collectors.toList());
         assertAll(alone + "\n" + both,
-            () -> assertEquals(REQUESTS, alone.number("storm", "ok"), "OpenTelemetry alone: every request completed"),
+            () -> assertEquals(BASELINE_REQUESTS, alone.number("storm", "ok"), "OpenTelemetry alone: every request completed"),
             () -> assertTrue(alone.stdout.contains("mbean=absent"), "the baseline runs without our agent"),
             () -> assertEquals(REQUESTS, both.number("storm", "ok"), "with both agents: every request completed"),
             () -> assertEquals(0, both.number("storm", "failed"), "failed requests"),
