@@ -35,6 +35,15 @@ final class InterceptionPoint {
     }
 
     /**
+     * Left out of the start-up warm-up: java.net.http, and HttpURLConnection's keep-alive cache
+     * (sun.net). Only applications that use them pay for transforming them, on first use (Byte
+     * Buddy is warm by then). Not for the socket classes: those must never load untransformed.
+     */
+    boolean transformedOnFirstUse() {
+        return inPlatformLoader() || className.startsWith("sun.net.");
+    }
+
+    /**
      * Library targets (Apache HttpCore, OkHttp) live in whatever loader the application gives them;
      * they are optional: most applications do not have them.
      */

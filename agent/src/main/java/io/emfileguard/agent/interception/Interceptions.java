@@ -140,8 +140,8 @@ public final class Interceptions {
                 continue; // library targets are transformed if and when the application loads them
             }
             try {
-                if (byInternalName.get(internal).get(0).inPlatformLoader()) {
-                    // java.net.http: transformed when the application first uses the client
+                if (byInternalName.get(internal).get(0).transformedOnFirstUse()) {
+                    // java.net.http, sun.net: transformed when the application first uses the client
                     if (ClassLoader.getSystemResource(internal + ".class") == null) {
                         throw new ClassNotFoundException(name);
                     }
