@@ -217,11 +217,7 @@ public final class SocketHooks {
             return true;
         }
         try {
-            java.net.Socket socket = SocketIntrospection.pooledConnectionSocket(connection);
-            if (socket == null) {
-                return true;
-            }
-            Object owner = SocketIntrospection.descriptorOwnerOfSocket(socket);
+            Object owner = ownerOfPooledConnection(connection);
             if (owner == SocketIntrospection.CLOSED) {
                 return false;
             }
@@ -267,14 +263,19 @@ public final class SocketHooks {
             return;
         }
         try {
-            java.net.Socket socket = SocketIntrospection.pooledConnectionSocket(cached);
-            Object owner = socket == null ? null : SocketIntrospection.descriptorOwnerOfSocket(socket);
+            Object owner = ownerOfPooledConnection(cached);
             if (owner != null && owner != SocketIntrospection.CLOSED) {
                 r.backInPool(owner);
             }
         } catch (RuntimeException | Error | IllegalAccessException e) {
             diagnostics.internalError("keep-alive put", e);
         }
+    }
+
+    /** The descriptor owner behind a pooled connection, {@link SocketIntrospection#CLOSED}, or null. */
+    private static Object ownerOfPooledConnection(Object connection) throws IllegalAccessException {
+        java.net.Socket socket = SocketIntrospection.pooledConnectionSocket(connection);
+        return socket == null ? null : SocketIntrospection.descriptorOwnerOfSocket(socket);
     }
 
     // ---- NIO: sun.nio.ch.SelectorProviderImpl.openSocketChannel / SocketChannelImpl ----

@@ -11,8 +11,9 @@ import java.nio.channels.Channel;
  * Reads the JDK socket owners' private state ({@code sun.nio.ch.NioSocketImpl},
  * {@code sun.nio.ch.SocketChannelImpl}; {@code java.base} opens these packages to the core at
  * start-up): whether a thread is inside a read or write, the peer address, and how to close one.
- * Reflection, cached per class: used only by the idle reclaimer and the leak report, never on a
- * fast path.
+ * Reflection, cached per class: used by the idle reclaimer and the leak report, and, once per
+ * request, by the pool hooks that find the socket behind a pooled connection (a few field reads;
+ * never per read or write, never per connect).
  */
 public final class SocketIntrospection {
 
