@@ -164,6 +164,17 @@ public final class SocketHooks {
         }
     }
 
+    // ---- java.nio.channels.Selector: sun.nio.ch.SelectorImpl.lockAndDoSelect ----
+
+    /** A thread selects: from now on it is an event loop (counted at the cap, never parked). */
+    public static void selecting(long timeoutMillis) {
+        try {
+            ThreadPolicy.selecting(timeoutMillis);
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("selector", e);
+        }
+    }
+
     // ---- java.net.Socket.connect: only to know the target for 'exclude' ----
 
     public static void connectStarting(SocketAddress target) {

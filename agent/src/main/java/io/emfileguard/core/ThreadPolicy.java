@@ -3,6 +3,13 @@ package io.emfileguard.core;
 /**
  * Decides whether the current thread may be parked at the cap. Event loops and selector threads
  * are counted but never parked: parking them would freeze every connection they serve.
+ *
+ * <p>An event loop is recognised by what it does: a thread that has ever blocked in
+ * {@code Selector.select} (the JDK's one selector implementation tells {@link #selecting}) is an
+ * event loop for good, whatever library brought it (Apache HttpCore 4/5 reactors, Jetty, XNIO,
+ * Mina, a hand-written loop). The fixed list of thread types below covers the loops the rule cannot
+ * see: one that opens a socket before its first select, and loops that never block in select
+ * (Netty's busy-poll strategies, native transports).
  */
 public final class ThreadPolicy {
 
@@ -23,12 +30,29 @@ public final class ThreadPolicy {
         }
     };
 
+    /**
+     * Set once on a thread's first blocking select. A ThreadLocal rather than a set of threads: no
+     * lock, nothing to clean when the thread ends, and the select path pays one look-up.
+     */
+    private static final ThreadLocal<Boolean> HAS_SELECTED = new ThreadLocal<>();
+
     private ThreadPolicy() {
     }
 
-    /** Cheap: one ClassValue look-up per call. */
+    /**
+     * The current thread is about to select ({@code timeoutMillis}: 0 for {@code selectNow}, which
+     * does not block and so does not make an event loop; negative for "until woken").
+     */
+    public static void selecting(long timeoutMillis) {
+        if (timeoutMillis != 0 && HAS_SELECTED.get() == null) {
+            HAS_SELECTED.set(Boolean.TRUE);
+        }
+    }
+
+    /** Whether the current thread runs an event loop: a ClassValue look-up, then a ThreadLocal one. */
     public static boolean isEventLoopThread(Thread thread) {
-        return EVENT_LOOP.get(thread.getClass());
+        return EVENT_LOOP.get(thread.getClass())
+                || (thread == Thread.currentThread() && HAS_SELECTED.get() != null);
     }
 
     /**

@@ -50,6 +50,9 @@ public final class Interceptions {
         points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "tryClose", DescriptorCloseAdvice.class));
         points.add(new InterceptionPoint("sun.nio.ch.SocketChannelImpl", "implCloseSelectableChannel",
                 ChannelCloseStartAdvice.class));
+        // Every Selector.select*: a thread that blocks there is an event loop, never parked at the cap.
+        points.add(new InterceptionPoint("sun.nio.ch.SelectorImpl", "lockAndDoSelect", SelectorSelectAdvice.class,
+                "java.util.function.Consumer", "long"));
         // java.net.http.HttpClient: the caller of send/sendAsync waits; the client's channels join its account.
         points.add(new InterceptionPoint("jdk.internal.net.http.HttpClientImpl", "sendAsync", HttpClientExchangeAdvice.class,
                 "java.net.http.HttpRequest", "java.net.http.HttpResponse$BodyHandler",
