@@ -3,27 +3,29 @@ package io.emfileguard.agent;
 import io.emfileguard.agent.config.AgentConfig;
 import io.emfileguard.agent.config.ConfigResolver;
 import io.emfileguard.agent.config.Setting;
+import io.emfileguard.agent.interception.InterceptionPoint;
 import io.emfileguard.agent.interception.Interceptions;
 import io.emfileguard.agent.reporting.AgentLog;
 import io.emfileguard.agent.reporting.EmfMetrics;
 import io.emfileguard.agent.reporting.SocketGateMBean;
 import io.emfileguard.core.SocketHooks;
-import org.slf4j.Logger;
+
 
 import java.lang.instrument.Instrumentation;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Wires the agent once the core is in the boot loader. Data flow:
- * configuration ({@link ConfigResolver}) -> gate ({@link SocketGate}) <- interception points
- * ({@link Interceptions}); gate -> logs ({@link GateEventLog}) and metrics ({@link SocketGateMBean}).
+ * configuration ({@link ConfigResolver}) -> gate ({@code SocketGate}) <- interception points
+ * ({@link Interceptions}); gate -> logs ({@code GateEventLog}) and metrics ({@link SocketGateMBean}).
  *
- * <p>Start-up cost is a feature (Lambda bills it): the synchronous part only resolves the
- * configuration, creates the gate and registers the transformer. Byte Buddy's one-time cost
- * (loading and running its classes, about a third of a second of CPU), the log set-up and the MBean
- * run on the {@code emfile-guard-init} daemon thread, in parallel with the application's own start.
- * A target class the application loads before that thread gets to it is transformed on the spot,
- * so no socket escapes the count either way.
+ * <p>Start-up cost is a feature (Lambda bills it): before {@code main} this only resolves the
+ * configuration, creates the gate, registers the transformer and retransforms the targets already
+ * loaded; the start-up line is one {@code println}. Everything else waits: targets are woven as they
+ * load, the MBean is registered when someone first asks for the platform MBean server, and no
+ * thread of the agent's runs while the application is idle (EMF metrics excepted, when asked for).
  *
  * <p>Loaded only after {@code BootstrapInjector.inject}: this class refers to core types freely.
  */
@@ -47,25 +49,22 @@ final class AgentStartup {
                 throw new IllegalStateException("core classes resolved outside the boot loader");
             }
             AgentConfig config = ConfigResolver.resolve(args);
+            AgentLog.configure(config.logLevel);
+            reportProblems(config);
             if (!config.enabled) {
-                AgentLog.configure(config.logLevel);
-                reportProblems(config);
                 AgentLog.get().info("disabled by the setting enabled=false; not intercepting anything");
                 return false;
             }
             ActiveAgent agent = ActiveAgent.wire(config);
             active = agent;
-            agent.interceptions.register(inst, !config.excludes.isEmpty() || config.reclaimIdle, config.reclaimIdle);
-            long premainMillis = (System.nanoTime() - startNanos) / 1_000_000;
-
-            Thread init = new Thread(new Runnable() {
-                @Override
-                public void run() {
-                    finishInBackground(agent, inst, attached, premainMillis);
-                }
-            }, "emfile-guard-init");
-            init.setDaemon(true);
-            init.start();
+            List<String> targets = agent.interceptions.register(inst, needs(config));
+            if (config.jmx) {
+                registerMBeanWhenAsked(agent, attached);
+            }
+            if (config.metrics == AgentConfig.Metrics.EMF) {
+                startEmfMetrics(agent);
+            }
+            logActive(agent, attached, targets, (System.nanoTime() - startNanos) / 1_000_000);
             return true;
         } catch (Throwable t) {
             System.err.println("emfile-guard: ERROR could not start, the application runs without it: " + t);
@@ -73,43 +72,66 @@ final class AgentStartup {
         }
     }
 
-    private static void finishInBackground(ActiveAgent agent, Instrumentation inst, boolean attached,
-                                           long premainMillis) {
-        long t0 = System.nanoTime();
-        AgentConfig config = agent.config;
-        try {
-            AgentLog.configure(config.logLevel);
-            reportProblems(config);
-            List<String> targets = agent.interceptions.warmUp(inst);
-            if (config.jmx) {
-                SocketGateMBean.register(agent.gate, agent.registry, agent.reclaimer, agent.guard, config.trackStacks);
-            }
-            if (config.metrics == AgentConfig.Metrics.EMF) {
-                final ActiveAgent a = agent;
-                new EmfMetrics(agent.gate, agent.reclaimer, agent.guard, config.metricsNamespace, System.getenv(),
-                        System.out).start(config.metricsIntervalSeconds, new Runnable() {
-                            @Override
-                            public void run() {
-                                a.registry.expungeCollected(); // units of collected sockets first
-                            }
-                        });
-            }
-            Logger log = AgentLog.get();
-            log.info("{} active{}: max.sockets={} ({}), hold.millis={}, max.wait.millis={}, on.timeout={}, "
-                            + "reclaim.idle={}, fd.headroom={}{}; "
-                            + "Java {}; intercepting {} (start-up {} ms, then {} ms in the background)",
-                    Version.get(), attached ? " (attached)" : "", config.maxSockets,
-                    config.sourceOf(Setting.MAX_SOCKETS).label, config.holdMillis, config.maxWaitMillis,
-                    config.onTimeout.name().toLowerCase(),
-                    config.reclaimIdle ? config.reclaimIdleMillis + " ms" : "off",
-                    agent.guard != null ? Integer.toString(config.fdHeadroom) : "off",
-                    config.excludes.isEmpty() ? "" : ", exclude=" + String.join(",", config.excludes),
-                    System.getProperty("java.version"), shortNames(targets), premainMillis,
-                    (System.nanoTime() - t0) / 1_000_000);
-        } catch (Throwable t) {
-            AgentLog.get().error("set-up did not finish ({}); sockets are still counted where "
-                    + "instrumentation succeeded", t.toString());
+    /** Which kinds of interception point these settings need. */
+    static Set<InterceptionPoint.Needs> needs(AgentConfig config) {
+        Set<InterceptionPoint.Needs> needs = EnumSet.of(InterceptionPoint.Needs.ALWAYS);
+        if (config.reclaimIdle) {
+            needs.add(InterceptionPoint.Needs.IDLE_RECLAIM);
         }
+        if (config.reclaimIdle || !config.excludes.isEmpty()) {
+            needs.add(InterceptionPoint.Needs.CONNECT_TARGET);
+        }
+        if (config.jmx) {
+            needs.add(InterceptionPoint.Needs.JMX);
+        }
+        return needs;
+    }
+
+    /**
+     * The MBean costs the platform MBean server (200-300 ms of CPU): registered when the application,
+     * a JMX connector or an attaching tool first asks for that server. Attached to a running JVM (or
+     * started after someone already asked for it), the server may exist already: registered now, on a
+     * thread of its own.
+     */
+    private static void registerMBeanWhenAsked(ActiveAgent agent, boolean attached) {
+        final ActiveAgent a = agent;
+        Runnable register = new Runnable() {
+            @Override
+            public void run() {
+                SocketGateMBean.register(a.gate, a.registry, a.reclaimer, a.guard, a.config.trackStacks);
+            }
+        };
+        if (attached || agent.interceptions.wasLoadedBeforeAgent("java.lang.management.ManagementFactory")) {
+            Thread t = new Thread(register, "emfile-guard-jmx");
+            t.setDaemon(true);
+            t.start();
+        } else {
+            SocketHooks.whenPlatformMBeanServerExists(register);
+        }
+    }
+
+    private static void startEmfMetrics(ActiveAgent agent) {
+        final ActiveAgent a = agent;
+        new EmfMetrics(agent.gate, agent.reclaimer, agent.guard, agent.config.metricsNamespace, System.getenv(),
+                System.out).start(agent.config.metricsIntervalSeconds, new Runnable() {
+                    @Override
+                    public void run() {
+                        a.registry.expungeCollected(); // units of collected sockets first
+                    }
+                });
+    }
+
+    private static void logActive(ActiveAgent agent, boolean attached, List<String> targets, long premainMillis) {
+        AgentConfig config = agent.config;
+        AgentLog.get().info("{} active{}: max.sockets={} ({}), hold.millis={}, max.wait.millis={}, on.timeout={}, "
+                        + "reclaim.idle={}, fd.headroom={}{}; Java {}; intercepting {} (start-up {} ms)",
+                Version.get(), attached ? " (attached)" : "", config.maxSockets,
+                config.sourceOf(Setting.MAX_SOCKETS).label, config.holdMillis, config.maxWaitMillis,
+                config.onTimeout.name().toLowerCase(),
+                config.reclaimIdle ? config.reclaimIdleMillis + " ms" : "off",
+                agent.guard != null ? Integer.toString(config.fdHeadroom) : "off",
+                config.excludes.isEmpty() ? "" : ", exclude=" + String.join(",", config.excludes),
+                System.getProperty("java.version"), shortNames(targets), premainMillis);
     }
 
     private static void reportProblems(AgentConfig config) {

@@ -4,6 +4,8 @@ import io.emfileguard.agent.config.AgentConfig;
 import io.emfileguard.agent.config.ConfigResolver;
 import io.emfileguard.agent.config.DescriptorLimit;
 import io.emfileguard.agent.config.Setting;
+import io.emfileguard.agent.interception.InterceptionPoint;
+import io.emfileguard.agent.interception.InterceptionPoints;
 
 import java.io.File;
 import java.io.PrintStream;
@@ -18,12 +20,6 @@ import java.util.Arrays;
  * JVM; {@code --report <pid>} prints that JVM's open sockets by peer.
  */
 final class Doctor {
-    private static final String[] INTERCEPTED_CLASSES = {
-        "sun.nio.ch.NioSocketImpl", "sun.nio.ch.SelectorProviderImpl", "sun.nio.ch.SocketChannelImpl",
-        "sun.nio.ch.ServerSocketChannelImpl", "jdk.internal.net.http.HttpClientImpl",
-        "jdk.internal.net.http.PlainHttpConnection", "java.net.Socket",
-    };
-
     private Doctor() {
     }
 
@@ -63,10 +59,17 @@ final class Doctor {
             out.println("  problem: " + p);
         }
         out.println();
-        out.println("interception points on this JDK:");
-        for (String c : INTERCEPTED_CLASSES) {
-            boolean present = ClassLoader.getSystemResource(c.replace('.', '/') + ".class") != null;
-            out.printf("  %-45s %s%n", c, present ? "present" : "MISSING (not counted on this JDK)");
+        out.println("interception points (JDK classes on this JDK; library classes are woven if the "
+                + "application loads them):");
+        for (InterceptionPoint p : InterceptionPoints.ALL) {
+            String status;
+            if (!p.inJdk()) {
+                status = "library";
+            } else {
+                status = ClassLoader.getSystemResource(p.className().replace('.', '/') + ".class") != null
+                        ? "present" : "MISSING";
+            }
+            out.printf("  %-8s %-62s %s%n", status, p.className() + "." + p.methodName(), p.why());
         }
         out.println();
         out.println("attach with: -javaagent:" + agentJar() + "  (or in JAVA_TOOL_OPTIONS)");
@@ -75,12 +78,7 @@ final class Doctor {
     /** Loads the agent into a running JVM through the attach API. */
     static int attach(String pid, String agentArgs) {
         try {
-            com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(pid);
-            try {
-                vm.loadAgent(agentJar(), agentArgs.isEmpty() ? null : agentArgs);
-            } finally {
-                vm.detach();
-            }
+            net.bytebuddy.agent.ByteBuddyAgent.attach(new File(agentJar()), pid, agentArgs.isEmpty() ? null : agentArgs);
             System.out.println("emfile-guard loaded into " + pid + "; its stderr shows the agent's start-up line "
                     + "(or that it was already active)");
             return 0;
@@ -95,12 +93,8 @@ final class Doctor {
         File file = null;
         try {
             file = File.createTempFile("emfile-guard-report-", ".txt");
-            com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(pid);
-            try {
-                vm.loadAgent(agentJar(), EmfileGuardAgent.REPORT_ARGUMENT + file.getAbsolutePath());
-            } finally {
-                vm.detach();
-            }
+            net.bytebuddy.agent.ByteBuddyAgent.attach(new File(agentJar()), pid,
+                    EmfileGuardAgent.REPORT_ARGUMENT + file.getAbsolutePath());
             System.out.print(new String(Files.readAllBytes(file.toPath()), StandardCharsets.UTF_8));
             return 0;
         } catch (Exception e) {

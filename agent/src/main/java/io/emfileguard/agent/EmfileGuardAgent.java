@@ -65,13 +65,19 @@ public final class EmfileGuardAgent {
         }
     }
 
-    /** Modules whose classes receive advice and so must read the core's module. */
+    /** Named modules that hold an interception point's class: woven code there calls the core. */
     private static java.util.Set<Module> modulesWithAdvice() {
+        java.util.Set<String> packages = new java.util.HashSet<>();
+        for (String c : io.emfileguard.agent.interception.InterceptionPoints.jdkClasses()) {
+            packages.add(c.substring(0, c.lastIndexOf('.')));
+        }
         java.util.Set<Module> modules = new java.util.HashSet<>();
-        modules.add(Object.class.getModule());
-        java.util.Optional<Module> http = ModuleLayer.boot().findModule("java.net.http");
-        if (http.isPresent()) {
-            modules.add(http.get());
+        for (Module m : ModuleLayer.boot().modules()) {
+            for (String p : packages) {
+                if (m.getDescriptor().packages().contains(p)) {
+                    modules.add(m);
+                }
+            }
         }
         return modules;
     }

@@ -1,14 +1,14 @@
 package io.emfileguard.core;
 
 import java.net.InetSocketAddress;
-import java.net.ProtocolFamily;
-import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.util.List;
 
 /**
- * The only entry points the inlined advice calls. Each interception point maps to one method here;
+ * The only methods woven code calls (the interception table names them:
+ * {@code io.emfileguard.agent.interception.InterceptionPoints}). Reference parameters are
+ * {@code Object}: the core cannot name the JDK's internal classes. Each interception point maps to one method here;
  * all bookkeeping is delegated to {@link SocketRegistry} and all waiting to {@link SocketGate}.
  *
  * <p>Every method is safe to call before {@link #install} (it does nothing) and never lets an
@@ -88,8 +88,18 @@ public final class SocketHooks {
         }
     }
 
+    /** {@code NioSocketImpl.accept(SocketImpl)}: the argument now holds an accepted descriptor. */
+    public static void socketAccepted(Object acceptedImpl) {
+        accepted(acceptedImpl, true);
+    }
+
+    /** {@code ServerSocketChannelImpl.finishAccept}: the channel it returns holds an accepted descriptor. */
+    public static void channelAccepted(Object channel) {
+        accepted(channel, false);
+    }
+
     /** A socket accepted by a server: counted at once, never held (the peer is already connected). */
-    public static void accepted(Object owner, boolean releaseOnCollect) {
+    private static void accepted(Object owner, boolean releaseOnCollect) {
         SocketGate g = gate;
         if (g == null || owner == null) {
             return;
@@ -103,8 +113,19 @@ public final class SocketHooks {
         }
     }
 
+    /**
+     * {@code tryClose()} of a socket or channel ended: it returns false while another thread is still
+     * in a read or write, or while a channel is registered with a selector (the JDK calls it again
+     * then), so the unit comes back only when the descriptor really goes.
+     */
+    public static void descriptorCloseEnded(boolean closed, Object owner, Throwable thrown) {
+        if (closed || thrown != null) {
+            closed(owner);
+        }
+    }
+
     /** The owner's descriptor was closed (any path: close, failed connect clean-up, adaptor, SSL). */
-    public static void closed(Object owner) {
+    private static void closed(Object owner) {
         SocketGate g = gate;
         if (g == null) {
             return;
@@ -175,9 +196,32 @@ public final class SocketHooks {
         }
     }
 
+    // ---- JMX: java.lang.management.ManagementFactory.getPlatformMBeanServer ----
+
+    /** Run once, when the platform MBean server is first asked for (null: nothing to do). */
+    private static final java.util.concurrent.atomic.AtomicReference<Runnable> ON_PLATFORM_MBEAN_SERVER =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** {@code task} runs once, on the thread that first asks for the platform MBean server. */
+    public static void whenPlatformMBeanServerExists(Runnable task) {
+        ON_PLATFORM_MBEAN_SERVER.set(task);
+    }
+
+    /** The platform MBean server exists now (the task's own call to it finds nothing left to run). */
+    public static void platformMBeanServerReady(Object server) {
+        Runnable task = ON_PLATFORM_MBEAN_SERVER.getAndSet(null);
+        if (task != null) {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                diagnostics.internalError("MBean registration", e);
+            }
+        }
+    }
+
     // ---- java.net.Socket.connect: only to know the target for 'exclude' ----
 
-    public static void connectStarting(SocketAddress target) {
+    public static void connectStarting(Object target) {
         if (target instanceof InetSocketAddress) {
             CONNECT_TARGET.set((InetSocketAddress) target);
         }
@@ -201,6 +245,16 @@ public final class SocketHooks {
 
     // ---- Apache HttpCore 4/5: BHttpConnectionBase.isOpen(), the pool's "may I use it" ----
 
+    /** Apache HttpCore's {@code isOpen()} answered {@code open}: what it answers instead. */
+    public static boolean pooledConnectionOpen(boolean open, Object connection) {
+        return open && pooledConnectionUsable(connection);
+    }
+
+    /** OkHttp's {@code isHealthy()} answered {@code healthy} for the connection it acquires: what it answers instead. */
+    public static boolean pooledConnectionHealthy(boolean healthy, Object connection) {
+        return healthy && pooledConnectionHandedOut(connection);
+    }
+
     /**
      * Apache's connection says it is open (its own state, not the socket's): is it still? Apache
      * checks a connection taken from its pool only after {@code validateAfterInactivity} (2 s), and
@@ -210,7 +264,7 @@ public final class SocketHooks {
      * leaves it alone ({@link SocketRegistry#claimForUse}).
      * @return what {@code isOpen()} should answer; true whenever unsure
      */
-    public static boolean pooledConnectionUsable(Object connection) {
+    static boolean pooledConnectionUsable(Object connection) {
         return pooledConnectionUsable(connection, false);
     }
 
@@ -218,7 +272,7 @@ public final class SocketHooks {
      * A pool has chosen {@code connection} for a request (OkHttp's health check of the connection it
      * acquires): as {@link #pooledConnectionUsable}, and it stays in use until its reply is read.
      */
-    public static boolean pooledConnectionHandedOut(Object connection) {
+    static boolean pooledConnectionHandedOut(Object connection) {
         return pooledConnectionUsable(connection, true);
     }
 
@@ -296,7 +350,13 @@ public final class SocketHooks {
      * @return what was taken, for {@link #afterChannelOpen}: null (nothing), {@link Boolean#TRUE}
      *         (a unit of the gate), or the {@link HttpClientAccount} the channel belongs to
      */
-    public static Object beforeChannelOpen(ProtocolFamily family)
+    public static Object beforeChannelOpen()
+            throws SocketGateTimeoutException, SocketGateInterruptedException, SocketGateRefusedException {
+        return beforeChannelOpen(null);
+    }
+
+    /** As {@link #beforeChannelOpen()}, for {@code openSocketChannel(ProtocolFamily)}. */
+    public static Object beforeChannelOpen(Object family)
             throws SocketGateTimeoutException, SocketGateInterruptedException, SocketGateRefusedException {
         SocketGate g = gate;
         if (g == null || !isInternet(family)) {
@@ -369,7 +429,7 @@ public final class SocketHooks {
      * the returned future completes.
      * @return the future the caller gets: the client's own, or a failed one for a refused exchange
      */
-    public static Object afterExchangeStarted(Object taken, Object result, Throwable thrown) {
+    public static Object afterExchangeStarted(Object result, Object taken, Throwable thrown) {
         if (taken instanceof RefusedExchange) {
             return java.util.concurrent.CompletableFuture.failedFuture(((RefusedExchange) taken).reason);
         }
@@ -452,7 +512,7 @@ public final class SocketHooks {
     }
 
     /** INET and INET6 channels hold TCP sockets; UNIX (JDK 16+) channels are not counted. */
-    private static boolean isInternet(ProtocolFamily family) {
+    private static boolean isInternet(Object family) {
         return family == null || family == StandardProtocolFamily.INET || family == StandardProtocolFamily.INET6;
     }
 

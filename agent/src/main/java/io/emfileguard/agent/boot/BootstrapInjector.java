@@ -90,24 +90,10 @@ public final class BootstrapInjector {
     }
 
     /**
-     * The core's class files, supertypes first (so no definition fails for a missing supertype).
-     * A fixed list rather than a scan of the 3,000-entry agent jar; {@code CoreClassesTest} keeps it
-     * complete.
-     */
-    static final String[] CORE_CLASSES = {
-        "SocketGate$Listener", "SocketGate$Claim", "SocketGate$Reclaimer", "SocketHooks$Diagnostics",
-        "IdleReclaimer$Listener", "GateSettings$OnTimeout", "GateSettings", "AddressRule",
-        "SocketGate$Admission", "SocketGate$Waiter", "SocketGate$1", "SocketGate$Listener$1", "SocketGate",
-        "SocketGateInterruptedException", "SocketGateTimeoutException", "SocketGateRefusedException", "HttpClientAccount", "RefusedExchange",
-        "SocketRegistry$Probe", "SocketRegistry$Tracked", "SocketRegistry$OpenSocket", "SocketRegistry", "SocketIntrospection$Access", "SocketIntrospection$1", "SocketIntrospection$2", "SocketIntrospection$3", "SocketIntrospection$4", "SocketIntrospection", "SocketGate$Sampler", "DescriptorGuard",
-        "IdleReclaimer$1", "IdleReclaimer",
-        "ThreadPolicy$1", "ThreadPolicy", "SocketHooks$Diagnostics$1", "SocketHooks$ExchangeEnd", "SocketHooks",
-    };
-
-    /**
-     * Reads the core's class files straight from the agent jar (or the class directory, in
-     * development): {@code ClassLoader.getResourceAsStream} goes through URL connections and costs
-     * several milliseconds per class on a cold JVM.
+     * Reads every class file of the core package straight from the agent jar (or the class directory,
+     * in development): {@code ClassLoader.getResourceAsStream} goes through URL connections and
+     * costs several milliseconds per class on a cold JVM. The jar holds a few hundred entries (only
+     * the ASM part of Byte Buddy is shipped), so one pass over them costs next to nothing.
      */
     static Map<String, byte[]> readCoreClasses() throws IOException {
         Map<String, byte[]> result = new java.util.LinkedHashMap<>();
@@ -119,28 +105,61 @@ public final class BootstrapInjector {
             throw new IOException("the agent's location is not a file", e);
         }
         if (location.isDirectory()) {
-            for (String simple : CORE_CLASSES) {
-                String path = CORE_PACKAGE + simple + ".class";
-                result.put(path, java.nio.file.Files.readAllBytes(new java.io.File(location, path).toPath()));
+            java.io.File dir = new java.io.File(location, CORE_PACKAGE);
+            String[] names = dir.list();
+            if (names == null) {
+                throw new IOException("no core classes in " + dir);
+            }
+            java.util.Arrays.sort(names);
+            for (String name : names) {
+                if (name.endsWith(".class")) {
+                    result.put(CORE_PACKAGE + name, java.nio.file.Files.readAllBytes(new java.io.File(dir, name).toPath()));
+                }
             }
             return result;
         }
         try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(location)) {
-            for (String simple : CORE_CLASSES) {
-                String path = CORE_PACKAGE + simple + ".class";
-                java.util.zip.ZipEntry entry = jar.getEntry(path);
-                if (entry == null) {
-                    throw new IOException("core class file missing from the agent jar: " + path);
-                }
-                try (InputStream in = jar.getInputStream(entry)) {
-                    result.put(path, in.readAllBytes());
+            java.util.Enumeration<? extends java.util.zip.ZipEntry> entries = jar.entries();
+            while (entries.hasMoreElements()) {
+                java.util.zip.ZipEntry entry = entries.nextElement();
+                String path = entry.getName();
+                if (path.startsWith(CORE_PACKAGE) && path.endsWith(".class") && path.indexOf('/', CORE_PACKAGE.length()) < 0) {
+                    try (InputStream in = jar.getInputStream(entry)) {
+                        result.put(path, in.readAllBytes());
+                    }
                 }
             }
+        }
+        if (result.isEmpty()) {
+            throw new IOException("no core classes in the agent jar " + location);
         }
         return result;
     }
 
+    /**
+     * Defines the first class with the JDK's internal {@code Unsafe.defineClass(..., loader=null, ...)}
+     * (one reflective call), and every other one through a {@link java.lang.invoke.MethodHandles.Lookup}
+     * on that first class: public API, no reflection per class (reflection would spin a generated
+     * accessor after 15 calls).
+     */
     private static void defineAll(Instrumentation inst, Map<String, byte[]> classes) throws Exception {
+        List<String> order = supertypesFirst(classes);
+        Class<?> first = defineWithUnsafe(inst, order.get(0), classes.get(order.get(0)));
+        java.lang.invoke.MethodHandles.Lookup lookup =
+                java.lang.invoke.MethodHandles.privateLookupIn(first, java.lang.invoke.MethodHandles.lookup());
+        for (String path : order.subList(1, order.size())) {
+            try {
+                lookup.defineClass(classes.get(path));
+            } catch (LinkageError e) {
+                if (findBootClass(binaryName(path)) == null) {
+                    throw new IllegalStateException("could not define " + binaryName(path) + " in the boot loader", e);
+                }
+                // defined concurrently (a second copy of the agent): fine
+            }
+        }
+    }
+
+    private static Class<?> defineWithUnsafe(Instrumentation inst, String path, byte[] bytes) throws Exception {
         Module javaBase = Object.class.getModule();
         Module self = BootstrapInjector.class.getModule();
         Map<String, Set<Module>> opens = new HashMap<>();
@@ -151,35 +170,51 @@ public final class BootstrapInjector {
         Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
         Method define = unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
                 ClassLoader.class, java.security.ProtectionDomain.class);
+        String name = binaryName(path);
+        try {
+            return (Class<?>) define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            Class<?> existing = findBootClass(name);
+            if (e.getCause() instanceof LinkageError && existing != null) {
+                return existing; // defined concurrently
+            }
+            throw e;
+        }
+    }
 
-        // Supertypes must exist before their subtypes; retry until no progress instead of sorting.
-        List<String> pending = new ArrayList<>(classes.keySet());
-        Set<String> failed = new HashSet<>();
-        Throwable lastError = null;
-        while (!pending.isEmpty()) {
-            List<String> next = new ArrayList<>();
-            for (String path : pending) {
-                String name = path.substring(0, path.length() - ".class".length()).replace('/', '.');
-                byte[] bytes = classes.get(path);
-                try {
-                    define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
-                } catch (java.lang.reflect.InvocationTargetException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof LinkageError && findBootClass(name) != null) {
-                        continue; // defined concurrently (a second copy of the agent): fine
-                    }
-                    lastError = cause;
-                    next.add(path);
-                }
+    /** The class files ordered so that a core supertype always comes before its subtypes. */
+    static List<String> supertypesFirst(Map<String, byte[]> classes) {
+        Map<String, List<String>> coreSupertypes = new HashMap<>();
+        for (Map.Entry<String, byte[]> e : classes.entrySet()) {
+            net.bytebuddy.jar.asm.ClassReader reader = new net.bytebuddy.jar.asm.ClassReader(e.getValue());
+            List<String> supers = new ArrayList<>();
+            if (reader.getSuperName() != null) {
+                supers.add(reader.getSuperName() + ".class");
             }
-            if (next.size() == pending.size()) {
-                failed.addAll(next);
-                break;
+            for (String i : reader.getInterfaces()) {
+                supers.add(i + ".class");
             }
-            pending = next;
+            supers.retainAll(classes.keySet());
+            coreSupertypes.put(e.getKey(), supers);
         }
-        if (!failed.isEmpty()) {
-            throw new IllegalStateException("could not define " + failed + " in the boot loader", lastError);
+        List<String> order = new ArrayList<>();
+        Set<String> placed = new HashSet<>();
+        for (String path : classes.keySet()) {
+            place(path, coreSupertypes, placed, order);
         }
+        return order;
+    }
+
+    private static void place(String path, Map<String, List<String>> supertypes, Set<String> placed, List<String> order) {
+        if (placed.add(path)) {
+            for (String s : supertypes.get(path)) {
+                place(s, supertypes, placed, order);
+            }
+            order.add(path);
+        }
+    }
+
+    private static String binaryName(String path) {
+        return path.substring(0, path.length() - ".class".length()).replace('/', '.');
     }
 }

@@ -1,14 +1,14 @@
 package io.emfileguard.agent.config;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 
 /**
  * Reads the process's descriptor limits from {@code /proc/self/limits} (Linux). No management
- * beans: loading those would cost tens of milliseconds of start-up.
+ * beans: loading those would cost tens of milliseconds of start-up; and a plain
+ * {@code FileInputStream}, not {@code Files}: NIO's file channels are some twenty classes that a
+ * plain JVM does not load at start-up.
  */
 public final class DescriptorLimit {
 
@@ -23,12 +23,12 @@ public final class DescriptorLimit {
     }
 
     public static DescriptorLimit ofCurrentProcess() {
-        return read(Paths.get("/proc/self/limits"));
+        return read("/proc/self/limits");
     }
 
-    static DescriptorLimit read(Path limits) {
-        try {
-            for (String line : Files.readAllLines(limits, StandardCharsets.US_ASCII)) {
+    static DescriptorLimit read(String limits) {
+        try (FileInputStream in = new FileInputStream(limits)) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
                 if (line.startsWith("Max open files")) {
                     // "Max open files  1024  1024  files": soft, then hard (no regex: start-up cost)
                     String rest = line.substring("Max open files".length()).trim();

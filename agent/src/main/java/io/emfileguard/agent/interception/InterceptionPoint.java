@@ -1,54 +1,205 @@
 package io.emfileguard.agent.interception;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
- * One method the agent advises (a JDK class, or a library class it cooperates with): exact class name, method name, parameter types, advice class.
- * Plain strings, no Byte Buddy types, so that declaring the points costs nothing at start-up.
+ * One method the agent weaves: the exact class, method and descriptor, and the static
+ * {@code io.emfileguard.core.SocketHooks} methods called at its entry and before it returns (or
+ * throws). Plain strings and small value objects: declaring the points costs nothing at start-up.
+ * The table of all points is {@link InterceptionPoints#ALL}; {@link Weaver} turns a row into bytecode.
+ *
+ * <p>A hook's parameters are what its {@link Arg}s say, erased to {@code Object} for reference types
+ * (the core cannot name the JDK's internal classes): {@code enter("beforeCreate", "Z", field("server",
+ * "Z"), arg(0))} on {@code create(Z)V} calls {@code SocketHooks.beforeCreate(boolean, boolean)} and
+ * keeps its {@code boolean} result for the exit hook ({@link Arg#ENTERED}).
  */
-final class InterceptionPoint {
-    /** Method name of constructors, as in the class file. */
-    static final String CONSTRUCTOR = "<init>";
-    /** Last parameter type meaning "and any parameters after these" (signatures differ by JDK). */
-    static final String MORE = "...";
+public final class InterceptionPoint {
+
+    /** When a point is woven at all. */
+    public enum Needs {
+        /** Always: the count depends on it. */
+        ALWAYS,
+        /** Only with {@code reclaim.idle=true}: I/O stamps and pool hand-outs for the reclaimer. */
+        IDLE_RECLAIM,
+        /** With {@code exclude} rules or idle reclamation: where a {@code Socket} connects to. */
+        CONNECT_TARGET,
+        /** With {@code jmx=true}: the MBean is registered when someone first asks for the platform MBean server. */
+        JMX
+    }
+
+    /** Where a hook's argument comes from. */
+    public static final class Arg {
+        enum Kind { THIS, ARG, FIELD, ENTERED, RETURNED, THROWN }
+
+        /** The instance the method runs on. */
+        public static final Arg THIS = new Arg(Kind.THIS, -1, null, null);
+        /** What the entry hook returned. */
+        public static final Arg ENTERED = new Arg(Kind.ENTERED, -1, null, null);
+        /** The method's return value (on the exception path: null, false or 0). Always a hook's first argument. */
+        public static final Arg RETURNED = new Arg(Kind.RETURNED, -1, null, null);
+        /** What the method threw (null when it returned). Only in exit hooks that also run on exceptions. */
+        public static final Arg THROWN = new Arg(Kind.THROWN, -1, null, null);
+
+        final Kind kind;
+        final int index;
+        final String fieldName;
+        final String fieldDescriptor;
+
+        private Arg(Kind kind, int index, String fieldName, String fieldDescriptor) {
+            this.kind = kind;
+            this.index = index;
+            this.fieldName = fieldName;
+            this.fieldDescriptor = fieldDescriptor;
+        }
+
+        /** The method's parameter {@code index} (0-based, {@code this} not counted). */
+        public static Arg arg(int index) {
+            return new Arg(Kind.ARG, index, null, null);
+        }
+
+        /** A field of {@code this}, read in the woven class (no reflection, no module opened). */
+        public static Arg field(String name, String descriptor) {
+            return new Arg(Kind.FIELD, -1, name, descriptor);
+        }
+
+        @Override
+        public String toString() {
+            switch (kind) {
+                case ARG: return "arg" + index;
+                case FIELD: return "this." + fieldName;
+                default: return kind.name().toLowerCase();
+            }
+        }
+    }
+
+    /** A static call into {@code SocketHooks}. */
+    static final class Call {
+        final String hook;
+        /** The hook's return descriptor: "V", "Z", "Ljava/lang/Object;", ... */
+        final String returns;
+        final List<Arg> args;
+
+        Call(String hook, String returns, Arg... args) {
+            this.hook = hook;
+            this.returns = returns;
+            this.args = Collections.unmodifiableList(Arrays.asList(args));
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder(hook).append('(');
+            for (int i = 0; i < args.size(); i++) {
+                sb.append(i == 0 ? "" : ", ").append(args.get(i));
+            }
+            return sb.append(')').toString();
+        }
+    }
 
     final String className;
     final String methodName;
-    final List<String> parameterTypes;
-    final Class<?> advice;
+    /** Exact descriptor, or a prefix of the parameters ending in {@code ...} (signatures differ by JDK). */
+    final String descriptor;
+    final Needs needs;
+    final String why;
+    Call enter;
+    Call exit;
+    /** Whether the exit hook also runs when the method throws (then it may take {@link Arg#THROWN}). */
+    boolean exitOnThrow;
+    /** The exit hook's result replaces the method's return value. */
+    boolean exitReplacesReturn;
+    /** Skip the method's body when the entry hook returned an instance of this (internal name). */
+    String skipWhenEnteredIs;
 
-    InterceptionPoint(String className, String methodName, Class<?> advice, String... parameterTypes) {
+    private InterceptionPoint(String className, String methodName, String descriptor, Needs needs, String why) {
         this.className = className;
         this.methodName = methodName;
-        this.parameterTypes = Arrays.asList(parameterTypes);
-        this.advice = advice;
+        this.descriptor = descriptor;
+        this.needs = needs;
+        this.why = why;
+    }
+
+    static InterceptionPoint point(Needs needs, String className, String methodName, String descriptor, String why) {
+        return new InterceptionPoint(className, methodName, descriptor, needs, why);
+    }
+
+    /** Calls {@code hook} at entry; a non-void result is kept for the exit hook ({@link Arg#ENTERED}). */
+    InterceptionPoint enter(String hook, String returns, Arg... args) {
+        this.enter = new Call(hook, returns, args);
+        return this;
+    }
+
+    /** Calls {@code hook} (void) before every return. */
+    InterceptionPoint exit(String hook, Arg... args) {
+        this.exit = new Call(hook, "V", args);
+        return this;
+    }
+
+    /** Calls {@code hook} (void) before every return and when the method throws (then rethrows). */
+    InterceptionPoint exitOrThrow(String hook, Arg... args) {
+        exit(hook, args);
+        this.exitOnThrow = true;
+        return this;
+    }
+
+    /** Before every return, the method returns what {@code hook(RETURNED, ...)} returns instead. */
+    InterceptionPoint exitReplacing(String hook, Arg... args) {
+        this.exit = new Call(hook, Weaver.erasedReturn(descriptor), args);
+        this.exitReplacesReturn = true;
+        return this;
+    }
+
+    /** As {@link #exitReplacing}, and the hook also runs (its result ignored) when the method throws. */
+    InterceptionPoint exitOrThrowReplacing(String hook, Arg... args) {
+        exitReplacing(hook, args);
+        this.exitOnThrow = true;
+        return this;
+    }
+
+    /** The body is skipped, and the exit hook decides the result, when the entry hook returned a {@code type}. */
+    InterceptionPoint skipWhenEnteredIs(String internalName) {
+        this.skipWhenEnteredIs = internalName;
+        return this;
+    }
+
+    public String className() {
+        return className;
+    }
+
+    public String methodName() {
+        return methodName;
+    }
+
+    public String descriptor() {
+        return descriptor;
+    }
+
+    /** One line: what happens there. */
+    public String why() {
+        return why;
+    }
+
+    public Needs needs() {
+        return needs;
     }
 
     boolean isConstructor() {
-        return CONSTRUCTOR.equals(methodName);
+        return "<init>".equals(methodName);
     }
 
-    /** Targets in {@code java.net.http} live in the platform class loader, the others in the boot loader. */
-    boolean inPlatformLoader() {
-        return className.startsWith("jdk.internal.net.http.");
+    boolean matches(String name, String desc) {
+        if (!methodName.equals(name)) {
+            return false;
+        }
+        return descriptor.endsWith("...")
+                ? desc.startsWith(descriptor.substring(0, descriptor.length() - 3))
+                : descriptor.equals(desc);
     }
 
-    /**
-     * Left out of the start-up warm-up: java.net.http, and HttpURLConnection's keep-alive cache
-     * (sun.net). Only applications that use them pay for transforming them, on first use (Byte
-     * Buddy is warm by then). Not for the socket classes: those must never load untransformed.
-     */
-    boolean transformedOnFirstUse() {
-        return inPlatformLoader() || className.startsWith("sun.net.");
-    }
-
-    /**
-     * Library targets (Apache HttpCore, OkHttp) live in whatever loader the application gives them;
-     * they are optional: most applications do not have them.
-     */
-    boolean inApplicationLoader() {
-        return !(className.startsWith("java.") || className.startsWith("sun.") || className.startsWith("jdk."));
+    /** Targets in {@code java.*}, {@code sun.*}, {@code jdk.*} live in the JDK's loaders; the others are libraries. */
+    public boolean inJdk() {
+        return className.startsWith("java.") || className.startsWith("sun.") || className.startsWith("jdk.");
     }
 
     String internalClassName() {
@@ -57,6 +208,6 @@ final class InterceptionPoint {
 
     @Override
     public String toString() {
-        return className + "." + methodName + "(" + String.join(", ", parameterTypes) + ")";
+        return className + "." + methodName + descriptor;
     }
 }

@@ -3,7 +3,7 @@ package io.emfileguard.agent.reporting;
 import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketHooks;
-import org.slf4j.Logger;
+
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,7 +24,7 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
     public GateEventLog() {
     }
 
-    private static Logger log() {
+    private static AgentLog.Log log() {
         return AgentLog.get();
     }
 

@@ -1,28 +1,50 @@
 package io.emfileguard.agent.boot;
 
+import net.bytebuddy.jar.asm.ClassReader;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
-import java.net.URISyntaxException;
-import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CoreClassesTest {
 
-    /** Every compiled class of io.emfileguard.core must be injected, or the advice fails to link. */
+    /** Every compiled class of io.emfileguard.core is injected, or woven code fails to link. */
     @Test
-    void theInjectedListNamesExactlyTheCompiledCoreClasses() throws URISyntaxException {
+    void injectsEveryCompiledCoreClass() throws Exception {
         File classes = new File(BootstrapInjector.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        File core = new File(classes, BootstrapInjector.CORE_PACKAGE);
-        Set<String> compiled = Arrays.stream(core.listFiles())
-                .map(File::getName)
-                .filter(n -> n.endsWith(".class"))
-                .map(n -> n.substring(0, n.length() - ".class".length()))
-                .collect(Collectors.toCollection(TreeSet::new));
-        assertEquals(compiled, new TreeSet<>(Arrays.asList(BootstrapInjector.CORE_CLASSES)));
+        Set<String> compiled = new TreeSet<>();
+        for (File f : new File(classes, BootstrapInjector.CORE_PACKAGE).listFiles()) {
+            if (f.getName().endsWith(".class")) {
+                compiled.add(BootstrapInjector.CORE_PACKAGE + f.getName());
+            }
+        }
+        assertEquals(compiled, new TreeSet<>(BootstrapInjector.readCoreClasses().keySet()));
+    }
+
+    /**
+     * The boot loader sees only the JDK and the core: a core class that names an agent, ASM or
+     * library class would fail with NoClassDefFoundError inside a woven JDK method.
+     */
+    @Test
+    void coreClassesReferToNothingButTheJdkAndThemselves() throws Exception {
+        for (Map.Entry<String, byte[]> e : BootstrapInjector.readCoreClasses().entrySet()) {
+            ClassReader reader = new ClassReader(e.getValue());
+            char[] buffer = new char[reader.getMaxStringLength()];
+            for (int i = 1; i < reader.getItemCount(); i++) {
+                int offset = reader.getItem(i);
+                if (offset > 0 && e.getValue()[offset - 1] == 7) { // CONSTANT_Class
+                    String name = reader.readUTF8(offset, buffer);
+                    String element = name.replaceFirst("^\\[+L?", "").replace(";", "");
+                    assertTrue(element.length() == 1 || element.startsWith("java/")
+                                    || element.startsWith(BootstrapInjector.CORE_PACKAGE),
+                            () -> e.getKey() + " refers to " + name);
+                }
+            }
+        }
     }
 }

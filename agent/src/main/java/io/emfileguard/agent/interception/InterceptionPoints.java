@@ -1,0 +1,201 @@
+package io.emfileguard.agent.interception;
+
+import static io.emfileguard.agent.interception.InterceptionPoint.Arg.ENTERED;
+import static io.emfileguard.agent.interception.InterceptionPoint.Arg.RETURNED;
+import static io.emfileguard.agent.interception.InterceptionPoint.Arg.THIS;
+import static io.emfileguard.agent.interception.InterceptionPoint.Arg.THROWN;
+import static io.emfileguard.agent.interception.InterceptionPoint.Arg.arg;
+import static io.emfileguard.agent.interception.InterceptionPoint.Arg.field;
+import static io.emfileguard.agent.interception.InterceptionPoint.Needs.ALWAYS;
+import static io.emfileguard.agent.interception.InterceptionPoint.Needs.CONNECT_TARGET;
+import static io.emfileguard.agent.interception.InterceptionPoint.Needs.IDLE_RECLAIM;
+import static io.emfileguard.agent.interception.InterceptionPoint.Needs.JMX;
+import static io.emfileguard.agent.interception.InterceptionPoint.point;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import io.emfileguard.agent.interception.InterceptionPoint.Needs;
+
+/**
+ * Every method the agent weaves, and nothing else: the transformer, the doctor's report and the
+ * docs read this table. Adding an interception point = one row here, one hook in
+ * {@code io.emfileguard.core.SocketHooks}, one test. Each hook named here must exist in
+ * {@code SocketHooks} with the parameters its arguments give ({@code InterceptionPointsTest}).
+ */
+public final class InterceptionPoints {
+
+    private static final String SOCKET_IMPL = "sun.nio.ch.NioSocketImpl";
+    private static final String CHANNEL = "sun.nio.ch.SocketChannelImpl";
+    private static final String PROVIDER = "sun.nio.ch.SelectorProviderImpl";
+    private static final String KEEP_ALIVE = "sun.net.www.http.KeepAliveCache";
+
+    /** The table, in the order the docs list it. */
+    public static final List<InterceptionPoint> ALL = Collections.unmodifiableList(Arrays.asList(
+        // ---- java.net.Socket: every client Socket gets its descriptor in create(), at connect or at
+        // the first option set before it (OkHttp sets soTimeout first). Waiting here keeps descriptors
+        // themselves under the cap.
+        point(ALWAYS, SOCKET_IMPL, "create", "(Z)V", "a Socket's descriptor is created: waits at the cap")
+            .enter("beforeCreate", "Z", field("server", "Z"), arg(0))
+            .exitOrThrow("afterCreate", THIS, ENTERED, THROWN),
+        point(ALWAYS, SOCKET_IMPL, "accept", "(Ljava/net/SocketImpl;)V", "a server accepted a socket: counted, never held")
+            .exit("socketAccepted", arg(0)),
+        // tryClose() is the one place each closes its descriptor; false while another thread is still in
+        // a read or write (the JDK calls it again then). Double closes never reach it.
+        point(ALWAYS, SOCKET_IMPL, "tryClose", "()Z", "a Socket's descriptor is closed: the unit comes back")
+            .exitOrThrow("descriptorCloseEnded", RETURNED, THIS, THROWN),
+
+        // ---- NIO channels: SocketChannel.open() (NIO clients, Netty's NIO transport, the JDK HttpClient).
+        // The factory, not the constructor: a failed creation gives its unit back.
+        point(ALWAYS, PROVIDER, "openSocketChannel", "()Ljava/nio/channels/SocketChannel;",
+                "a SocketChannel is opened: waits at the cap (event loops never wait)")
+            .enter("beforeChannelOpen", "Ljava/lang/Object;")
+            .exitOrThrow("afterChannelOpen", RETURNED, ENTERED, THROWN),
+        point(ALWAYS, PROVIDER, "openSocketChannel", "(Ljava/net/ProtocolFamily;)Ljava/nio/channels/SocketChannel;",
+                "the same, with a protocol family (Unix-domain channels are not counted)")
+            .enter("beforeChannelOpen", "Ljava/lang/Object;", arg(0))
+            .exitOrThrow("afterChannelOpen", RETURNED, ENTERED, THROWN),
+        point(ALWAYS, "sun.nio.ch.ServerSocketChannelImpl", "finishAccept",
+                "(Ljava/io/FileDescriptor;Ljava/net/SocketAddress;)Ljava/nio/channels/SocketChannel;",
+                "a server channel accepted a channel: counted, never held")
+            .exit("channelAccepted", RETURNED),
+        point(ALWAYS, CHANNEL, "tryClose", "()Z", "a channel's descriptor is closed: the unit comes back")
+            .exitOrThrow("descriptorCloseEnded", RETURNED, THIS, THROWN),
+        // A channel registered with a selector keeps its descriptor until deregistration; an HTTP client
+        // opening its next connection in that gap must not count the closing one as room.
+        point(ALWAYS, CHANNEL, "implCloseSelectableChannel", "()V", "a channel's close has started")
+            .exitOrThrow("channelClosing", THIS),
+        // Every Selector.select*: a thread that blocks there runs an event loop, never parked at the cap.
+        point(ALWAYS, "sun.nio.ch.SelectorImpl", "lockAndDoSelect", "(Ljava/util/function/Consumer;J)I",
+                "a thread selects: it is an event loop from now on (counted, never parked)")
+            .enter("selecting", "V", arg(1)),
+
+        // ---- java.net.http.HttpClient: public send and sendAsync all go through this private sendAsync,
+        // on the caller's thread: the caller waits here; a refused exchange completes its future exceptionally.
+        point(ALWAYS, "jdk.internal.net.http.HttpClientImpl", "sendAsync",
+                "(Ljava/net/http/HttpRequest;Ljava/net/http/HttpResponse$BodyHandler;"
+                        + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)"
+                        + "Ljava/util/concurrent/CompletableFuture;",
+                "an HttpClient exchange starts: its caller waits at the cap")
+            .enter("beforeExchange", "Ljava/lang/Object;", THIS)
+            .skipWhenEnteredIs("io/emfileguard/core/RefusedExchange")
+            .exitOrThrowReplacing("afterExchangeStarted", RETURNED, ENTERED, THROWN),
+        // (addr, client) on JDK 17 and 21, (addr, client, label) on JDK 25: the channel it opens belongs to
+        // that client's account, so an exchange and its connection take one unit between them.
+        point(ALWAYS, "jdk.internal.net.http.PlainHttpConnection", "<init>",
+                "(Ljava/net/InetSocketAddress;Ljdk/internal/net/http/HttpClientImpl;...",
+                "an HttpClient connection is built: its channel joins the client's account")
+            .enter("httpConnectionStarting", "V", arg(1))
+            .exit("httpConnectionFinished", THIS),
+
+        // ---- The idle-reclaim clock: every read, write and connect on a socket or channel ends here.
+        point(IDLE_RECLAIM, SOCKET_IMPL, "endRead", "(Z)V", "a Socket read ended (idle clock)")
+            .exitOrThrow("readEnded", THIS, arg(0)),
+        point(IDLE_RECLAIM, SOCKET_IMPL, "endWrite", "(Z)V", "a Socket write ended (idle clock)")
+            .exitOrThrow("writeEnded", THIS, arg(0)),
+        point(IDLE_RECLAIM, SOCKET_IMPL, "endConnect", "(Ljava/io/FileDescriptor;Z)V", "a Socket connect ended (idle clock)")
+            .exitOrThrow("ioDone", THIS),
+        point(IDLE_RECLAIM, CHANNEL, "endRead", "(ZZ)V", "a channel read ended (idle clock)")
+            .exitOrThrow("readEnded", THIS, arg(1)),
+        point(IDLE_RECLAIM, CHANNEL, "endWrite", "(ZZ)V", "a channel write ended (idle clock)")
+            .exitOrThrow("writeEnded", THIS, arg(1)),
+        point(IDLE_RECLAIM, CHANNEL, "endConnect", "(ZZ)V", "a channel connect ended (idle clock)")
+            .exitOrThrow("ioDone", THIS),
+
+        // ---- Pools: where a pooled connection is handed out or given back, so the reclaimer never
+        // closes one a request is about to use, and a closed one is never handed out.
+        point(IDLE_RECLAIM, KEEP_ALIVE, "get", "(Ljava/net/URL;Ljava/lang/Object;)Lsun/net/www/http/HttpClient;",
+                "HttpURLConnection's keep-alive cache hands out a connection")
+            .exitReplacing("cachedConnectionOrNull", RETURNED),
+        point(IDLE_RECLAIM, KEEP_ALIVE, "put", "(Ljava/net/URL;Ljava/lang/Object;Lsun/net/www/http/HttpClient;)V",
+                "a connection goes back to the keep-alive cache")
+            .enter("connectionBackInCache", "V", arg(2)),
+        point(IDLE_RECLAIM, "sun.net.NetworkClient", "doConnect", "(Ljava/lang/String;I)Ljava/net/Socket;",
+                "HttpURLConnection opens a connection (in use until the cache takes it back)")
+            .exit("connectionOpenedForCache", RETURNED),
+        // Apache HttpCore 4 and 5 (also under the AWS SDK's ApacheHttpClient) ask isOpen() before every
+        // request; its pool re-checks a connection only after 2 s idle.
+        point(IDLE_RECLAIM, "org.apache.http.impl.BHttpConnectionBase", "isOpen", "()Z",
+                "Apache HttpCore 4 asks whether a pooled connection is open")
+            .exitReplacing("pooledConnectionOpen", RETURNED, THIS),
+        point(IDLE_RECLAIM, "org.apache.hc.core5.http.impl.io.BHttpConnectionBase", "isOpen", "()Z",
+                "Apache HttpCore 5 asks whether a pooled connection is open")
+            .exitReplacing("pooledConnectionOpen", RETURNED, THIS),
+        // OkHttp 4 and 5 ask isHealthy() only of the connection they are acquiring for a call.
+        point(IDLE_RECLAIM, "okhttp3.internal.connection.RealConnection", "isHealthy", "(Z)Z",
+                "OkHttp checks the pooled connection it acquires")
+            .exitReplacing("pooledConnectionHealthy", RETURNED, THIS),
+
+        // ---- java.net.Socket.connect: where a socket created during this connect goes (exclude rules),
+        // and which Socket owns the descriptor (the reclaimer closes the Socket itself).
+        point(CONNECT_TARGET, "java.net.Socket", "connect", "(Ljava/net/SocketAddress;I)V",
+                "a Socket connects: its target (exclude) and its owner (reclaim)")
+            .enter("connectStarting", "V", arg(0))
+            .exitOrThrow("connectFinished", THIS, field("impl", "Ljava/net/SocketImpl;")),
+
+        // ---- JMX: registering an MBean creates the platform MBean server (200-300 ms of CPU). Whoever can
+        // see MBeans (the application, a JMX connector, jconsole through attach) asks for it here first.
+        point(JMX, "java.lang.management.ManagementFactory", "getPlatformMBeanServer", "()Ljavax/management/MBeanServer;",
+                "the platform MBean server is first asked for: the agent's MBean is registered then")
+            .exit("platformMBeanServerReady", RETURNED)
+    ));
+
+    private InterceptionPoints() {
+    }
+
+    /** The points to weave when the settings need these kinds ({@link Needs#ALWAYS} is always in). */
+    public static List<InterceptionPoint> selected(Set<Needs> needs) {
+        List<InterceptionPoint> points = new ArrayList<>();
+        for (InterceptionPoint p : ALL) {
+            if (p.needs == ALWAYS || needs.contains(p.needs)) {
+                points.add(p);
+            }
+        }
+        return points;
+    }
+
+    /** The JDK classes the table names, in table order (for the doctor and the start-up line). */
+    public static Set<String> jdkClasses() {
+        Set<String> names = new LinkedHashSet<>();
+        for (InterceptionPoint p : ALL) {
+            if (p.inJdk()) {
+                names.add(p.className);
+            }
+        }
+        return names;
+    }
+
+    /** The library classes the table names: woven in whatever loader loads them, if the application has them. */
+    public static Set<String> libraryClasses() {
+        Set<String> names = new LinkedHashSet<>();
+        for (InterceptionPoint p : ALL) {
+            if (!p.inJdk()) {
+                names.add(p.className);
+            }
+        }
+        return names;
+    }
+
+    /** The docs' table of interception points (README "How it works"), one row per point. */
+    public static String markdownTable() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| class | method | what happens there | woven when |\n");
+        sb.append("|---|---|---|---|\n");
+        for (InterceptionPoint p : ALL) {
+            String when;
+            switch (p.needs) {
+                case ALWAYS: when = "always"; break;
+                case IDLE_RECLAIM: when = "`reclaim.idle=true` (default)"; break;
+                case CONNECT_TARGET: when = "`reclaim.idle=true` or an `exclude`"; break;
+                default: when = "`jmx=true`"; break;
+            }
+            sb.append("| `").append(p.className).append("` | `").append(p.methodName).append(p.descriptor)
+                    .append("` | ").append(p.why).append(" | ").append(when).append(" |\n");
+        }
+        return sb.toString();
+    }
+}

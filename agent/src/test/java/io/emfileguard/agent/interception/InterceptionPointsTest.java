@@ -1,0 +1,62 @@
+package io.emfileguard.agent.interception;
+
+import io.emfileguard.core.SocketHooks;
+import net.bytebuddy.jar.asm.Type;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The table is the only list: each row must name a hook that exists with the parameters it gets. */
+class InterceptionPointsTest {
+
+    @Test
+    void everyHookExistsInSocketHooksWithTheParametersItsArgumentsGive() {
+        Set<String> hooks = new HashSet<>();
+        for (Method m : SocketHooks.class.getDeclaredMethods()) {
+            if (Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers())) {
+                hooks.add(m.getName() + Type.getMethodDescriptor(m));
+            }
+        }
+        for (InterceptionPoint p : InterceptionPoints.ALL) {
+            for (InterceptionPoint.Call c : new InterceptionPoint.Call[] {p.enter, p.exit}) {
+                if (c != null) {
+                    String hook = c.hook + Weaver.hookDescriptor(c, p, p.descriptor);
+                    assertTrue(hooks.contains(hook), () -> p + ": no public static SocketHooks." + hook);
+                }
+            }
+        }
+    }
+
+    @Test
+    void eachMethodHasOneRowAndEachRowIsWellFormed() {
+        Set<String> methods = new HashSet<>();
+        for (InterceptionPoint p : InterceptionPoints.ALL) {
+            assertTrue(methods.add(p.className + "." + p.methodName + p.descriptor), () -> "two rows for " + p);
+            assertTrue(p.enter != null || p.exit != null, () -> p + " calls nothing");
+            if (p.exit != null) {
+                for (int i = 0; i < p.exit.args.size(); i++) {
+                    InterceptionPoint.Arg.Kind kind = p.exit.args.get(i).kind;
+                    assertTrue(kind != InterceptionPoint.Arg.Kind.RETURNED || i == 0, () -> p + ": returned comes first");
+                    assertTrue(kind != InterceptionPoint.Arg.Kind.THROWN || p.exitOnThrow, () -> p + ": thrown without exitOrThrow");
+                }
+            }
+            if (p.exitReplacesReturn) {
+                assertEquals(InterceptionPoint.Arg.RETURNED, p.exit.args.get(0), () -> p + " replaces what it does not see");
+            }
+            if (p.skipWhenEnteredIs != null) {
+                assertEquals("Ljava/lang/Object;", p.enter.returns, () -> p + ": skip needs an object from the entry hook");
+                assertTrue(p.exitReplacesReturn, () -> p + ": a skipped body needs the exit hook's result");
+            }
+            if (p.isConstructor()) {
+                assertFalse(p.exitOnThrow, () -> p + ": no handler around a constructor (this is uninitialised at entry)");
+            }
+        }
+    }
+}
