@@ -8,26 +8,45 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs one child JVM (optionally under bash's {@code time}: wall, user and sys of the child). */
+/**
+ * Runs one child JVM, optionally timed by {@code /usr/bin/time -f '%e %U %S %M'}: wall, user and sys
+ * time (10 ms resolution) and peak RSS of the child. Where /usr/bin/time is missing, bash's {@code time}
+ * gives wall and CPU only (RSS -1).
+ */
 final class Child {
     final String stdout;
     final String stderr;
     final int exitCode;
-    /** From bash's time, in ms (-1 when not timed). */
+    /** Wall clock and CPU (user + sys of the child process, all its threads), in ms (-1 when not timed). */
     final double wallMs;
     final double cpuMs;
+    /** Peak resident set size of the child in KiB (GNU time's {@code %M}; -1 when not timed or unknown). */
+    final long rssKiB;
 
-    private Child(String stdout, String stderr, int exitCode, double wallMs, double cpuMs) {
+    private static final String GNU_TIME = "/usr/bin/time";
+
+    private Child(String stdout, String stderr, int exitCode, double wallMs, double cpuMs, long rssKiB) {
         this.stdout = stdout;
         this.stderr = stderr;
         this.exitCode = exitCode;
         this.wallMs = wallMs;
         this.cpuMs = cpuMs;
+        this.rssKiB = rssKiB;
+    }
+
+    /** Peak RSS in MiB (NaN when unknown). */
+    double rssMiB() {
+        return rssKiB < 0 ? Double.NaN : rssKiB / 1024.0;
     }
 
     static Child run(List<String> command, long timeoutSeconds, boolean timed) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
-        if (timed) {
+        boolean gnuTime = timed && new File(GNU_TIME).canExecute();
+        File times = gnuTime ? File.createTempFile("bench-time", ".txt") : null;
+        if (gnuTime) {
+            // GNU time: wall (s), user (s), sys (s) from wait4's rusage, peak RSS (KiB); into its own file.
+            cmd.addAll(List.of(GNU_TIME, "-o", times.getPath(), "-f", "BENCHTIME %e %U %S %M"));
+        } else if (timed) {
             // bash's time keyword: wall clock and the child's user+sys from getrusage, in ms.
             cmd.add("bash");
             cmd.add("-c");
@@ -60,19 +79,25 @@ final class Child {
             String e = Files.readString(err.toPath(), StandardCharsets.UTF_8);
             double wall = -1;
             double cpu = -1;
+            long rss = -1;
             if (timed) {
-                for (String line : e.split("\n")) {
+                String t = gnuTime ? Files.readString(times.toPath(), StandardCharsets.UTF_8) : e;
+                for (String line : t.split("\n")) {
                     if (line.startsWith("BENCHTIME ")) {
                         String[] f = line.trim().split(" ");
                         wall = Double.parseDouble(f[1]) * 1000;
                         cpu = (Double.parseDouble(f[2]) + Double.parseDouble(f[3])) * 1000;
+                        rss = f.length > 4 ? Long.parseLong(f[4]) : -1;
                     }
                 }
             }
-            return new Child(o, e, p.exitValue(), wall, cpu);
+            return new Child(o, e, p.exitValue(), wall, cpu, rss);
         } finally {
             out.delete();
             err.delete();
+            if (times != null) {
+                times.delete();
+            }
         }
     }
 

@@ -143,158 +143,9 @@ public final class Runner {
 
     // ------------------------------------------------------------------ 1. start-up
 
+    /** Start-up: plain JVM / empty agent / emfile-guard, fresh JVMs under /usr/bin/time (see {@link StartupBench}). */
     private void startup() throws Exception {
-        int pairsNow = quick ? 3 : 10;
-        int pairsSleep = quick ? 2 : 10;
-        List<String[]> jdks = new ArrayList<>();
-        jdks.add(new String[] {"17", java17});
-        if (java25 != null) {
-            jdks.add(new String[] {"25", java25});
-        }
-        for (String[] jdk : jdks) {
-            for (String flags : new String[] {"", "-XX:TieredStopAtLevel=1"}) {
-                for (int sleep : new int[] {0, 1000}) {
-                    startupConfig(jdk[0], jdk[1], flags, sleep, sleep == 0 ? pairsNow : pairsSleep);
-                }
-            }
-        }
-        startupBreakdown(quick ? 2 : 4);
-        notes.add("Start-up: each run is a fresh JVM running `StartupProbe` (optionally sleep 1 s, then one "
-                + "loopback connect, exit), timed by bash's `time` (wall; CPU = user+sys of the child). Runs "
-                + "alternate plain/agent, agent/plain; one unmeasured warm-up run of each first. Added = median "
-                + "of the per-pair differences; the spread is the min-max of those differences. Reference points "
-                + "(design notes, not re-measured here): empty agent jar +50 ms wall; plain Byte Buddy "
-                + "`AgentBuilder` with Advice on java.net.Socket +760 ms wall / +1,250 ms CPU.");
-    }
-
-    /**
-     * Where the start-up cost goes (JDK 17, default flags): the same probe under an empty agent, the
-     * agent with enabled=false (premain, core injection, configuration only), with jmx=false, and in
-     * full, in rotating order.
-     */
-    private void startupBreakdown(int rounds) throws Exception {
-        Path emptyJar = root.resolve("benchmarks/target/empty-agent.jar");
-        java.util.jar.Manifest mf = new java.util.jar.Manifest();
-        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
-        mf.getMainAttributes().putValue("Premain-Class", EmptyAgent.class.getName());
-        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(Files.newOutputStream(emptyJar), mf)) {
-            String entry = EmptyAgent.class.getName().replace('.', '/') + ".class";
-            jar.putNextEntry(new java.util.jar.JarEntry(entry));
-            jar.write(Files.readAllBytes(Path.of(classes, entry)));
-            jar.closeEntry();
-        }
-        String[][] variants = {
-                {"no agent", null},
-                {"empty agent (1 class)", "-javaagent:" + emptyJar},
-                {"emfile-guard, enabled=false", "-javaagent:" + agentJar, "-Demfileguard.enabled=false"},
-                {"emfile-guard, jmx=false", "-javaagent:" + agentJar, "-Demfileguard.jmx=false"},
-                {"emfile-guard (defaults)", "-javaagent:" + agentJar}};
-        for (int sleep : new int[] {0, 1000}) {
-            Map<String, List<Double>> wall = new LinkedHashMap<>();
-            Map<String, List<Double>> cpu = new LinkedHashMap<>();
-            Map<String, List<Double>> dWall = new LinkedHashMap<>();
-            Map<String, List<Double>> dCpu = new LinkedHashMap<>();
-            for (int r = -1; r < rounds; r++) {
-                Map<String, Child> round = new LinkedHashMap<>();
-                for (int k = 0; k < variants.length; k++) {
-                    String[] v = variants[(k + Math.max(r, 0)) % variants.length];
-                    List<String> cmd = new ArrayList<>();
-                    cmd.add(java17);
-                    for (int i = 1; i < v.length; i++) {
-                        if (v[i] != null) {
-                            cmd.add(v[i]);
-                        }
-                    }
-                    cmd.addAll(Arrays.asList("-cp", classes, "io.emfileguard.bench.StartupProbe",
-                            String.valueOf(ports.get("accept")), String.valueOf(sleep)));
-                    round.put(v[0], Child.run(cmd, 60, true).check(cmd));
-                }
-                if (r < 0) {
-                    continue; // warm-up round
-                }
-                Child plain = round.get("no agent");
-                for (Map.Entry<String, Child> e : round.entrySet()) {
-                    wall.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(e.getValue().wallMs);
-                    cpu.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(e.getValue().cpuMs);
-                    dWall.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(e.getValue().wallMs - plain.wallMs);
-                    dCpu.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(e.getValue().cpuMs - plain.cpuMs);
-                }
-            }
-            StringBuilder agentCell = new StringBuilder();
-            for (String[] v : variants) {
-                if (v[0].equals("no agent")) {
-                    continue;
-                }
-                agentCell.append(agentCell.length() == 0 ? "" : "; ").append(v[0]).append(": +")
-                        .append(fmt(Stats.median(dWall.get(v[0])), 0)).append(" ms wall, +")
-                        .append(fmt(Stats.median(dCpu.get(v[0])), 0)).append(" ms CPU");
-            }
-            rows.add(new Row("1", "Start-up breakdown: " + (sleep == 0 ? "1 connect at once" : "sleep 1 s, 1 connect"),
-                    "JDK 17, default flags, " + rounds + " rounds of 5 variants, rotating order",
-                    agentCell.toString(),
-                    "no agent: wall " + fmt(Stats.median(wall.get("no agent")), 0) + " ms, CPU "
-                            + fmt(Stats.median(cpu.get("no agent")), 0) + " ms",
-                    "see the emfile-guard column (medians of per-round differences)", "(diagnostic)", "—",
-                    "`--only startup`"));
-            log(rows.get(rows.size() - 1).toString());
-        }
-    }
-
-    private void startupConfig(String jdkName, String java, String flags, int sleepMillis, int pairs) throws Exception {
-        List<String> plain = new ArrayList<>();
-        plain.add(java);
-        if (!flags.isEmpty()) {
-            plain.add(flags);
-        }
-        plain.add("-Xshare:auto");
-        List<String> agent = new ArrayList<>(plain);
-        agent.add("-javaagent:" + agentJar);
-        for (List<String> c : Arrays.asList(plain, agent)) {
-            c.addAll(Arrays.asList("-cp", classes, "io.emfileguard.bench.StartupProbe",
-                    String.valueOf(ports.get("accept")), String.valueOf(sleepMillis)));
-        }
-        Child.run(plain, 60, true).check(plain);
-        Child.run(agent, 60, true).check(agent);
-        List<Double> dWall = new ArrayList<>();
-        List<Double> dCpu = new ArrayList<>();
-        List<Double> pWall = new ArrayList<>();
-        List<Double> pCpu = new ArrayList<>();
-        List<Double> aWall = new ArrayList<>();
-        List<Double> aCpu = new ArrayList<>();
-        for (int i = 0; i < pairs; i++) {
-            Child p;
-            Child a;
-            if (i % 2 == 0) {
-                p = Child.run(plain, 60, true).check(plain);
-                a = Child.run(agent, 60, true).check(agent);
-            } else {
-                a = Child.run(agent, 60, true).check(agent);
-                p = Child.run(plain, 60, true).check(plain);
-            }
-            pWall.add(p.wallMs);
-            pCpu.add(p.cpuMs);
-            aWall.add(a.wallMs);
-            aCpu.add(a.cpuMs);
-            dWall.add(a.wallMs - p.wallMs);
-            dCpu.add(a.cpuMs - p.cpuMs);
-        }
-        double addedWall = Stats.median(dWall);
-        double addedCpu = Stats.median(dCpu);
-        String what = sleepMillis == 0 ? "Start-up: JVM + 1 connect at once" : "Start-up: JVM, sleep 1 s, 1 connect";
-        String setup = "JDK " + jdkName + ", " + (flags.isEmpty() ? "default flags" : "`" + flags + "`") + ", "
-                + pairs + " pairs";
-        boolean met = addedWall <= 100 && addedCpu <= 200;
-        String miss = met ? "yes" : "no: " + (addedWall > 100 ? "wall +" + fmt(addedWall - 100, 0) + " ms over" : "")
-                + (addedWall > 100 && addedCpu > 200 ? ", " : "")
-                + (addedCpu > 200 ? "CPU +" + fmt(addedCpu - 200, 0) + " ms over" : "");
-        rows.add(new Row("1", what, setup,
-                "wall " + fmt(Stats.median(aWall), 0) + " ms, CPU " + fmt(Stats.median(aCpu), 0) + " ms",
-                "no agent: wall " + fmt(Stats.median(pWall), 0) + " ms, CPU " + fmt(Stats.median(pCpu), 0) + " ms",
-                "**+" + fmt(addedWall, 0) + " ms wall** (" + fmt(Stats.min(dWall), 0) + ".." + fmt(Stats.max(dWall), 0)
-                        + "), **+" + fmt(addedCpu, 0) + " ms CPU** (" + fmt(Stats.min(dCpu), 0) + ".."
-                        + fmt(Stats.max(dCpu), 0) + ")",
-                "≤ +100 ms wall, ≤ +200 ms CPU", miss, "`--only startup`"));
-        log(rows.get(rows.size() - 1).toString());
+        new StartupBench(root, java17, java25, agentJar, classes, ports.get("accept"), quick, rows, notes).run();
     }
 
     // ------------------------------------------------------------------ 2. gate fast path (JMH)
@@ -835,7 +686,7 @@ public final class Runner {
         return System.getProperty("os.arch");
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         } catch (IOException e) {
@@ -855,7 +706,7 @@ public final class Runner {
         return String.format(Locale.ROOT, "%,.0f", v);
     }
 
-    private static void log(String s) {
+    static void log(String s) {
         System.err.println(java.time.LocalTime.now().withNano(0) + " " + s);
     }
 }
