@@ -57,29 +57,12 @@ public final class EmfileGuardAgent {
             }
             // Core first: no class loaded before this line may refer to io.emfileguard.core, or the
             // application class loader would define a second copy of it (see AgentStartup).
-            BootstrapInjector.inject(inst, CORE_PROBE, modulesWithAdvice());
+            BootstrapInjector.inject(inst, CORE_PROBE);
             installed = AgentStartup.run(args, inst, attached, t0);
         } catch (Throwable t) {
             // Never worse than no agent: the application runs unprotected, and says so once.
             System.err.println("emfile-guard: ERROR could not start, the application runs without it: " + t);
         }
-    }
-
-    /** Named modules that hold an interception point's class: woven code there calls the core. */
-    private static java.util.Set<Module> modulesWithAdvice() {
-        java.util.Set<String> packages = new java.util.HashSet<>();
-        for (String c : io.emfileguard.agent.interception.InterceptionPoints.jdkClasses()) {
-            packages.add(c.substring(0, c.lastIndexOf('.')));
-        }
-        java.util.Set<Module> modules = new java.util.HashSet<>();
-        for (Module m : ModuleLayer.boot().modules()) {
-            for (String p : packages) {
-                if (m.getDescriptor().packages().contains(p)) {
-                    modules.add(m);
-                }
-            }
-        }
-        return modules;
     }
 
     private static boolean alreadyActiveInBootLoader() {

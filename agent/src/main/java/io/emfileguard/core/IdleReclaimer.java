@@ -55,6 +55,7 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         if (now - noScanBefore.get() < 0) {
             return false; // thousands of waiters must not each walk every socket every slice
         }
+        registry.resolvePendingSockets(); // so that a victim's own java.net.Socket is what gets closed
         for (int attempt = 0; attempt < 3; attempt++) {
             Object owner = registry.leastRecentlyUsedIdle(minIdleNanos, ELIGIBLE);
             if (owner == null) {

@@ -234,10 +234,7 @@ public final class SocketHooks {
             return;
         }
         try {
-            Object owner = SocketIntrospection.descriptorOwnerOf(impl);
-            if (owner != null) {
-                r.attachSocket(owner, socket);
-            }
+            r.attachSocketLater(socket, impl);
         } catch (RuntimeException | Error e) {
             diagnostics.internalError("socket connect", e);
         }

@@ -312,6 +312,51 @@ public final class SocketRegistry {
     }
 
     /** Remembers (weakly) the {@code java.net.Socket} whose descriptor {@code owner} holds. */
+    /**
+     * {@code socket} connected through {@code impl} (its {@code SocketImpl}, which delegates to the
+     * descriptor's owner): linked later, in batches ({@link #resolvePendingSockets}), because finding
+     * the owner takes a reflective read, and the first one costs a cold JVM several milliseconds of
+     * generated method-handle classes (JDK 18+): not on every application's first connect. Weak
+     * references: a socket dropped meanwhile is still collected.
+     */
+    public void attachSocketLater(Object socket, Object impl) {
+        pendingSockets.add(new PendingSocket(socket, impl));
+        if (pendingCount.incrementAndGet() >= PENDING_SOCKETS_BATCH) {
+            resolvePendingSockets();
+        }
+    }
+
+    private static final int PENDING_SOCKETS_BATCH = 256;
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingSocket> pendingSockets =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger pendingCount = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A connected socket (weakly) and its {@code SocketImpl} (weakly), not yet linked to its owner's entry. */
+    private static final class PendingSocket extends WeakReference<Object> {
+        final WeakReference<Object> impl;
+
+        PendingSocket(Object socket, Object impl) {
+            super(socket);
+            this.impl = new WeakReference<>(impl);
+        }
+    }
+
+    /** Links every pending socket to its owner's entry; the reclaimer calls it before it chooses. */
+    public void resolvePendingSockets() {
+        PendingSocket p;
+        while (pendingCount.get() > 0 && (p = pendingSockets.poll()) != null) {
+            pendingCount.decrementAndGet();
+            Object socket = p.get();
+            Object impl = p.impl.get();
+            if (socket != null && impl != null) {
+                Object owner = SocketIntrospection.descriptorOwnerOf(impl);
+                if (owner != null) {
+                    attachSocket(owner, socket);
+                }
+            }
+        }
+    }
+
     public void attachSocket(Object owner, Object socket) {
         Tracked t = tracked(owner);
         if (t != null && t.socket == null) {

@@ -287,6 +287,19 @@ class SocketRegistryTest {
     }
 
     @Test
+    void aSocketLinkedLaterIsWhatTheReclaimerClosesOnceThePendingLinksAreResolved() throws Exception {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        Object impl = repliedAndIdle(registry); // not a DelegatingSocketImpl: it owns its descriptor itself
+        Object socket = new Object();
+        registry.attachSocketLater(socket, impl);
+        registry.resolvePendingSockets();
+        assertSame(socket, registry.retireForReclaim(impl, IDLE_20_MS),
+                "linked off the connect path, still the Socket itself is closed");
+        java.lang.ref.Reference.reachabilityFence(impl);
+        java.lang.ref.Reference.reachabilityFence(socket);
+    }
+
+    @Test
     void aClaimRacingTheReclaimerEitherUsesOrLosesTheConnectionNeverBoth() throws Exception {
         SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(1000)));
         java.util.List<Object> sockets = new java.util.ArrayList<>();

@@ -3,7 +3,12 @@ package io.emfileguard.agent.boot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
-import java.lang.reflect.Method;
+import java.util.function.BiFunction;
+
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+import net.bytebuddy.jar.asm.Type;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -19,10 +24,10 @@ import java.util.Set;
  * <p>Why not {@code Instrumentation.appendToBootstrapClassLoaderSearch}: on JDK 17 that prints
  * "Sharing is only supported for boot loader classes because bootstrap classpath has been appended"
  * on every start and turns class-data sharing off for the application's classes. Instead the agent
- * opens {@code jdk.internal.misc} to itself through {@link Instrumentation#redefineModule} (an
- * agent's right; no warning, no command-line flag) and defines the classes with the JDK's internal
- * {@code Unsafe.defineClass(..., loader=null, ...)}. Boot classes skip bytecode verification, which
- * also keeps start-up cheap.
+ * exports {@code jdk.internal.misc} to a tiny class of its own through
+ * {@link Instrumentation#redefineModule} (an agent's right; no warning, no command-line flag), which
+ * defines the classes with the JDK's internal {@code Unsafe.defineClass(..., loader=null, ...)}.
+ * Boot classes skip bytecode verification, which also keeps start-up cheap.
  *
  * <p>Afterwards the application class loader finds these classes through parent delegation, so the
  * agent's own code and the inlined advice share one copy.
@@ -35,18 +40,16 @@ public final class BootstrapInjector {
     }
 
     /**
-     * @param modulesThatCallCore named modules whose classes receive advice (they must read the
-     *                            bootstrap loader's unnamed module to link against the core)
+     * Defines the core in the boot loader (unless a copy of the agent already did), lets
+     * {@code java.base} call it, and opens to it the packages whose sockets it reads.
      * @return the unnamed module of the bootstrap loader, which now holds the core
      */
-    public static Module inject(Instrumentation inst, String probeClassName, Set<Module> modulesThatCallCore)
-            throws Exception {
+    public static Module inject(Instrumentation inst, String probeClassName) throws Exception {
         // A name, not a Class: touching the class from here would load a second copy in the app loader.
-        String probe = probeClassName;
-        Class<?> existing = findBootClass(probe);
+        Class<?> existing = findBootClass(probeClassName);
         if (existing == null) {
             defineAll(inst, readCoreClasses());
-            existing = findBootClass(probe);
+            existing = findBootClass(probeClassName);
             if (existing == null) {
                 throw new IllegalStateException("core classes were defined but are not visible in the boot loader");
             }
@@ -62,23 +65,30 @@ public final class BootstrapInjector {
                 opens.put(pkg, Collections.singleton(core));
             }
         }
-        if (!opens.isEmpty()) {
-            inst.redefineModule(javaBase, Collections.emptySet(), Collections.emptyMap(), opens,
-                    Collections.emptySet(), Collections.emptyMap());
-        }
-        for (Module m : modulesThatCallCore) {
-            // The reclaimer closes an idle HttpClient connection through the client's own close(),
-            // which tells the exchange using it (a bare channel close would leave it hanging).
-            Map<String, Set<Module>> moduleOpens = new HashMap<>();
-            if ("java.net.http".equals(m.getName()) && !m.isOpen("jdk.internal.net.http", core)) {
-                moduleOpens.put("jdk.internal.net.http", Collections.singleton(core));
-            }
-            if (!m.canRead(core) || !moduleOpens.isEmpty()) {
-                inst.redefineModule(m, Collections.singleton(core), Collections.emptyMap(),
-                        moduleOpens, Collections.emptySet(), Collections.emptyMap());
-            }
+        Set<Module> reads = javaBase.canRead(core) ? Collections.<Module>emptySet() : Collections.singleton(core);
+        if (!opens.isEmpty() || !reads.isEmpty()) {
+            inst.redefineModule(javaBase, reads, Collections.emptyMap(), opens, Collections.emptySet(),
+                    Collections.emptyMap());
         }
         return core;
+    }
+
+    /**
+     * A class of the named module {@code m} is being woven: its code will call the core, so {@code m}
+     * must read the core's module. For {@code java.net.http} the reclaimer also closes an idle
+     * HttpClient connection through the client's own {@code close()}, which tells the exchange using
+     * it (a bare channel close would leave it hanging). Done as each module's first class is woven,
+     * not at start-up: most applications never load java.net.http.
+     */
+    public static void letModuleCallCore(Instrumentation inst, Module m, Module core) {
+        Map<String, Set<Module>> moduleOpens = new HashMap<>();
+        if ("java.net.http".equals(m.getName()) && !m.isOpen("jdk.internal.net.http", core)) {
+            moduleOpens.put("jdk.internal.net.http", Collections.singleton(core));
+        }
+        if (!m.canRead(core) || !moduleOpens.isEmpty()) {
+            inst.redefineModule(m, Collections.singleton(core), Collections.emptyMap(), moduleOpens,
+                    Collections.emptySet(), Collections.emptyMap());
+        }
     }
 
     private static Class<?> findBootClass(String name) {
@@ -137,48 +147,106 @@ public final class BootstrapInjector {
     }
 
     /**
-     * Defines the first class with the JDK's internal {@code Unsafe.defineClass(..., loader=null, ...)}
-     * (one reflective call), and every other one through a {@link java.lang.invoke.MethodHandles.Lookup}
-     * on that first class: public API, no reflection per class (reflection would spin a generated
-     * accessor after 15 calls).
+     * Defines the core classes in the boot loader with the JDK's internal
+     * {@code Unsafe.defineClass(..., loader=null, ...)}, called directly from a tiny class generated
+     * here ({@link #unsafeDefiner}) rather than through reflection: on JDK 18+ a reflective call
+     * spins method-handle classes, some 25 ms of a cold start on JDK 25, and
+     * {@code Lookup.defineClass} can only define into its own package.
      */
     private static void defineAll(Instrumentation inst, Map<String, byte[]> classes) throws Exception {
-        List<String> order = supertypesFirst(classes);
-        Class<?> first = defineWithUnsafe(inst, order.get(0), classes.get(order.get(0)));
-        java.lang.invoke.MethodHandles.Lookup lookup =
-                java.lang.invoke.MethodHandles.privateLookupIn(first, java.lang.invoke.MethodHandles.lookup());
-        for (String path : order.subList(1, order.size())) {
+        BiFunction<String, byte[], Class<?>> define = unsafeDefiner(inst);
+        for (String path : supertypesFirst(classes)) {
+            String name = binaryName(path);
             try {
-                lookup.defineClass(classes.get(path));
+                define.apply(name, classes.get(path));
             } catch (LinkageError e) {
-                if (findBootClass(binaryName(path)) == null) {
-                    throw new IllegalStateException("could not define " + binaryName(path) + " in the boot loader", e);
+                if (findBootClass(name) == null) {
+                    throw new IllegalStateException("could not define " + name + " in the boot loader", e);
                 }
                 // defined concurrently (a second copy of the agent): fine
             }
         }
     }
 
-    private static Class<?> defineWithUnsafe(Instrumentation inst, String path, byte[] bytes) throws Exception {
-        Module javaBase = Object.class.getModule();
-        Module self = BootstrapInjector.class.getModule();
-        Map<String, Set<Module>> opens = new HashMap<>();
-        opens.put("jdk.internal.misc", Collections.singleton(self));
-        inst.redefineModule(javaBase, Collections.emptySet(), Collections.emptyMap(), opens,
-                Collections.emptySet(), Collections.emptyMap());
-        Class<?> unsafeType = Class.forName("jdk.internal.misc.Unsafe");
-        Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
-        Method define = unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
-                ClassLoader.class, java.security.ProtectionDomain.class);
-        String name = binaryName(path);
-        try {
-            return (Class<?>) define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            Class<?> existing = findBootClass(name);
-            if (e.getCause() instanceof LinkageError && existing != null) {
-                return existing; // defined concurrently
-            }
-            throw e;
+    /** Where the generated definer puts itself when it is initialised (no reflective constructor call). */
+    public static final class DefinerSlot {
+        public static volatile BiFunction<String, byte[], Class<?>> value;
+
+        private DefinerSlot() {
+        }
+    }
+
+    private static final String DEFINER = "io/emfileguard/agent/boot/UnsafeDefiner";
+
+    /**
+     * A class, written with ASM and defined in a class loader of its own, whose {@code apply(name,
+     * bytes)} is {@code Unsafe.getUnsafe().defineClass(name, bytes, 0, bytes.length, null, null)}.
+     * {@code java.base} exports {@code jdk.internal.misc} to that loader's unnamed module only (an
+     * agent's right through {@link Instrumentation#redefineModule}; no warning, no flag).
+     */
+    private static BiFunction<String, byte[], Class<?>> unsafeDefiner(Instrumentation inst) throws Exception {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        cw.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, DEFINER,
+                null, "java/lang/Object", new String[] {"java/util/function/BiFunction"});
+        MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor clinit = cw.visitMethod(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
+        clinit.visitCode();
+        clinit.visitTypeInsn(Opcodes.NEW, DEFINER);
+        clinit.visitInsn(Opcodes.DUP);
+        clinit.visitMethodInsn(Opcodes.INVOKESPECIAL, DEFINER, "<init>", "()V", false);
+        clinit.visitFieldInsn(Opcodes.PUTSTATIC, Type.getInternalName(DefinerSlot.class), "value",
+                "Ljava/util/function/BiFunction;");
+        clinit.visitInsn(Opcodes.RETURN);
+        clinit.visitMaxs(0, 0);
+        clinit.visitEnd();
+        MethodVisitor apply = cw.visitMethod(Opcodes.ACC_PUBLIC, "apply",
+                "(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;", null, null);
+        apply.visitCode();
+        apply.visitMethodInsn(Opcodes.INVOKESTATIC, "jdk/internal/misc/Unsafe", "getUnsafe",
+                "()Ljdk/internal/misc/Unsafe;", false);
+        apply.visitVarInsn(Opcodes.ALOAD, 1);
+        apply.visitTypeInsn(Opcodes.CHECKCAST, "java/lang/String");
+        apply.visitVarInsn(Opcodes.ALOAD, 2);
+        apply.visitTypeInsn(Opcodes.CHECKCAST, "[B");
+        apply.visitInsn(Opcodes.ICONST_0);
+        apply.visitVarInsn(Opcodes.ALOAD, 2);
+        apply.visitTypeInsn(Opcodes.CHECKCAST, "[B");
+        apply.visitInsn(Opcodes.ARRAYLENGTH);
+        apply.visitInsn(Opcodes.ACONST_NULL);
+        apply.visitInsn(Opcodes.ACONST_NULL);
+        apply.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "jdk/internal/misc/Unsafe", "defineClass",
+                "(Ljava/lang/String;[BIILjava/lang/ClassLoader;Ljava/security/ProtectionDomain;)Ljava/lang/Class;",
+                false);
+        apply.visitInsn(Opcodes.ARETURN);
+        apply.visitMaxs(0, 0);
+        apply.visitEnd();
+        cw.visitEnd();
+        byte[] bytes = cw.toByteArray();
+
+        DefinerLoader loader = new DefinerLoader(BootstrapInjector.class.getClassLoader());
+        inst.redefineModule(Object.class.getModule(), Collections.emptySet(),
+                Collections.singletonMap("jdk.internal.misc", Collections.singleton(loader.getUnnamedModule())),
+                Collections.emptyMap(), Collections.emptySet(), Collections.emptyMap());
+        Class.forName(loader.define(DEFINER.replace('/', '.'), bytes).getName(), true, loader);
+        BiFunction<String, byte[], Class<?>> definer = DefinerSlot.value;
+        DefinerSlot.value = null;
+        return definer;
+    }
+
+    /** The generated definer's own loader: only it is given access to jdk.internal.misc. */
+    private static final class DefinerLoader extends ClassLoader {
+        DefinerLoader(ClassLoader parent) {
+            super(parent);
+        }
+
+        Class<?> define(String name, byte[] bytes) {
+            return defineClass(name, bytes, 0, bytes.length);
         }
     }
 

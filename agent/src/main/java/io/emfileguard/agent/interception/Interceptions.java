@@ -43,7 +43,14 @@ public final class Interceptions {
             }
             forClass.add(p);
         }
-        inst.addTransformer(new WeavingTransformer(byInternalName, reporter), true);
+        final Module core = io.emfileguard.core.SocketHooks.class.getModule();
+        // An inner class, not a lambda: the first lambda of a JVM spins method-handle classes.
+        inst.addTransformer(new WeavingTransformer(byInternalName, reporter, new java.util.function.Consumer<Module>() {
+            @Override
+            public void accept(Module m) {
+                io.emfileguard.agent.boot.BootstrapInjector.letModuleCallCore(inst, m, core);
+            }
+        }), true);
         loadedBefore = retransformLoadedTargets(inst);
         return jdkTargets;
     }

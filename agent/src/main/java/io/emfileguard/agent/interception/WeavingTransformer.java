@@ -13,12 +13,19 @@ final class WeavingTransformer implements ClassFileTransformer {
 
     private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
 
+    private static final Module JAVA_BASE = Object.class.getModule();
+
     private final Map<String, List<InterceptionPoint>> pointsByInternalName;
     private final Interceptions.Reporter reporter;
+    /** Lets a named JDK module call the core (java.base already can); once per module. */
+    private final java.util.function.Consumer<Module> letModuleCallCore;
+    private final java.util.Set<Module> modulesThatCallCore = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    WeavingTransformer(Map<String, List<InterceptionPoint>> pointsByInternalName, Interceptions.Reporter reporter) {
+    WeavingTransformer(Map<String, List<InterceptionPoint>> pointsByInternalName, Interceptions.Reporter reporter,
+                       java.util.function.Consumer<Module> letModuleCallCore) {
         this.pointsByInternalName = pointsByInternalName;
         this.reporter = reporter;
+        this.letModuleCallCore = letModuleCallCore;
     }
 
     @Override
@@ -44,6 +51,10 @@ final class WeavingTransformer implements ClassFileTransformer {
             return null;
         }
         try {
+            if (jdkLoader && module != null && module.isNamed() && module != JAVA_BASE
+                    && modulesThatCallCore.add(module)) {
+                letModuleCallCore.accept(module);
+            }
             return Weaver.weave(classfileBuffer, points, reporter);
         } catch (Throwable t) {
             reporter.failed(internalName.replace('/', '.'), t);
