@@ -78,7 +78,7 @@ final class Doctor {
     /** Loads the agent into a running JVM through the attach API. */
     static int attach(String pid, String agentArgs) {
         try {
-            net.bytebuddy.agent.ByteBuddyAgent.attach(new File(agentJar()), pid, agentArgs.isEmpty() ? null : agentArgs);
+            net.bytebuddy.agent.ByteBuddyAgent.attach(jarForAttach(), pid, agentArgs.isEmpty() ? null : agentArgs);
             System.out.println("emfile-guard loaded into " + pid + "; its stderr shows the agent's start-up line "
                     + "(or that it was already active)");
             return 0;
@@ -93,7 +93,7 @@ final class Doctor {
         File file = null;
         try {
             file = File.createTempFile("emfile-guard-report-", ".txt");
-            net.bytebuddy.agent.ByteBuddyAgent.attach(new File(agentJar()), pid,
+            net.bytebuddy.agent.ByteBuddyAgent.attach(jarForAttach(), pid,
                     EmfileGuardAgent.REPORT_ARGUMENT + file.getAbsolutePath());
             System.out.print(new String(Files.readAllBytes(file.toPath()), StandardCharsets.UTF_8));
             return 0;
@@ -105,6 +105,45 @@ final class Doctor {
                 file.delete();
             }
         }
+    }
+
+    /**
+     * The agent jar to load into a running JVM: a copy without {@code Boot-Class-Path}. Appending
+     * to the boot class path of a JVM that is already running makes it print "Sharing is only
+     * supported for boot loader classes because bootstrap classpath has been appended" (JDK 17 to
+     * 25); without the entry the agent injects its core itself. Kept in the temporary directory
+     * under a name of the jar's size and date (the attached JVM keeps reading it), written once.
+     */
+    static File jarForAttach() throws java.io.IOException {
+        File jar = new File(agentJar());
+        File copy = new File(System.getProperty("java.io.tmpdir"),
+                "emfile-guard-attach-" + jar.length() + "-" + jar.lastModified() + ".jar");
+        if (copy.isFile()) {
+            return copy;
+        }
+        File partial = File.createTempFile("emfile-guard-attach-", ".partial", copy.getParentFile());
+        try (java.util.jar.JarFile in = new java.util.jar.JarFile(jar)) {
+            java.util.jar.Manifest manifest = new java.util.jar.Manifest(in.getManifest());
+            manifest.getMainAttributes().remove(new java.util.jar.Attributes.Name("Boot-Class-Path"));
+            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(
+                    new java.io.FileOutputStream(partial), manifest)) {
+                java.util.Enumeration<java.util.jar.JarEntry> entries = in.entries();
+                while (entries.hasMoreElements()) {
+                    java.util.jar.JarEntry e = entries.nextElement();
+                    if (e.getName().equalsIgnoreCase("META-INF/MANIFEST.MF")) {
+                        continue;
+                    }
+                    out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                    try (java.io.InputStream body = in.getInputStream(e)) {
+                        body.transferTo(out);
+                    }
+                    out.closeEntry();
+                }
+            }
+        }
+        java.nio.file.Files.move(partial.toPath(), copy.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return copy;
     }
 
     private static String agentJar() {

@@ -51,7 +51,9 @@ public final class EmfileGuardAgent {
     private static synchronized void start(String args, Instrumentation inst, boolean attached) {
         long t0 = System.nanoTime();
         try {
-            if (installed || alreadyActiveInBootLoader()) {
+            // Loaded by the boot loader (the jar's Boot-Class-Path), every copy of this class is this one:
+            // 'installed' says it all. Loaded by the application's loader, another copy may be active.
+            if (installed || (EmfileGuardAgent.class.getClassLoader() != null && alreadyActiveInBootLoader())) {
                 AgentLog.get().info("already active in this JVM; nothing changed");
                 return;
             }

@@ -35,6 +35,21 @@ class WovenClassesIT {
         check(child(jdk, "woven-premain").withAgent(SETTINGS).main(WovenClassesApp.class, "premain").run());
     }
 
+    /**
+     * Under another name the jar's {@code Boot-Class-Path} entry finds nothing: the agent's classes
+     * load from the application class loader and the agent defines its core in the boot loader itself.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    void everyWovenClassPassesTheVerifierWhenTheAgentJarIsRenamed(Jdk jdk) throws Exception {
+        jdk.assumeAvailable();
+        java.nio.file.Path renamed = java.nio.file.Files.createTempDirectory("renamed-agent").resolve("guard.jar");
+        java.nio.file.Files.copy(AgentJar.path(), renamed);
+        check(child(jdk, "woven-renamed-jar")
+                .jvmOption("-javaagent:" + renamed + "=" + SETTINGS)
+                .main(WovenClassesApp.class, "premain").run());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void everyWovenClassPassesTheVerifierWhenRetransformed(Jdk jdk) {
@@ -67,6 +82,8 @@ class WovenClassesIT {
                 () -> assertFalse(r.stderr.contains("VerifyError"), r::toString),
                 () -> assertFalse(r.stderr.contains("could not instrument"), r::toString),
                 () -> assertFalse(r.stderr.contains("does not exist"), r::toString),
-                () -> assertFalse(r.stderr.contains("ERROR"), r::toString));
+                () -> assertFalse(r.stderr.contains("ERROR"), r::toString),
+                // No JVM warning either (e.g. the CDS one a boot class path appended at run time prints).
+                () -> assertFalse(r.stderr.toLowerCase(java.util.Locale.ROOT).contains("warning"), r::toString));
     }
 }

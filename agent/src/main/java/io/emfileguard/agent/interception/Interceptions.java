@@ -61,10 +61,14 @@ public final class Interceptions {
     }
 
     private Set<String> retransformLoadedTargets(Instrumentation inst) {
+        Set<String> targets = new java.util.HashSet<>();
+        for (String internal : byInternalName.keySet()) {
+            targets.add(internal.replace('/', '.'));
+        }
         Set<String> names = new java.util.HashSet<>();
         List<Class<?>> loaded = new ArrayList<>();
-        for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (byInternalName.containsKey(c.getName().replace('.', '/'))) {
+        for (Class<?> c : inst.getAllLoadedClasses()) { // several hundred: no per-class allocation here
+            if (targets.contains(c.getName())) {
                 loaded.add(c);
                 names.add(c.getName());
             }
