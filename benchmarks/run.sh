@@ -4,6 +4,7 @@
 #
 #   benchmarks/run.sh                      # everything; updates README.md
 #   benchmarks/run.sh --only startup,wake  # some sections: results in benchmarks/target/results.md only
+#   benchmarks/run.sh --only startup --readme-sections  # ...and those sections' rows in the README
 #   benchmarks/run.sh --quick              # fewer pairs, a smoke test (never written to the README)
 #
 # Sections: startup gate connect io wake storm scale. JDK 17 is the `java` on PATH (or JAVA_HOME);

@@ -15,7 +15,6 @@ import static io.emfileguard.agent.interception.InterceptionPoint.point;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -156,28 +155,6 @@ public final class InterceptionPoints {
             }
         }
         return points;
-    }
-
-    /** The JDK classes the table names, in table order (for the doctor and the start-up line). */
-    public static Set<String> jdkClasses() {
-        Set<String> names = new LinkedHashSet<>();
-        for (InterceptionPoint p : ALL) {
-            if (p.inJdk()) {
-                names.add(p.className);
-            }
-        }
-        return names;
-    }
-
-    /** The library classes the table names: woven in whatever loader loads them, if the application has them. */
-    public static Set<String> libraryClasses() {
-        Set<String> names = new LinkedHashSet<>();
-        for (InterceptionPoint p : ALL) {
-            if (!p.inJdk()) {
-                names.add(p.className);
-            }
-        }
-        return names;
     }
 
     /** The docs' table of interception points (README "How it works"), one row per point. */
