@@ -55,6 +55,13 @@ final class AgentStartup {
                 AgentLog.get().info("disabled by the setting enabled=false; not intercepting anything");
                 return false;
             }
+            final Module core = SocketHooks.class.getModule();
+            SocketHooks.whenIntrospectionNeeded(new Runnable() { // before anything can touch SocketIntrospection
+                @Override
+                public void run() {
+                    io.emfileguard.agent.boot.BootstrapInjector.openForIntrospection(inst, core);
+                }
+            });
             ActiveAgent agent = ActiveAgent.wire(config);
             active = agent;
             List<String> targets = agent.interceptions.register(inst, needs(config));

@@ -196,6 +196,33 @@ public final class SocketHooks {
         }
     }
 
+    // ---- deep reflection into the JDK's socket classes (SocketIntrospection) ----
+
+    /** Opens the JDK packages SocketIntrospection reads; run once, when that class is first used. */
+    private static volatile Runnable introspectionOpener;
+
+    /**
+     * {@code opener} opens the JDK packages whose sockets {@link SocketIntrospection} reads (the idle
+     * reclaimer, the leak report, the pool hooks). Not at start-up: on JDK 25 a package of
+     * {@code java.base} opened at start-up (sun.nio.ch) costs ~5 MiB of memory at the first socket,
+     * and most processes never need to look inside a socket.
+     */
+    public static void whenIntrospectionNeeded(Runnable opener) {
+        introspectionOpener = opener;
+    }
+
+    static void openPackagesForIntrospection() {
+        Runnable opener = introspectionOpener;
+        introspectionOpener = null;
+        if (opener != null) {
+            try {
+                opener.run();
+            } catch (RuntimeException | Error e) {
+                diagnostics.internalError("opening the JDK's socket packages", e);
+            }
+        }
+    }
+
     // ---- JMX: java.lang.management.ManagementFactory.getPlatformMBeanServer ----
 
     /** Run once, when the platform MBean server is first asked for (null: nothing to do). */

@@ -17,6 +17,11 @@ import java.nio.channels.Channel;
  */
 public final class SocketIntrospection {
 
+    static {
+        // First, before any field below is looked up: the JDK packages are opened to the core only now.
+        SocketHooks.openPackagesForIntrospection();
+    }
+
     private static final ClassValue<Access> ACCESS = new ClassValue<Access>() {
         @Override
         protected Access computeValue(Class<?> type) {

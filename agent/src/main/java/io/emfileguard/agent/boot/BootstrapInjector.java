@@ -40,8 +40,8 @@ public final class BootstrapInjector {
     }
 
     /**
-     * Defines the core in the boot loader (unless a copy of the agent already did), lets
-     * {@code java.base} call it, and opens to it the packages whose sockets it reads.
+     * Defines the core in the boot loader (unless the boot class path or a copy of the agent already
+     * did) and lets {@code java.base} call it.
      * @return the unnamed module of the bootstrap loader, which now holds the core
      */
     public static Module inject(Instrumentation inst, String probeClassName) throws Exception {
@@ -55,9 +55,22 @@ public final class BootstrapInjector {
             }
         }
         Module core = existing.getModule();
-        // The idle reclaimer reads the JDK sockets' reader/writer threads and peer, and closes them;
-        // sun.security.ssl: which socket a TLS socket is layered over (the one that holds the descriptor);
-        // sun.net: the socket of a connection in HttpURLConnection's keep-alive cache.
+        Module javaBase = Object.class.getModule();
+        if (!javaBase.canRead(core)) { // woven java.base code calls the core
+            inst.redefineModule(javaBase, Collections.singleton(core), Collections.emptyMap(), Collections.emptyMap(),
+                    Collections.emptySet(), Collections.emptyMap());
+        }
+        return core;
+    }
+
+    /**
+     * Opens to the core the {@code java.base} packages whose sockets it reads reflectively: the idle
+     * reclaimer reads the JDK sockets' reader/writer threads and peer, and closes them;
+     * sun.security.ssl: which socket a TLS socket is layered over (the one that holds the descriptor);
+     * sun.net: the socket of a connection in HttpURLConnection's keep-alive cache. Run when the core
+     * first needs it ({@code SocketHooks.whenIntrospectionNeeded}), not at start-up.
+     */
+    public static void openForIntrospection(Instrumentation inst, Module core) {
         Module javaBase = Object.class.getModule();
         Map<String, Set<Module>> opens = new HashMap<>();
         for (String pkg : new String[] {"sun.nio.ch", "java.net", "java.nio.channels.spi", "sun.security.ssl", "sun.net"}) {
@@ -65,12 +78,10 @@ public final class BootstrapInjector {
                 opens.put(pkg, Collections.singleton(core));
             }
         }
-        Set<Module> reads = javaBase.canRead(core) ? Collections.<Module>emptySet() : Collections.singleton(core);
-        if (!opens.isEmpty() || !reads.isEmpty()) {
-            inst.redefineModule(javaBase, reads, Collections.emptyMap(), opens, Collections.emptySet(),
-                    Collections.emptyMap());
+        if (!opens.isEmpty()) {
+            inst.redefineModule(javaBase, Collections.emptySet(), Collections.emptyMap(), opens,
+                    Collections.emptySet(), Collections.emptyMap());
         }
-        return core;
     }
 
     /**
