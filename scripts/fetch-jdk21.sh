@@ -19,7 +19,7 @@ home="$dir/home"
 root="$dir/root"
 jdk_rel=usr/lib/jvm/java-21-openjdk-amd64
 jdk="$root/$jdk_rel"
-# JVM's shared libraries load these, besides the JDK's own (checked with ldd on lib/*.so that a
+# The JVM's shared libraries load these, besides the JDK's own (checked with ldd on lib/*.so that a
 # headless, networking JVM loads; AWT, sound, fonts, Kerberos and smart cards are left out).
 packages=(openjdk-21-jre-headless libc6 zlib1g libgcc-s1 libstdc++6)
 
@@ -38,7 +38,9 @@ if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
     uri="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)"
 fi
 if [[ -z "$uri" && -f /etc/apt/sources.list ]]; then
-    uri="$(awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i !~ /^\[/) {print $i; exit}}' /etc/apt/sources.list)"
+    # deb [options] URI suite ...: the first word after the bracketed options
+    uri="$(awk '$1 == "deb" {o = 0; for (i = 2; i <= NF; i++) {
+        if ($i ~ /^\[/) o = 1; if (!o) {print $i; exit}; if ($i ~ /\]$/) o = 0 }}' /etc/apt/sources.list)"
 fi
 if [[ -z "$uri" ]]; then
     echo "fetch-jdk21: no Debian mirror found in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list" >&2
