@@ -49,7 +49,7 @@ class BookkeepingIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void everyWayOfClosingASocketBringsTheCountBack(Jdk jdk) {
         ChildResult r;
         try (LatencyServer holder = LatencyServer.start(Duration.ofSeconds(1))) {

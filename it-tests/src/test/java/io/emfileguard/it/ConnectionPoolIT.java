@@ -145,7 +145,7 @@ class ConnectionPoolIT {
      * connection is discarded, never used.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void okHttpExecuteCompletesEveryRequestUnderTheCap(Jdk jdk) {
         assertPooledStorm(storm(jdk, "okhttp-execute"), true, null);
     }
@@ -158,7 +158,7 @@ class ConnectionPoolIT {
      * Before that, 25-35 of 3,300 requests failed with "Socket closed".
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void apacheHttpClient5ClassicCompletesEveryRequestUnderTheCap(Jdk jdk) {
         assertPooledStorm(storm(jdk, "apache5"), true, null);
     }
@@ -169,21 +169,21 @@ class ConnectionPoolIT {
      * once the SDK's retry token bucket was empty.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void awsSdkDynamoDbOverApacheClientCompletesEveryRequestUnderTheCap(Jdk jdk) {
         assertPooledStorm(storm(jdk, "sdk-apache"), true, null);
     }
 
     /** AWS SDK v2 DynamoDB over UrlConnectionHttpClient (the JDK keep-alive cache, raised to 5,000). */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void awsSdkDynamoDbOverUrlConnectionClientCompletesEveryRequestUnderTheCap(Jdk jdk) {
         assertPooledStorm(storm(jdk, "sdk-urlconnection", "http.maxConnections", "5000"), true, null);
     }
 
     /** HttpURLConnection with keep-alive ({@code -Dhttp.maxConnections=5000}). */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void httpUrlConnectionWithKeepAliveCompletesEveryRequestUnderTheCap(Jdk jdk) {
         assertPooledStorm(storm(jdk, "urlconnection", "http.maxConnections", "5000"), true, null);
     }
@@ -200,7 +200,7 @@ class ConnectionPoolIT {
      * wave of 50 requests per client, through pools holding reclaimed connections, all succeed.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void elevenIdlePoolsAtTheCapLetANewConnectionThroughAtOnceAndNeverCloseALongPoll(Jdk jdk) {
         ChildResult r;
         try (io.emfileguard.it.harness.LatencyServer longPollServer = io.emfileguard.it.harness.LatencyServer

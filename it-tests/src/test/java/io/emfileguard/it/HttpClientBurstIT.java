@@ -62,7 +62,7 @@ class HttpClientBurstIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void withoutTheAgentSomeOf3300SendAsyncCallsDieWithTooManyOpenFiles(Jdk jdk) {
         try (StubServices stub = StubServices.start(LATENCY, JITTER)) {
             ChildResult r = burst(jdk, "httpclient-burst-no-agent", stub, "async", REQUESTS, 1, false, null, 1)
@@ -76,7 +76,7 @@ class HttpClientBurstIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void withTheAgent3300SendAsyncCallsOver11ClientsAllCompleteAtTheDefaultCap(Jdk jdk) {
         try (StubServices stub = StubServices.start(LATENCY, JITTER)) {
             ChildResult r = burst(jdk, "httpclient-burst-agent", stub, "async", REQUESTS, 1, true, null, 1)
@@ -86,7 +86,7 @@ class HttpClientBurstIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void aThousandPlatformThreadsCallingSendAllCompleteAtTheCap(Jdk jdk) {
         try (StubServices stub = StubServices.start(LATENCY, JITTER)) {
             // Cap 300: 1,000 threads started one by one on a busy machine must still outnumber it
@@ -98,7 +98,7 @@ class HttpClientBurstIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void aThousandVirtualThreadsCallingSendAllCompleteAtTheCap(Jdk jdk) {
         assumeTrue(jdk.feature >= 21, "virtual threads need JDK 21+; " + jdk + " has none");
         try (StubServices stub = StubServices.start(LATENCY, JITTER)) {
@@ -115,7 +115,7 @@ class HttpClientBurstIT {
      * round n).
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void laterBurstsReuseKeepAliveConnectionsAndStayUnderTheCap(Jdk jdk) {
         int rounds = 3;
         try (StubServices stub = StubServices.start(Duration.ofSeconds(1), JITTER)) {

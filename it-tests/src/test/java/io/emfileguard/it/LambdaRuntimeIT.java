@@ -127,7 +127,7 @@ class LambdaRuntimeIT {
      * Runtime API connection: nothing in flight, nobody waiting, no unit lost or leaked.
      */
     @ParameterizedTest
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void withTheWrapperAWarmFunctionServes3300CallsUnderTheCapInvocationAfterInvocation(Jdk jdk) throws Exception {
         try (FakeLambdaRuntimeApi api = FakeLambdaRuntimeApi.start(FUNCTION);
              ChildJvm.Running fn = function(jdk, api, true, "lambda-wrapper", stub.port)
@@ -217,7 +217,7 @@ class LambdaRuntimeIT {
      * at all on either JDK). With 4 s the calls overlap and the limit is reached, as in Lambda.
      */
     @ParameterizedTest
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void withoutTheWrapperTheSameInvocationLosesCallsToTooManyOpenFiles(Jdk jdk) throws Exception {
         try (FakeLambdaRuntimeApi api = FakeLambdaRuntimeApi.start(FUNCTION);
              ChildJvm.Running fn = function(jdk, api, false, "lambda-plain", slowStub().port).start()) {

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NoJvmWarningsIT {
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void stderrHasOnlyTheAgentsOwnLines(Jdk jdk) {
         ProbeFile probe = ProbeFile.create("no-warnings");
         ChildResult r;

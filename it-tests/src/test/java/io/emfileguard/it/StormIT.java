@@ -51,7 +51,7 @@ class StormIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void withoutTheAgentSomeRequestsDieWithTooManyOpenFiles(Jdk jdk) {
         try (LatencyServer server = LatencyServer.start(SERVER_LATENCY)) {
             ChildResult r = storm(jdk, "storm-no-agent", server, false, null).assertSucceeded();
@@ -67,7 +67,7 @@ class StormIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void withTheAgentEveryRequestCompletesUnderTheDefaultCap(Jdk jdk) {
         try (LatencyServer server = LatencyServer.start(SERVER_LATENCY)) {
             ChildResult r = storm(jdk, "storm-agent", server, true, null).assertSucceeded();
@@ -76,7 +76,7 @@ class StormIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void withTheAgentAndMaxSockets500EveryRequestCompletesUnder500(Jdk jdk) {
         try (LatencyServer server = LatencyServer.start(SERVER_LATENCY_AT_500)) {
             ChildResult r = storm(jdk, "storm-agent-500", server, true, "max.sockets=500").assertSucceeded();

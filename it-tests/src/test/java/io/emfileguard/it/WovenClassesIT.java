@@ -29,7 +29,7 @@ class WovenClassesIT {
             + "max.wait.millis=300";
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void everyWovenClassPassesTheVerifierWhenWovenAsItLoads(Jdk jdk) {
         jdk.assumeAvailable();
         check(child(jdk, "woven-premain").withAgent(SETTINGS).main(WovenClassesApp.class, "premain").run());
@@ -40,7 +40,7 @@ class WovenClassesIT {
      * load from the application class loader and the agent defines its core in the boot loader itself.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void everyWovenClassPassesTheVerifierWhenTheAgentJarIsRenamed(Jdk jdk) throws Exception {
         jdk.assumeAvailable();
         java.nio.file.Path renamed = java.nio.file.Files.createTempDirectory("renamed-agent").resolve("guard.jar");
@@ -51,7 +51,7 @@ class WovenClassesIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void everyWovenClassPassesTheVerifierWhenRetransformed(Jdk jdk) {
         jdk.assumeAvailable();
         ChildJvm child = child(jdk, "woven-attach")

@@ -11,11 +11,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The JDKs every end-to-end test runs its child JVMs on, whatever JDK runs Maven. JDK 17 must be
- * there; JDK 25 is skipped (JUnit assumption) where its home is absent.
+ * The JDKs the end-to-end tests run their child JVMs on, whatever JDK runs Maven. JDK 17 must be
+ * there; JDK 21 and JDK 25 are skipped (JUnit assumption) where their home is absent. Every test
+ * runs on 17 and 25 ({@link #all}); the core contract runs on 21 too ({@link #withJdk21}).
+ *
+ * <p>JDK 21 is Debian trixie's, fetched by {@code scripts/fetch-jdk21.sh} into
+ * {@code .cache/jdk21} (not installed: its {@code bin/java} is a script that starts the JVM through
+ * trixie's own C library loader, so the child's pid is the loader's, which runs the JVM itself).
  */
 public enum Jdk {
     JDK17(17, "it.jdk17.home", "/usr/lib/jvm/java-17-openjdk-amd64", true),
+    JDK21(21, "it.jdk21.home", defaultJdk21Home(), false),
     JDK25(25, "it.jdk25.home", "/usr/lib/jvm/temurin-25-jdk-amd64", false);
 
     public final int feature;
@@ -30,9 +36,34 @@ public enum Jdk {
         this.required = required;
     }
 
-    /** For {@code @MethodSource("io.emfileguard.it.harness.Jdk#all")}. */
+    /** For {@code @MethodSource("io.emfileguard.it.harness.Jdk#all")}: JDK 17 and JDK 25. */
     public static Stream<Jdk> all() {
-        return Stream.of(values());
+        return Stream.of(JDK17, JDK25);
+    }
+
+    /**
+     * For {@code @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")}: JDK 17, 21 and 25, for the
+     * tests of the core contract (storms, HttpClient bursts, pools, the Lambda runtime client, the
+     * count's bookkeeping, the woven classes, a quiet stderr). JDK 21 is Lambda's most used runtime.
+     */
+    public static Stream<Jdk> withJdk21() {
+        return Stream.of(JDK17, JDK21, JDK25);
+    }
+
+    /**
+     * Where {@code scripts/fetch-jdk21.sh} puts JDK 21 by default, for a run without
+     * {@code -Dit.jdk21.home} (an IDE): {@code .cache/jdk21/home} in the repository, looked for from
+     * the working directory (the module's or the repository's).
+     */
+    private static String defaultJdk21Home() {
+        Path cwd = Paths.get("").toAbsolutePath();
+        for (Path dir = cwd; dir != null; dir = dir.getParent()) {
+            Path home = dir.resolve(".cache").resolve("jdk21").resolve("home");
+            if (Files.isDirectory(home)) {
+                return home.toString();
+            }
+        }
+        return cwd.resolve(".cache/jdk21/home").toString();
     }
 
     public Path home() {
