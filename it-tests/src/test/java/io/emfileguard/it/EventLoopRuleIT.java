@@ -95,11 +95,6 @@ class EventLoopRuleIT {
         return r.assertSucceeded();
     }
 
-    static Map<String, String> storm(ChildResult r, String kind) {
-        return r.linesStartingWith("storm").stream().map(ChildResult::values).filter(v -> kind.equals(v.get("kind")))
-                .findFirst().orElseThrow(() -> new AssertionError("no storm line for " + kind + "\n" + r));
-    }
-
     static long n(Map<String, String> values, String key) {
         String v = values.get(key);
         if (v == null) {
@@ -113,7 +108,7 @@ class EventLoopRuleIT {
      * (OverCapTotal), never parked, no thread ever waits, and the burst takes the server's latency.
      */
     static void assertReactorNeverParked(ChildResult r, String kind, int cap) {
-        Map<String, String> s = storm(r, kind);
+        Map<String, String> s = r.storm(kind);
         Map<String, String> parked = ChildResult.values(r.line("parked"));
         assertAll(r.toString(),
             () -> assertEquals(1024, r.nofileLimit, "the child's descriptor limit"),
@@ -174,9 +169,9 @@ class EventLoopRuleIT {
     @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void plainSelectorLoopIsNeverParkedWhileBlockingCallersStillWait(Jdk jdk) {
         ChildResult r = run(jdk, "selector-loop", LOOP_CAP, LOOP_REQUESTS, BLOCKING_CALLERS, SELECT_NOW_CALLERS);
-        Map<String, String> loop = storm(r, "plain-selector-loop");
-        Map<String, String> blocking = storm(r, "blocking-socket");
-        Map<String, String> selectNow = storm(r, "selectnow-then-socket");
+        Map<String, String> loop = r.storm("plain-selector-loop");
+        Map<String, String> blocking = r.storm("blocking-socket");
+        Map<String, String> selectNow = r.storm("selectnow-then-socket");
         Map<String, String> parked = ChildResult.values(r.line("parked"));
         Map<String, String> loopLine = ChildResult.values(r.line("loop"));
         assertAll(r.toString(),

@@ -148,11 +148,6 @@ class RealClientsIT {
         return r.assertSucceeded();
     }
 
-    static Map<String, String> storm(ChildResult r, String kind) {
-        return r.linesStartingWith("storm").stream().map(ChildResult::values).filter(v -> kind.equals(v.get("kind")))
-                .findFirst().orElseThrow(() -> new AssertionError("no storm line for " + kind + "\n" + r));
-    }
-
     static long n(Map<String, String> values, String key) {
         String v = values.get(key);
         return v == null ? 0 : Long.parseLong(v);
@@ -192,9 +187,9 @@ class RealClientsIT {
         ChildResult r = eventLoops(jdk, null);
         Map<String, String> opened = ChildResult.values(r.line("openedOn"));
         Map<String, String> parked = ChildResult.values(r.line("parked"));
-        Map<String, String> caller = storm(r, "netty-caller");
-        Map<String, String> loop = storm(r, "netty-eventloop");
-        Map<String, String> sdk = storm(r, "sdk-netty");
+        Map<String, String> caller = r.storm("netty-caller");
+        Map<String, String> loop = r.storm("netty-eventloop");
+        Map<String, String> sdk = r.storm("sdk-netty");
         assertEventLoopsNeverParked(r, opened, parked, caller);
         assertAll(r.toString(),
             () -> assertEquals(20, n(loop, "ok"), "the event-loop connects completed: " + loop),
@@ -222,9 +217,9 @@ class RealClientsIT {
         ChildResult r = eventLoops(jdk, "fail");
         Map<String, String> opened = ChildResult.values(r.line("openedOn"));
         Map<String, String> parked = ChildResult.values(r.line("parked"));
-        Map<String, String> caller = storm(r, "netty-caller");
-        Map<String, String> loop = storm(r, "netty-eventloop");
-        Map<String, String> sdk = storm(r, "sdk-netty");
+        Map<String, String> caller = r.storm("netty-caller");
+        Map<String, String> loop = r.storm("netty-eventloop");
+        Map<String, String> sdk = r.storm("sdk-netty");
         assertEventLoopsNeverParked(r, opened, parked, caller);
         assertAll(r.toString(),
             () -> assertEquals(20, n(loop, "refused"), "each event-loop connect at the cap was refused with a "

@@ -96,6 +96,12 @@ public final class ChildResult {
     }
 
     /** The {@code key=value} tokens of a line (values without spaces). */
+    /** The key=value pairs of the first {@code storm ...} line whose {@code kind=} is {@code kind}. */
+    public Map<String, String> storm(String kind) {
+        return linesStartingWith("storm").stream().map(ChildResult::values).filter(v -> kind.equals(v.get("kind")))
+                .findFirst().orElseThrow(() -> new AssertionError("no storm line for " + kind + "\n" + this));
+    }
+
     public static Map<String, String> values(String line) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String token : line.split(" ")) {
