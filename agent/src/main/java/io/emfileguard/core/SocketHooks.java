@@ -269,35 +269,26 @@ public final class SocketHooks {
 
     // ---- Apache HttpCore 4/5: BHttpConnectionBase.isOpen(), the pool's "may I use it" ----
 
-    /** Apache HttpCore's {@code isOpen()} answered {@code open}: what it answers instead. */
+    /**
+     * Apache HttpCore's {@code isOpen()} answered {@code open} (its own state, not the socket's): is it
+     * still? Apache checks a connection taken from its pool only after {@code validateAfterInactivity}
+     * (2 s), and before every request asks {@code isOpen()}. So this is where a socket the reclaimer
+     * closed must look closed (Apache then opens a new one instead of failing the request with
+     * "Socket closed"), and where a connection about to carry a request is claimed so that the
+     * reclaimer leaves it alone ({@link SocketRegistry#claimForUse}).
+     * @return what {@code isOpen()} should answer; what it said whenever unsure
+     */
     public static boolean pooledConnectionOpen(boolean open, Object connection) {
-        return open && pooledConnectionUsable(connection);
+        return open && pooledConnectionUsable(connection, false);
     }
 
-    /** OkHttp's {@code isHealthy()} answered {@code healthy} for the connection it acquires: what it answers instead. */
+    /**
+     * OkHttp's {@code isHealthy()} answered {@code healthy} for the connection its pool has chosen
+     * for a call: as {@link #pooledConnectionOpen}, and the connection stays in use until its reply
+     * is read.
+     */
     public static boolean pooledConnectionHealthy(boolean healthy, Object connection) {
-        return healthy && pooledConnectionHandedOut(connection);
-    }
-
-    /**
-     * Apache's connection says it is open (its own state, not the socket's): is it still? Apache
-     * checks a connection taken from its pool only after {@code validateAfterInactivity} (2 s), and
-     * before every request asks {@code isOpen()}. So this is where a socket the reclaimer closed
-     * must look closed (Apache then opens a new one instead of failing the request with "Socket
-     * closed"), and where a connection about to carry a request is claimed so that the reclaimer
-     * leaves it alone ({@link SocketRegistry#claimForUse}).
-     * @return what {@code isOpen()} should answer; true whenever unsure
-     */
-    static boolean pooledConnectionUsable(Object connection) {
-        return pooledConnectionUsable(connection, false);
-    }
-
-    /**
-     * A pool has chosen {@code connection} for a request (OkHttp's health check of the connection it
-     * acquires): as {@link #pooledConnectionUsable}, and it stays in use until its reply is read.
-     */
-    static boolean pooledConnectionHandedOut(Object connection) {
-        return pooledConnectionUsable(connection, true);
+        return healthy && pooledConnectionUsable(connection, true);
     }
 
     private static boolean pooledConnectionUsable(Object connection, boolean handedOut) {
@@ -319,7 +310,7 @@ public final class SocketHooks {
 
     /**
      * {@code HttpURLConnection}'s keep-alive cache hands out {@code cached}: the same question as
-     * {@link #pooledConnectionUsable}; the JDK opens a new connection when the cache has none.
+     * {@link #pooledConnectionHealthy}; the JDK opens a new connection when the cache has none.
      * @return {@code cached}, or null if the reclaimer closed it or is closing it
      */
     public static Object cachedConnectionOrNull(Object cached) {
