@@ -43,6 +43,11 @@ final class Doctor {
         AgentConfig config = ConfigResolver.resolve(agentArgs, System.getenv(), System.getProperties(), limit);
         out.println(Version.get() + " on Java " + System.getProperty("java.version") + " ("
                 + System.getProperty("java.vm.name") + ")");
+        String unsupported = EmfileGuardAgent.unsupportedJdk(System.getProperty("java.version"),
+                EmfileGuardAgent.hasNioSocketImpl());
+        if (unsupported != null) {
+            out.println("NOT SUPPORTED here: " + unsupported + "; attached, the agent says so and does nothing");
+        }
         out.println();
         out.println("descriptor limit of this process: soft " + (limit.soft() < 0 ? "unknown" : limit.soft())
                 + ", hard " + (limit.hard() < 0 ? "unknown" : limit.hard()));

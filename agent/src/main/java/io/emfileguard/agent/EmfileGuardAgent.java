@@ -48,9 +48,22 @@ public final class EmfileGuardAgent {
         Doctor.main(args);
     }
 
-    private static synchronized void start(String args, Instrumentation inst, boolean attached) {
+    private static void start(String args, Instrumentation inst, boolean attached) {
+        start(args, inst, attached, unsupportedJdk(System.getProperty("java.version"), hasNioSocketImpl()));
+    }
+
+    /**
+     * @param unsupported why this JDK is one where the agent cannot do its job, or null: then it
+     *        prints that in one line and touches nothing (no transformer, no boot-loader classes, no
+     *        module changes, no MBean), so the application runs exactly as without it
+     */
+    static synchronized void start(String args, Instrumentation inst, boolean attached, String unsupported) {
         long t0 = System.nanoTime();
         try {
+            if (unsupported != null) {
+                AgentLog.get().warn("not active: {}; the application runs without it", unsupported);
+                return;
+            }
             // Loaded by the boot loader (the jar's Boot-Class-Path), every copy of this class is this one:
             // 'installed' says it all. Loaded by the application's loader, another copy may be active.
             if (installed || (EmfileGuardAgent.class.getClassLoader() != null && alreadyActiveInBootLoader())) {
@@ -65,6 +78,43 @@ public final class EmfileGuardAgent {
             // Never worse than no agent: the application runs unprotected, and says so once.
             System.err.println("emfile-guard: ERROR could not start, the application runs without it: " + t);
         }
+    }
+
+    /**
+     * Why the agent cannot work on this JDK, or null where it can. Blocking sockets get their
+     * descriptors in {@code sun.nio.ch.NioSocketImpl}, the JDK's socket implementation since Java 13:
+     * on Java 11 there is none, so the agent would count no blocking socket and cap nothing that
+     * matters. It then stays out of the way instead of pretending.
+     */
+    static String unsupportedJdk(String javaVersion, boolean hasNioSocketImpl) {
+        if (hasNioSocketImpl) {
+            return null;
+        }
+        return "Java " + javaVersion + " has no sun.nio.ch.NioSocketImpl (Java 13 and later have it), so the agent "
+                + "cannot see blocking sockets (tested on Java 17, 21 and 25)";
+    }
+
+    /** Without loading it: Java 13+ always has it (no look-up at start-up); older ones are asked. */
+    static boolean hasNioSocketImpl() {
+        if (featureVersion(System.getProperty("java.specification.version")) >= 13) {
+            return true;
+        }
+        return ClassLoader.getSystemResource("sun/nio/ch/NioSocketImpl.class") != null;
+    }
+
+    /** "11" -> 11, "1.8" -> 1 (older than 9 reads as below 13 too); no Runtime.version(): it parses with a regex. */
+    static int featureVersion(String specificationVersion) {
+        int n = 0;
+        if (specificationVersion != null) {
+            for (int i = 0; i < specificationVersion.length(); i++) {
+                char c = specificationVersion.charAt(i);
+                if (c < '0' || c > '9') {
+                    break;
+                }
+                n = n * 10 + (c - '0');
+            }
+        }
+        return n;
     }
 
     private static boolean alreadyActiveInBootLoader() {
