@@ -59,7 +59,7 @@ final class ChildRun {
         FdSampler sampler = null;
         Thread samplerThread = null;
         if (FdSampler.supported()) {
-            sampler = new FdSampler(process.pid(), 50);
+            sampler = new FdSampler(process.pid(), 50, result.timeline, start);
             progress.sampler = sampler;
             samplerThread = new Thread(sampler, "fd-sampler");
             samplerThread.setDaemon(true);
@@ -68,7 +68,7 @@ final class ChildRun {
         Thread stderr = new Thread(() -> drainStderr(process), "child-stderr");
         stderr.setDaemon(true);
         stderr.start();
-        Thread stdout = new Thread(() -> readStdout(process), "child-stdout");
+        Thread stdout = new Thread(() -> readStdout(process, start), "child-stdout");
         stdout.setDaemon(true);
         stdout.start();
         try {
@@ -96,7 +96,7 @@ final class ChildRun {
         return result;
     }
 
-    private void readStdout(Process process) {
+    private void readStdout(Process process, long startNanos) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
@@ -109,6 +109,8 @@ final class ChildRun {
                     progress.other = intOf(kv, "other", 0);
                     progress.open = intOf(kv, "open", -1);
                     progress.waiting = intOf(kv, "waiting", -1);
+                    result.timeline.progress((System.nanoTime() - startNanos) / 1_000_000, progress.done,
+                            progress.emfile + progress.other, progress.waiting);
                 } else if (line.equals("READY")) {
                     progress.startNanos = System.nanoTime();
                     progress.line = "running";

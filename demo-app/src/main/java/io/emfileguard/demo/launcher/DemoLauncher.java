@@ -126,10 +126,51 @@ public final class DemoLauncher {
         }
         printDetails(pairs);
         out.println();
+        drawCharts(options, pairs, classPath);
         out.println(Report.summary(pairs));
         out.flush();
         boolean clean = pairs.stream().allMatch(pair -> pair[1].clean());
         return clean ? 0 : 1;
+    }
+
+    /** One picture per pair of runs; a picture that cannot be drawn is reported, not fatal. */
+    private void drawCharts(Options options, List<RunResult[]> pairs, String classPath) {
+        for (RunResult[] pair : pairs) {
+            Path file = chartPath(options.chart, classPath, pairs.size() > 1 ? pair[0].records : -1);
+            String title = pair[0].records + " records x " + options.services + " services = "
+                    + Report.number(pair[0].expectedRequests) + " requests at once, limit "
+                    + Report.number(options.fdLimit) + " descriptors";
+            try {
+                RunChart.write(file, pair[0], pair[1], options.fdLimit, title);
+                out.println("picture of the run" + (pairs.size() > 1 ? ", " + pair[0].records + " records" : "")
+                        + ": " + relative(file));
+            } catch (IOException | RuntimeException | LinkageError e) {
+                out.println("could not draw the run into " + relative(file) + ": " + e);
+            }
+        }
+    }
+
+    /**
+     * {@code --chart PATH}, else {@code demo-run.png} next to the demo jar (demo-app/target/ after the
+     * build), else (run from classes) in the temporary directory; {@code records >= 0} adds
+     * {@code -<records>} to the name (a sweep).
+     */
+    static Path chartPath(String explicit, String classPath, int records) {
+        Path file;
+        if (explicit != null) {
+            file = Paths.get(explicit);
+        } else {
+            Path jar = Paths.get(classPath);
+            file = Files.isRegularFile(jar) && jar.toString().endsWith(".jar")
+                    ? jar.toAbsolutePath().resolveSibling("demo-run.png")
+                    : Paths.get(System.getProperty("java.io.tmpdir"), "emfile-guard-demo-run.png");
+        }
+        if (records >= 0) {
+            String name = file.getFileName().toString();
+            int dot = name.lastIndexOf('.');
+            file = file.resolveSibling(name.substring(0, dot) + "-" + records + name.substring(dot));
+        }
+        return file;
     }
 
     private void printDetails(List<RunResult[]> pairs) {

@@ -14,15 +14,20 @@ final class FdSampler implements Runnable {
 
     private final Path fdDir;
     private final long periodMillis;
+    private final Timeline timeline;
+    private final long startNanos;
     private volatile boolean stopped;
     private volatile int descriptors = -1;
     private volatile int sockets = -1;
     private volatile int peakDescriptors = -1;
     private volatile int peakSockets = -1;
 
-    FdSampler(long pid, long periodMillis) {
+    /** Each sample also goes to {@code timeline}, timed from {@code startNanos} ({@link System#nanoTime()}). */
+    FdSampler(long pid, long periodMillis, Timeline timeline, long startNanos) {
         this.fdDir = Paths.get("/proc", Long.toString(pid), "fd");
         this.periodMillis = periodMillis;
+        this.timeline = timeline;
+        this.startNanos = startNanos;
     }
 
     static boolean supported() {
@@ -63,6 +68,7 @@ final class FdSampler implements Runnable {
         }
         descriptors = all;
         sockets = socks;
+        timeline.fd((System.nanoTime() - startNanos) / 1_000_000, all, socks);
         if (all > peakDescriptors) {
             peakDescriptors = all;
         }

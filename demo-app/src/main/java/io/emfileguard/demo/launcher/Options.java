@@ -4,6 +4,7 @@ import io.emfileguard.demo.ClientKind;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** The launcher's command line. */
 final class Options {
@@ -30,6 +31,8 @@ final class Options {
             "  --jvm-opt OPT       extra option for both children (repeatable)",
             "  --timeout-s N       longest run of one child before it is killed (120)",
             "  --plain             periodic progress lines instead of a live line, even on a terminal",
+            "  --chart PATH        where the picture of the run goes, a PNG (default: demo-run.png next to",
+            "                      this jar; a sweep writes one per batch size, -<records> added to the name)",
             "  --help              this text");
 
     static final long DEFAULT_LATENCY_MS = 2000;
@@ -47,6 +50,8 @@ final class Options {
     long timeoutSeconds = 120;
     boolean plain;
     boolean help;
+    /** Where the picture of the run goes; null: the default (see {@link DemoLauncher#chartPath}). */
+    String chart;
 
     /** "300 records" or "300, 400 and 500 records". */
     String batchDescription() {
@@ -133,6 +138,12 @@ final class Options {
                             break;
                         case "--timeout-s":
                             o.timeoutSeconds = positive(arg, value);
+                            break;
+                        case "--chart":
+                            if (!value.toLowerCase(Locale.ROOT).endsWith(".png")) {
+                                throw new IllegalArgumentException("--chart must name a .png file, not " + value);
+                            }
+                            o.chart = value;
                             break;
                         default:
                             throw new IllegalArgumentException("unknown option " + arg);

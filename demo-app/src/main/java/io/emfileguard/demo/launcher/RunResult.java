@@ -18,6 +18,8 @@ final class RunResult {
     final List<String> stderrTail = new ArrayList<>();
     /** The agent's own log lines (its stderr lines naming emfile-guard), the first few. */
     final List<String> agentLog = new ArrayList<>();
+    /** Descriptors, sockets, waiting threads and failures over time, for the picture of the run. */
+    final Timeline timeline = new Timeline();
     int peakDescriptors = -1;
     int peakSockets = -1;
     long processMillis;
