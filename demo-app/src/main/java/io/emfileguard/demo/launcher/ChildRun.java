@@ -115,6 +115,7 @@ final class ChildRun {
                     progress.startNanos = System.nanoTime();
                     progress.line = "running";
                 } else if (line.startsWith("RESULT ")) {
+                    result.timeline.end();
                     synchronized (result) {
                         result.values.putAll(parsePairs(line.substring(7)));
                     }

@@ -88,25 +88,27 @@ final class RunChart {
         }
         XYSeries waiting = new XYSeries("threads waiting at the cap");
         XYSeries failed = new XYSeries("requests failed so far");
+        int most = 100;
         for (Timeline.ProgressPoint p : run.timeline.progress()) {
             if (p.waiting() >= 0) {
                 waiting.add(p.millis() / 1000.0, p.waiting());
             }
             failed.add(p.millis() / 1000.0, p.failed());
+            most = Math.max(most, Math.max(p.waiting(), p.failed()));
         }
 
         XYSeriesCollection left = new XYSeriesCollection();
         left.addSeries(descriptors);
         left.addSeries(sockets);
         NumberAxis leftAxis = new NumberAxis("descriptors, sockets");
-        leftAxis.setRange(0, highest * 1.12);
+        leftAxis.setRange(0, highest * 1.2); // the top of each panel is left for its heading
         XYPlot plot = new XYPlot(left, null, leftAxis, lines(inLegend, DESCRIPTORS, SOCKETS));
 
         XYSeriesCollection right = new XYSeriesCollection();
         right.addSeries(waiting);
         right.addSeries(failed);
         NumberAxis rightAxis = new NumberAxis("threads, requests");
-        rightAxis.setAutoRangeMinimumSize(100);
+        rightAxis.setRange(0, most * 1.2);
         plot.setRangeAxis(1, rightAxis);
         plot.setRangeAxisLocation(1, AxisLocation.BOTTOM_OR_RIGHT);
         plot.setDataset(1, right);
@@ -121,7 +123,6 @@ final class RunChart {
         plot.setDomainGridlinePaint(new Color(0xdd, 0xdd, 0xdd));
         plot.setRangeGridlinePaint(new Color(0xdd, 0xdd, 0xdd));
         TextTitle heading = new TextTitle(label + ": " + outcome(run), new Font(Font.SANS_SERIF, Font.BOLD, 13));
-        heading.setBackgroundPaint(new Color(255, 255, 255, 210));
         heading.setPadding(new RectangleInsets(2, 4, 2, 4));
         plot.addAnnotation(new XYTitleAnnotation(0.01, 0.98, heading, RectangleAnchor.TOP_LEFT));
         return plot;

@@ -20,13 +20,23 @@ final class Timeline {
 
     private final List<FdPoint> fds = new ArrayList<>();
     private final List<ProgressPoint> progress = new ArrayList<>();
+    private boolean ended;
 
     synchronized void fd(long millis, int descriptors, int sockets) {
-        fds.add(new FdPoint(millis, descriptors, sockets));
+        if (!ended) {
+            fds.add(new FdPoint(millis, descriptors, sockets));
+        }
     }
 
     synchronized void progress(long millis, int done, int failed, int waiting) {
-        progress.add(new ProgressPoint(millis, done, failed, waiting));
+        if (!ended) {
+            progress.add(new ProgressPoint(millis, done, failed, waiting));
+        }
+    }
+
+    /** The batch is over (the child reported): later samples show the JVM exiting, not the run. */
+    synchronized void end() {
+        ended = true;
     }
 
     synchronized List<FdPoint> fds() {
