@@ -157,7 +157,7 @@ public final class InterceptionPoints {
         return points;
     }
 
-    /** The docs' table of interception points (README "How it works"), one row per point. */
+    /** The table of interception points in docs/how-it-works.md, one row per point. */
     public static String markdownTable() {
         StringBuilder sb = new StringBuilder();
         sb.append("| class | method | what happens there | woven when |\n");
