@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the agent and the benchmarks, runs every benchmark, and writes the results table into the
-# README's "Performance" section (full runs only). Takes about 15 minutes on 2 cores.
+# Builds the agent and the benchmarks, runs every benchmark, and writes the results table into
+# docs/performance.md (full runs only). Takes about 15 minutes on 2 cores.
 #
-#   benchmarks/run.sh                      # everything; updates README.md
+#   benchmarks/run.sh                      # everything; updates docs/performance.md
 #   benchmarks/run.sh --only startup,wake  # some sections: results in benchmarks/target/results.md only
-#   benchmarks/run.sh --only startup --readme-sections  # ...and those sections' rows in the README
-#   benchmarks/run.sh --quick              # fewer pairs, a smoke test (never written to the README)
+#   benchmarks/run.sh --only startup --doc-sections  # ...and those sections' rows in docs/performance.md
+#   benchmarks/run.sh --quick              # fewer pairs, a smoke test (never written to the doc)
+#   benchmarks/run.sh --no-doc             # a full run that leaves docs/performance.md alone
 #
 # Sections: startup gate connect io wake storm scale. JDK 17 is the `java` on PATH (or JAVA_HOME);
 # JDK 25 is /usr/lib/jvm/temurin-25-jdk-amd64 unless --java25 /path/to/bin/java is given.
