@@ -4,7 +4,7 @@ import io.emfileguard.demo.launcher.DemoLauncher;
 
 /**
  * {@code java -jar demo-app.jar [options]}: the side-by-side demo. See {@link DemoLauncher} and
- * {@code demo-app/README-demo.md}.
+ * {@code demo-app/README.md}.
  */
 public final class Launcher {
 
