@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>What a reclaimed connection costs a request depends on the client: the agent closes the
  * socket's descriptor, and a client that takes that connection from its pool before noticing
  * fails the request unless it retries. See {@link #okHttpExecute} and {@link #apacheHttpClient5Classic}
- * (and the README, "Idle pooled connections").
+ * (and docs/how-it-works.md, "Idle pooled connections are given back").
  */
 class ConnectionPoolIT {
     static final int CAP = 500;
@@ -111,7 +111,7 @@ class ConnectionPoolIT {
             () -> {
                 if (tolerated == null) {
                     // Even a client that re-checks its pooled connections can take one in the very
-                    // instant the agent closes it: at most 0.1%, and only that (README, Supported clients).
+                    // instant the agent closes it: at most 0.1%, and only that (docs/supported-clients.md).
                     assertTrue(failed <= REQUESTS / 1000 && kinds.keySet().stream().allMatch(k -> k.endsWith(SOCKET_CLOSED)),
                             "failed requests: " + kinds);
                 } else {
@@ -228,7 +228,7 @@ class ConnectionPoolIT {
         assertAll(r.toString(),
             () -> assertTrue(r.peakTcpSocketFds <= 512, "TCP socket descriptors peaked at " + r.peakTcpSocketFds),
             // Two JDK HttpClients are among the pools: waiting threads stop max(2, cap/64) below the
-            // cap, the room the HttpClient's own threads may need (see the README).
+            // cap, the room the HttpClient's own threads may need (see docs/how-it-works.md).
             () -> assertEquals(512 - 512 / 64, r.number("gate after", "PeakOpenSockets"),
                     "the pools filled the cap up to the reserve for threads that cannot wait"),
             () -> assertTrue(Long.parseLong(probe.get("openBefore")) >= 400, "the pools kept their connections: " + probe),
