@@ -194,6 +194,22 @@ public final class SocketGate {
         this.sliceTask = task == null ? NO_TASK : task;
     }
 
+    /**
+     * Runs on a waiting thread when the queue is stuck: nothing released for {@link #STUCK_NANOS}
+     * and nothing idle to reclaim. What can still free room then is the garbage collector: sockets
+     * the application dropped without {@code close()} hold their units until it runs (see
+     * {@code AbandonedSocketCollector}). The task rate-limits itself.
+     */
+    public void setStuckTask(Runnable task) {
+        this.stuckTask = task == null ? NO_TASK : task;
+    }
+
+    private volatile Runnable stuckTask = NO_TASK;
+    /** When a unit was last given back while threads waited (System.nanoTime); the gate's birth before that. */
+    private volatile long lastReleaseWhileWaitingNanos = System.nanoTime();
+    /** Waiting this long with no release and nothing to reclaim counts as stuck. */
+    static final long STUCK_NANOS = 500_000_000L;
+
     public void setListener(Listener listener) {
         this.listener = listener == null ? Listener.NONE : listener;
     }
@@ -282,6 +298,7 @@ public final class SocketGate {
         used.decrementAndGet();
         if (queued > 0) {
             releasesWhileWaiting.increment();
+            lastReleaseWhileWaitingNanos = System.nanoTime();
             dispatch();
         }
     }
@@ -401,15 +418,22 @@ public final class SocketGate {
                         // the threads that need a unit.
                         int waiting = queued;
                         long organic = releasesNow - releasesBefore;
+                        boolean reclaimed = false;
                         if (r != null && organic < waiting && waiter.state != Waiter.GRANTED) {
                             int unserved = waiting - (int) Math.max(0, organic);
                             int share = Math.min(MAX_RECLAIMS_PER_SLICE,
                                     Math.max(1, (unserved + FRONT_WAITERS - 1) / FRONT_WAITERS));
                             for (int i = 0; i < share && r.reclaimOne(); i++) {
                                 reclaimsWhileWaiting.increment();
+                                reclaimed = true;
                             }
                         }
                         releasesBefore = releasesNow;
+                        long afterSlice = System.nanoTime();
+                        if (!reclaimed && waiter.state != Waiter.GRANTED && afterSlice - start >= STUCK_NANOS
+                                && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
+                            stuckTask.run();
+                        }
                     } catch (RuntimeException e) {
                         // bookkeeping help only; waiting goes on regardless
                     }

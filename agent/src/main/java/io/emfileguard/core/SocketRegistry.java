@@ -33,6 +33,11 @@ public final class SocketRegistry {
         this.gate = gate;
     }
 
+    /** The gate whose units the tracked sockets hold. */
+    SocketGate gate() {
+        return gate;
+    }
+
     /**
      * Records that {@code owner} holds the unit its creator acquired.
      * @return false if the owner was already tracked (the caller's unit is then surplus)

@@ -14,6 +14,7 @@ public enum Setting {
     FD_HEADROOM("fd.headroom", "64"),
     RECLAIM_IDLE("reclaim.idle", "true"),
     RECLAIM_IDLE_MILLIS("reclaim.idle.millis", "200"),
+    COLLECT_ABANDONED("collect.abandoned", "true"),
     TRACK_STACKS("track.stacks", "false"),
     METRICS("metrics", "none"),
     METRICS_NAMESPACE("metrics.namespace", "emfile-guard"),
