@@ -252,13 +252,19 @@ public final class SocketHooks {
     // ---- java.net.Socket.connect: only to know the target for 'exclude' ----
 
     public static void connectStarting(Object target) {
-        if (target instanceof InetSocketAddress) {
+        // Only exclude rules read the target: without them a connect costs no thread-local write
+        // (each set after a remove() allocates an entry, a weak reference the GC must process).
+        SocketGate g = gate;
+        if (target instanceof InetSocketAddress && g != null && !g.settings().excludes.isEmpty()) {
             CONNECT_TARGET.set((InetSocketAddress) target);
         }
     }
 
     public static void connectFinished(Object socket, Object impl) {
-        CONNECT_TARGET.remove();
+        SocketGate g = gate;
+        if (g != null && !g.settings().excludes.isEmpty()) {
+            CONNECT_TARGET.set(null); // not remove(): the entry is reused by the thread's next connect
+        }
         SocketRegistry r = registry;
         if (r == null || impl == null) {
             return;
