@@ -9,7 +9,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * allocates nothing, so none comes. This is the classic cause of EMFILE in the first place.
  *
  * <p>Runs on a waiting thread (see {@link SocketGate#setStuckTask}), at most once per
- * {@link #MIN_INTERVAL_NANOS}: a full collection stops the world. The units of the collected
+ * {@link #MIN_INTERVAL_NANOS}: a full collection stops the world. A queue can also look stuck while
+ * every socket is simply busy (replies slower than the stuck time): a request that gave nothing back
+ * doubles the interval before the next one (up to {@link #MAX_INTERVAL_NANOS}); one that did resets
+ * it. The units of the collected
  * sockets come back through {@link SocketRegistry#expungeCollected()}, which the waiters run after
  * every slice. Under {@code -XX:+DisableExplicitGC} the request does nothing: such sockets then
  * come back at the JVM's next collection of its own, as without the agent.
@@ -26,12 +29,16 @@ public final class AbandonedSocketCollector implements Runnable {
     }
 
     static final long MIN_INTERVAL_NANOS = 2_000_000_000L;
+    static final long MAX_INTERVAL_NANOS = 64_000_000_000L;
 
     private final SocketRegistry registry;
     private final Listener listener;
     private final Runnable collect;
     private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
     private final AtomicLong requestedTotal = new AtomicLong();
+    /** Written by the one thread that won the request (the compare-and-set below). */
+    private volatile long intervalNanos = MIN_INTERVAL_NANOS;
+    private volatile long collectedAtLastRequest = -1;
 
     public AbandonedSocketCollector(SocketRegistry registry, Listener listener) {
         this(registry, listener, new Runnable() {
@@ -53,14 +60,29 @@ public final class AbandonedSocketCollector implements Runnable {
     public void run() {
         long now = System.nanoTime();
         long allowed = notBefore.get();
-        if (now - allowed < 0 || !notBefore.compareAndSet(allowed, now + MIN_INTERVAL_NANOS)) {
+        if (now - allowed < 0 || !notBefore.compareAndSet(allowed, now + MAX_INTERVAL_NANOS)) {
             return; // another waiter asked recently, or is asking now
         }
         long collectedBefore = registry.collectedTotal();
+        // Did the previous request give units back (they come in over the slices after it)?
+        long previous = collectedAtLastRequest;
+        intervalNanos = previous >= 0 && collectedBefore == previous
+                ? Math.min(MAX_INTERVAL_NANOS, intervalNanos * 2) : MIN_INTERVAL_NANOS;
+        collectedAtLastRequest = collectedBefore;
+        notBefore.set(now + intervalNanos);
         collect.run();
         registry.expungeCollected(); // what the collection already enqueued; the rest comes in later slices
         long total = requestedTotal.incrementAndGet();
         listener.collectionRequested((int) (registry.collectedTotal() - collectedBefore), total);
+    }
+
+    long intervalNanos() {
+        return intervalNanos;
+    }
+
+    /** Tests: the next {@link #run} may ask at once (the clock is not theirs to move). */
+    void allowNow() {
+        notBefore.set(System.nanoTime() - 1);
     }
 
     /** Collections requested so far (the {@code GcRequestsTotal} metric). */

@@ -28,6 +28,26 @@ class AbandonedSocketCollectorTest {
     }
 
     @Test
+    void asksLessOftenWhileCollectionsGiveNothingBack() {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { }, () -> { });
+        collector.run();
+        assertEquals(AbandonedSocketCollector.MIN_INTERVAL_NANOS, collector.intervalNanos());
+        collector.allowNow();
+        collector.run(); // the first one freed nothing: every socket was merely busy
+        assertEquals(2 * AbandonedSocketCollector.MIN_INTERVAL_NANOS, collector.intervalNanos());
+        collector.allowNow();
+        collector.run();
+        assertEquals(4 * AbandonedSocketCollector.MIN_INTERVAL_NANOS, collector.intervalNanos());
+        for (int i = 0; i < 20; i++) {
+            collector.allowNow();
+            collector.run();
+        }
+        assertEquals(AbandonedSocketCollector.MAX_INTERVAL_NANOS, collector.intervalNanos(), "bounded");
+        assertEquals(23, collector.requestedTotal());
+    }
+
+    @Test
     void waitersHeldOnlyByADroppedSocketProceedOnceTheGateIsStuck() throws Exception {
         SocketGate gate = new SocketGate(new GateSettings(1, 20, 10_000, GateSettings.OnTimeout.FAIL, null));
         SocketRegistry registry = new SocketRegistry(gate);
