@@ -27,7 +27,8 @@ public final class GateProbe {
     public static final String[] ATTRIBUTES = {
         "OpenSockets", "PeakOpenSockets", "MaxSockets", "WaitingThreads", "WaitsTotal", "TimeoutsTotal",
         "WaitTimeMillisTotal", "OverCapTotal", "CollectedSocketsTotal", "LeakedChannelsTotal",
-        "ReclaimedSocketsTotal", "EffectiveMaxSockets", "RefusedConnectsTotal"
+        "ReclaimedSocketsTotal", "EffectiveMaxSockets", "RefusedConnectsTotal", "HandedBackSocketsTotal",
+        "GcRequestsTotal"
     };
 
     private GateProbe() {

@@ -3,6 +3,7 @@ package io.emfileguard.agent;
 import io.emfileguard.agent.config.AgentConfig;
 import io.emfileguard.agent.interception.Interceptions;
 import io.emfileguard.agent.reporting.GateEventLog;
+import io.emfileguard.core.AbandonedSocketCollector;
 import io.emfileguard.core.AddressRule;
 import io.emfileguard.core.DescriptorGuard;
 import io.emfileguard.core.GateSettings;
@@ -25,11 +26,13 @@ final class ActiveAgent {
     final SocketRegistry registry;
     final IdleReclaimer reclaimer;   // null when reclaim.idle=false
     final DescriptorGuard guard;     // null when fd.headroom=0 or there is no /proc
+    final AbandonedSocketCollector collector; // null when collect.abandoned=false
     final GateEventLog events;
     final Interceptions interceptions;
 
     private ActiveAgent(AgentConfig config, SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer,
-                        DescriptorGuard guard, GateEventLog events) {
+                        DescriptorGuard guard, AbandonedSocketCollector collector, GateEventLog events) {
+        this.collector = collector;
         this.config = config;
         this.gate = gate;
         this.registry = registry;
@@ -60,8 +63,13 @@ final class ActiveAgent {
         DescriptorGuard guard = config.fdHeadroom > 0
                 ? DescriptorGuard.forCurrentProcess(gate, config.descriptorLimit, config.fdHeadroom) : null;
         gate.setSampler(guard);
-        SocketHooks.install(gate, registry, events);
-        return new ActiveAgent(config, gate, registry, reclaimer, guard, events);
+        AbandonedSocketCollector collector = null;
+        if (config.collectAbandoned) {
+            collector = new AbandonedSocketCollector(registry, events);
+            gate.setStuckTask(collector);
+        }
+        SocketHooks.install(gate, registry, reclaimer, events);
+        return new ActiveAgent(config, gate, registry, reclaimer, guard, collector, events);
     }
 
     static GateSettings toGateSettings(AgentConfig c) {

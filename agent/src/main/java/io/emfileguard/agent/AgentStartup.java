@@ -105,7 +105,7 @@ final class AgentStartup {
         Runnable register = new Runnable() {
             @Override
             public void run() {
-                SocketGateMBean.register(a.gate, a.registry, a.reclaimer, a.guard, a.config.trackStacks);
+                SocketGateMBean.register(a.gate, a.registry, a.reclaimer, a.guard, a.collector, a.config.trackStacks);
             }
         };
         if (attached || agent.interceptions.wasLoadedBeforeAgent("java.lang.management.ManagementFactory")) {

@@ -62,7 +62,7 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
                 noScanBefore.set(System.nanoTime() + EMPTY_SCAN_PAUSE_NANOS);
                 return false;
             }
-            if (close(owner)) {
+            if (close(owner, minIdleNanos)) {
                 long total = reclaimedTotal.incrementAndGet();
                 listener.reclaimed(peer(owner), minIdleNanos / 1_000_000, total);
                 return true;
@@ -71,6 +71,36 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         return false;
     }
 
+    /**
+     * A pooled connection is going back to its pool ({@code owner} is its descriptor's owner): if
+     * threads wait at the cap, closes it now, so that its unit goes to the longest waiter. Why: a
+     * connection back in a pool is a socket nobody uses; left there it is taken by whichever thread
+     * asks that pool next (a jump over every thread already waiting: under steady load the waiters
+     * starve until {@code max.wait.millis}), or sits idle until the reclaimer finds it.
+     * Callers call it where no other thread can be handed the connection yet, or where handing it
+     * out goes through {@link SocketRegistry#claimForUse}: exactly one of the two wins.
+     * @return true if it was closed
+     */
+    public boolean handBackIfWaiting(Object owner) {
+        if (registry.gate().waitingThreads() == 0 || !ELIGIBLE.test(owner)) {
+            return false;
+        }
+        if (!close(owner, 0)) {
+            return false;
+        }
+        handedBackTotal.incrementAndGet();
+        listener.reclaimed(peer(owner), minIdleNanos / 1_000_000, reclaimedTotal.incrementAndGet());
+        return true;
+    }
+
+    private final AtomicLong handedBackTotal = new AtomicLong();
+
+    /** Pooled sockets closed as they went back to their pool while threads waited (part of {@link #reclaimedTotal}). */
+    public long handedBackTotal() {
+        return handedBackTotal.get();
+    }
+
+    /** Idle pooled sockets closed so that waiting threads could proceed (hand-backs included). */
     public long reclaimedTotal() {
         return reclaimedTotal.get();
     }
@@ -92,11 +122,11 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         }
     };
 
-    private boolean close(Object owner) {
+    private boolean close(Object owner, long idleNanos) {
         if (SocketIntrospection.ioInProgress(owner) || !SocketIntrospection.isOpen(owner)) {
             return false; // became busy, or was closed, since it was chosen
         }
-        Object handle = registry.retireForReclaim(owner, minIdleNanos);
+        Object handle = registry.retireForReclaim(owner, idleNanos);
         if (handle == null) {
             return false; // used since it was chosen, or an HTTP client's channel whose client has no idle channel left
         }

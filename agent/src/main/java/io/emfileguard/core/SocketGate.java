@@ -194,6 +194,22 @@ public final class SocketGate {
         this.sliceTask = task == null ? NO_TASK : task;
     }
 
+    /**
+     * Runs on a waiting thread when the queue is stuck: nothing released for {@link #STUCK_NANOS}
+     * and nothing idle to reclaim. What can still free room then is the garbage collector: sockets
+     * the application dropped without {@code close()} hold their units until it runs (see
+     * {@code AbandonedSocketCollector}). The task rate-limits itself.
+     */
+    public void setStuckTask(Runnable task) {
+        this.stuckTask = task == null ? NO_TASK : task;
+    }
+
+    private volatile Runnable stuckTask = NO_TASK;
+    /** When a unit was last given back while threads waited (System.nanoTime); the gate's birth before that. */
+    private volatile long lastReleaseWhileWaitingNanos = System.nanoTime();
+    /** Waiting this long with no release and nothing to reclaim counts as stuck. */
+    static final long STUCK_NANOS = 500_000_000L;
+
     public void setListener(Listener listener) {
         this.listener = listener == null ? Listener.NONE : listener;
     }
@@ -282,6 +298,7 @@ public final class SocketGate {
         used.decrementAndGet();
         if (queued > 0) {
             releasesWhileWaiting.increment();
+            lastReleaseWhileWaitingNanos = System.nanoTime();
             dispatch();
         }
     }
@@ -373,13 +390,16 @@ public final class SocketGate {
                     }
                     throw new SocketGateTimeoutException(s.maxSockets, used.get(), waited);
                 }
-                // The slice bounds the cost of a swallowed unpark (e.g. a park during class loading).
-                // Waiters far back in the queue can't be granted before those ahead of them, and a
-                // grant unparks them anyway: they take long slices, so 10,000 waiting threads don't
-                // wake 100,000 times a second for nothing. The front ones keep hold.millis slices
-                // (and do the per-slice work: reclaiming idle sockets, sampling descriptors).
-                long slice = waiter.ticket - dequeued <= FRONT_WAITERS
-                        ? s.holdNanos() : Math.max(s.holdNanos(), BACK_SLICE_NANOS);
+                // The slice bounds the cost of a swallowed unpark (a park inside the work above,
+                // e.g. a contended lock in a claim, can consume the grant's permit). Only the front
+                // waiters need slices: they do the per-slice work (reclaiming idle sockets,
+                // sampling descriptors). Waiters further back can't be granted before those ahead of
+                // them, and the dispatcher unparks each one that moves into the front: they park
+                // until their deadline, so 10,000 waiting threads cost nothing while nothing moves.
+                long slice = waiter.ticket - dequeued <= FRONT_WAITERS ? s.holdNanos() : left;
+                if (waiter.state == Waiter.GRANTED) {
+                    continue; // granted since the top of the loop: its permit may be spent already
+                }
                 LockSupport.parkNanos(this, Math.min(left, slice));
                 if (waiter.state != Waiter.GRANTED) {
                     try {
@@ -401,15 +421,22 @@ public final class SocketGate {
                         // the threads that need a unit.
                         int waiting = queued;
                         long organic = releasesNow - releasesBefore;
+                        boolean reclaimed = false;
                         if (r != null && organic < waiting && waiter.state != Waiter.GRANTED) {
                             int unserved = waiting - (int) Math.max(0, organic);
                             int share = Math.min(MAX_RECLAIMS_PER_SLICE,
                                     Math.max(1, (unserved + FRONT_WAITERS - 1) / FRONT_WAITERS));
                             for (int i = 0; i < share && r.reclaimOne(); i++) {
                                 reclaimsWhileWaiting.increment();
+                                reclaimed = true;
                             }
                         }
                         releasesBefore = releasesNow;
+                        long afterSlice = System.nanoTime();
+                        if (!reclaimed && waiter.state != Waiter.GRANTED && afterSlice - start >= STUCK_NANOS
+                                && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
+                            stuckTask.run();
+                        }
                     } catch (RuntimeException e) {
                         // bookkeeping help only; waiting goes on regardless
                     }
@@ -432,9 +459,12 @@ public final class SocketGate {
         }
     }
 
-    /** Waiters at most this far from the head park in {@code hold.millis} slices; the rest in long ones. */
-    static final int FRONT_WAITERS = 64;
-    static final long BACK_SLICE_NANOS = 10_000_000_000L;
+    /**
+     * Waiters at most this far from the head park in {@code hold.millis} slices; the rest in long ones.
+     * Each front wake costs a parked virtual thread ~30 µs of CPU: 16 of them cost ~5 ms of CPU per
+     * second while nothing moves (64 cost 20), and still reclaim up to 16 x 16 sockets per slice.
+     */
+    static final int FRONT_WAITERS = 16;
     /** A front waiter reclaims at most this many idle sockets per quiet slice. */
     static final int MAX_RECLAIMS_PER_SLICE = 16;
     /** Waiters ever queued / ever left the queue (granted or cancelled); written under the lock. */
@@ -462,23 +492,33 @@ public final class SocketGate {
                 LockSupport.unpark(head.thread);
                 granted++;
             }
-            if (granted > 0 && waiters.size() > FRONT_WAITERS - granted) {
-                // Waiters that just moved into the front of the queue may be in a long (back) slice:
-                // wake them, so that the front always has waiters doing the per-slice work.
-                int index = 0;
-                int firstNew = Math.max(0, FRONT_WAITERS - granted);
-                for (Waiter w : waiters) {
-                    if (index >= FRONT_WAITERS) {
-                        break;
-                    }
-                    if (index >= firstNew) {
-                        LockSupport.unpark(w.thread);
-                    }
-                    index++;
-                }
+            if (granted > 0) {
+                wakeNewFrontWaiters(granted);
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * {@code moved} waiters just moved into the front of the queue: they may be parked until their
+     * deadline (back waiters do): wake them, so that the front always has waiters doing the
+     * per-slice work. Called under the lock.
+     */
+    private void wakeNewFrontWaiters(int moved) {
+        if (waiters.size() <= FRONT_WAITERS - moved) {
+            return;
+        }
+        int index = 0;
+        int firstNew = Math.max(0, FRONT_WAITERS - moved);
+        for (Waiter w : waiters) {
+            if (index >= FRONT_WAITERS) {
+                break;
+            }
+            if (index >= firstNew) {
+                LockSupport.unpark(w.thread);
+            }
+            index++;
         }
     }
 
@@ -492,6 +532,7 @@ public final class SocketGate {
             waiter.state = Waiter.CANCELLED;
             if (waiters.remove(waiter)) {
                 dequeued++;
+                wakeNewFrontWaiters(1); // someone behind it may have moved into the front
             }
             queued = waiters.size();
             return true;

@@ -21,6 +21,8 @@ public final class SocketHooks {
     private static volatile SocketGate gate;
     private static volatile SocketRegistry registry;
     private static volatile Diagnostics diagnostics = Diagnostics.NONE;
+    /** Null when {@code reclaim.idle=false}: then pooled connections are left to their pools. */
+    private static volatile IdleReclaimer reclaimer;
 
     /** Where the current thread is connecting to, when a {@code Socket.connect} is in progress. */
     private static final ThreadLocal<InetSocketAddress> CONNECT_TARGET = new ThreadLocal<>();
@@ -43,8 +45,9 @@ public final class SocketHooks {
     private SocketHooks() {
     }
 
-    public static void install(SocketGate g, SocketRegistry r, Diagnostics d) {
+    public static void install(SocketGate g, SocketRegistry r, IdleReclaimer idleReclaimer, Diagnostics d) {
         registry = r;
+        reclaimer = idleReclaimer;
         diagnostics = d == null ? Diagnostics.NONE : d;
         gate = g;
     }
@@ -249,13 +252,19 @@ public final class SocketHooks {
     // ---- java.net.Socket.connect: only to know the target for 'exclude' ----
 
     public static void connectStarting(Object target) {
-        if (target instanceof InetSocketAddress) {
+        // Only exclude rules read the target: without them a connect costs no thread-local write
+        // (each set after a remove() allocates an entry, a weak reference the GC must process).
+        SocketGate g = gate;
+        if (target instanceof InetSocketAddress && g != null && !g.settings().excludes.isEmpty()) {
             CONNECT_TARGET.set((InetSocketAddress) target);
         }
     }
 
     public static void connectFinished(Object socket, Object impl) {
-        CONNECT_TARGET.remove();
+        SocketGate g = gate;
+        if (g != null && !g.settings().excludes.isEmpty()) {
+            CONNECT_TARGET.set(null); // not remove(): the entry is reused by the thread's next connect
+        }
         SocketRegistry r = registry;
         if (r == null || impl == null) {
             return;
@@ -336,7 +345,11 @@ public final class SocketHooks {
         }
     }
 
-    /** {@code KeepAliveCache.put}: the connection's reply is consumed, it is idle in the cache now. */
+    /**
+     * {@code KeepAliveCache.put}: the connection's reply is consumed, it is idle in the cache now.
+     * Threads waiting at the cap get its unit at once (it is closed before the cache holds it, so
+     * no other thread can be handed it; the cache's {@code get} then finds it closed).
+     */
     public static void connectionBackInCache(Object cached) {
         SocketRegistry r = registry;
         if (r == null || cached == null) {
@@ -346,14 +359,65 @@ public final class SocketHooks {
             Object owner = ownerOfPooledConnection(cached);
             if (owner != null && owner != SocketIntrospection.CLOSED) {
                 r.backInPool(owner);
+                if (reclaimer != null && gate.waitingThreads() > 0) {
+                    handBackIfWaiting(cached);
+                }
             }
         } catch (RuntimeException | Error | IllegalAccessException e) {
             diagnostics.internalError("keep-alive put", e);
         }
     }
 
+    /**
+     * Apache HttpCore's pool takes a connection back ({@code release(entry, reusable)}, on entry:
+     * the entry is still leased to this thread, so nobody else can be handed it). While threads wait
+     * at the cap, a reusable connection is closed now and its unit goes to the longest waiter; the
+     * pool finds it closed ({@code isOpen()} says so) and opens a new one when it needs one.
+     */
+    public static void pooledEntryReleasing(Object entry, boolean reusable) {
+        if (!reusable || entry == null || reclaimer == null || gate == null || gate.waitingThreads() == 0) {
+            return; // the common case: one volatile read
+        }
+        try {
+            handBackIfWaiting(SocketIntrospection.poolEntryConnection(entry));
+        } catch (RuntimeException | Error | ReflectiveOperationException e) {
+            diagnostics.internalError("pool release", e);
+        }
+    }
+
+    /**
+     * OkHttp's pool saw its connection become idle ({@code connectionBecameIdle}; {@code evicted}
+     * when the pool closes it itself). While threads wait at the cap, it is closed now and its unit
+     * goes to the longest waiter; a call that acquired it meanwhile finds it unhealthy
+     * ({@link #pooledConnectionHealthy}) and takes another.
+     */
+    public static void pooledConnectionIdle(boolean evicted, Object connection) {
+        if (evicted || connection == null || reclaimer == null || gate == null || gate.waitingThreads() == 0) {
+            return;
+        }
+        try {
+            handBackIfWaiting(connection);
+        } catch (RuntimeException | Error | IllegalAccessException e) {
+            diagnostics.internalError("pool idle", e);
+        }
+    }
+
+    /** Closes a pooled connection's socket if threads wait at the cap (see {@link IdleReclaimer#handBackIfWaiting}). */
+    private static void handBackIfWaiting(Object connection) throws IllegalAccessException {
+        IdleReclaimer rc = reclaimer;
+        java.net.Socket socket = connection == null ? null : SocketIntrospection.pooledConnectionSocket(connection);
+        Object owner = socket == null ? null : SocketIntrospection.descriptorOwnerOfSocket(socket);
+        if (rc != null && owner != null && owner != SocketIntrospection.CLOSED) {
+            registry.attachSocket(owner, socket); // the Socket itself is closed: pools ask Socket.isClosed()
+            rc.handBackIfWaiting(owner);
+        }
+    }
+
     /** The descriptor owner behind a pooled connection, {@link SocketIntrospection#CLOSED}, or null. */
     private static Object ownerOfPooledConnection(Object connection) throws IllegalAccessException {
+        if (connection == null) {
+            return null;
+        }
         java.net.Socket socket = SocketIntrospection.pooledConnectionSocket(connection);
         return socket == null ? null : SocketIntrospection.descriptorOwnerOfSocket(socket);
     }

@@ -195,6 +195,23 @@ public final class SocketIntrospection {
         return socket instanceof java.net.Socket ? (java.net.Socket) socket : null;
     }
 
+    /** {@code PoolEntry.getConnection()} of Apache HttpCore 4 or 5 (a public method of a public class). */
+    static Object poolEntryConnection(Object entry) throws ReflectiveOperationException {
+        java.lang.reflect.Method m = POOL_ENTRY_CONNECTION.get(entry.getClass());
+        return m == null ? null : m.invoke(entry);
+    }
+
+    private static final ClassValue<java.lang.reflect.Method> POOL_ENTRY_CONNECTION = new ClassValue<java.lang.reflect.Method>() {
+        @Override
+        protected java.lang.reflect.Method computeValue(Class<?> type) {
+            try {
+                return type.getMethod("getConnection");
+            } catch (NoSuchMethodException e) {
+                return null;
+            }
+        }
+    };
+
     private static final ClassValue<Field> POOLED_HOLDER = new ClassValue<Field>() {
         @Override
         protected Field computeValue(Class<?> type) {

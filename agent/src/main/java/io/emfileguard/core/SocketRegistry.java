@@ -33,6 +33,11 @@ public final class SocketRegistry {
         this.gate = gate;
     }
 
+    /** The gate whose units the tracked sockets hold. */
+    SocketGate gate() {
+        return gate;
+    }
+
     /**
      * Records that {@code owner} holds the unit its creator acquired.
      * @return false if the owner was already tracked (the caller's unit is then surplus)
@@ -320,11 +325,23 @@ public final class SocketRegistry {
      * references: a socket dropped meanwhile is still collected.
      */
     public void attachSocketLater(Object socket, Object impl) {
+        if (linkAtOnce) {
+            // Warm: the reflective read is a few nanoseconds now, cheaper than queueing two weak references.
+            Object owner = SocketIntrospection.descriptorOwnerOf(impl);
+            if (owner != null) {
+                attachSocket(owner, socket);
+            }
+            return;
+        }
         pendingSockets.add(new PendingSocket(socket, impl));
         if (pendingCount.incrementAndGet() >= PENDING_SOCKETS_BATCH) {
             resolvePendingSockets();
+            linkAtOnce = true;
         }
     }
+
+    /** Set once a batch has been resolved: a process that connects this much links each socket at once. */
+    private volatile boolean linkAtOnce;
 
     private static final int PENDING_SOCKETS_BATCH = 256;
     private final java.util.concurrent.ConcurrentLinkedQueue<PendingSocket> pendingSockets =

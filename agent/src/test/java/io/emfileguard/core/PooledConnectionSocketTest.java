@@ -47,6 +47,26 @@ class PooledConnectionSocketTest {
     }
 
     @Test
+    void findsTheConnectionOfAnHttpCore4PoolEntry() throws Exception {
+        org.apache.http.impl.DefaultBHttpClientConnection connection =
+                new org.apache.http.impl.DefaultBHttpClientConnection(1024);
+        org.apache.http.impl.pool.BasicPoolEntry entry = new org.apache.http.impl.pool.BasicPoolEntry(
+                "id", new org.apache.http.HttpHost("localhost"), connection);
+        assertSame(connection, SocketIntrospection.poolEntryConnection(entry));
+    }
+
+    @Test
+    void findsTheConnectionOfAnHttpCore5PoolEntry() throws Exception {
+        org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection connection =
+                new org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection(
+                        org.apache.hc.core5.http.config.Http1Config.DEFAULT);
+        org.apache.hc.core5.pool.PoolEntry<String, org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection> entry =
+                new org.apache.hc.core5.pool.PoolEntry<>("route");
+        entry.assignConnection(connection);
+        assertSame(connection, SocketIntrospection.poolEntryConnection(entry));
+    }
+
+    @Test
     void anythingElseHasNoPooledSocket() throws Exception {
         assertNull(SocketIntrospection.pooledConnectionSocket(new Object()));
     }

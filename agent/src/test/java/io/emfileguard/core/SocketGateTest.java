@@ -380,6 +380,59 @@ class SocketGateTest {
     }
 
     @Test
+    void aQueueWithNothingReleasedAndNothingToReclaimRunsTheStuckTaskOnceItsStuck() throws Exception {
+        SocketGate gate = new SocketGate(settings(1, 20, 10_000, GateSettings.OnTimeout.FAIL));
+        gate.acquire(true);
+        gate.setReclaimer(() -> false); // nothing idle
+        AtomicInteger runs = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong ranAfterNanos = new java.util.concurrent.atomic.AtomicLong();
+        long start = System.nanoTime();
+        gate.setStuckTask(() -> {
+            if (runs.incrementAndGet() == 1) {
+                ranAfterNanos.set(System.nanoTime() - start);
+                gate.release(); // what a collection does when it finds a dropped socket
+            }
+        });
+        assertEquals(SocketGate.Admission.AFTER_WAIT, gate.acquire(true));
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(1, runs.get(), "asked once, and the freed unit ended the wait");
+        assertTrue(ranAfterNanos.get() >= SocketGate.STUCK_NANOS, "not before the queue was stuck for "
+                + SocketGate.STUCK_NANOS / 1_000_000 + " ms: " + ranAfterNanos.get() / 1_000_000 + " ms");
+        assertTrue(waitedMillis < 2_000, "proceeded within 2 s, not at max.wait: " + waitedMillis);
+    }
+
+    @Test
+    void aQueueThatKeepsMovingIsNeverStuck() throws Exception {
+        // cap 1, twelve threads each holding the unit 100 ms: the queue waits ~1.2 s in all, but a
+        // release comes every 100 ms, so nothing may ask for a collection.
+        SocketGate gate = new SocketGate(settings(1, 20, 10_000, GateSettings.OnTimeout.FAIL));
+        gate.setReclaimer(() -> false);
+        AtomicInteger runs = new AtomicInteger();
+        gate.setStuckTask(runs::incrementAndGet);
+        List<Thread> threads = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int i = 0; i < 12; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    gate.acquire(true);
+                    Thread.sleep(100);
+                    gate.release();
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(null, failure.get());
+        assertEquals(0, runs.get(), "releases kept coming: the queue was never stuck");
+        assertEquals(0, gate.openSockets());
+    }
+
+    @Test
     void eventLoopIsCountedAboveTheCapByDefaultAndRefusedWhenConfigured() throws Exception {
         SocketGate counting = new SocketGate(settings(1, 100, 1_000, GateSettings.OnTimeout.PROCEED));
         assertEquals(SocketGate.Admission.IMMEDIATE, counting.acquireWithoutWaiting());
@@ -424,10 +477,11 @@ class SocketGateTest {
         sliceWakeUps.set(0);
         Thread.sleep(1_000);
         int wakeUps = sliceWakeUps.get();
-        // Front waiters: 64 x ~50 slices of 20 ms; the other 136 about once each. All 200 in 20 ms
-        // slices would be ~10,000.
-        assertTrue(wakeUps < 5_000, "slice wake-ups in 1 s with " + n + " waiters: " + wakeUps);
-        assertTrue(wakeUps > 1_000, "the front waiters still wake every slice: " + wakeUps);
+        // Front waiters: FRONT_WAITERS x ~50 slices of 20 ms; the other 136 about once each. All of
+        // them in 20 ms slices would be n x 50 (over 7,500).
+        int front = SocketGate.FRONT_WAITERS * 50;
+        assertTrue(wakeUps < 2 * front + 136, "slice wake-ups in 1 s with " + n + " waiters: " + wakeUps);
+        assertTrue(wakeUps > front / 2, "the front waiters still wake every slice: " + wakeUps);
         gate.release();
         for (Thread t : threads) {
             t.join(10_000);

@@ -33,6 +33,8 @@ public final class AgentConfig {
     public final int fdHeadroom;
     public final boolean reclaimIdle;
     public final long reclaimIdleMillis;
+    /** Ask for a garbage collection when waiters are stuck and only dropped sockets can free room. */
+    public final boolean collectAbandoned;
     public final boolean trackStacks;
     public final Metrics metrics;
     public final String metricsNamespace;
@@ -47,7 +49,7 @@ public final class AgentConfig {
 
     AgentConfig(boolean enabled, int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
                 EventLoopAtCap eventLoopAtCap,
-                List<String> excludes, int fdHeadroom, boolean reclaimIdle, long reclaimIdleMillis,
+                List<String> excludes, int fdHeadroom, boolean reclaimIdle, long reclaimIdleMillis, boolean collectAbandoned,
                 boolean trackStacks, Metrics metrics, String metricsNamespace, int metricsIntervalSeconds,
                 LogLevel logLevel,
                 boolean jmx, long descriptorLimit,
@@ -66,6 +68,7 @@ public final class AgentConfig {
         this.metricsIntervalSeconds = metricsIntervalSeconds;
         this.reclaimIdle = reclaimIdle;
         this.reclaimIdleMillis = reclaimIdleMillis;
+        this.collectAbandoned = collectAbandoned;
         this.logLevel = logLevel;
         this.jmx = jmx;
         this.descriptorLimit = descriptorLimit;
@@ -95,6 +98,7 @@ public final class AgentConfig {
             case FD_HEADROOM: return Integer.toString(fdHeadroom);
             case RECLAIM_IDLE: return Boolean.toString(reclaimIdle);
             case RECLAIM_IDLE_MILLIS: return Long.toString(reclaimIdleMillis);
+            case COLLECT_ABANDONED: return Boolean.toString(collectAbandoned);
             case TRACK_STACKS: return Boolean.toString(trackStacks);
             case METRICS: return metrics.name().toLowerCase();
             case METRICS_NAMESPACE: return metricsNamespace;

@@ -74,6 +74,7 @@ public final class ConfigResolver {
         int headroom = integer(Setting.FD_HEADROOM, 0, 1_000_000, 64);
         boolean reclaim = bool(Setting.RECLAIM_IDLE);
         long reclaimMillis = integer(Setting.RECLAIM_IDLE_MILLIS, 0, 3_600_000, 200);
+        boolean collectAbandoned = bool(Setting.COLLECT_ABANDONED);
         boolean trackStacks = bool(Setting.TRACK_STACKS);
         AgentConfig.Metrics metrics = enumeration(Setting.METRICS, AgentConfig.Metrics.class, AgentConfig.Metrics.NONE);
         String namespace = first(Setting.METRICS_NAMESPACE, new Parser<String>() {
@@ -88,7 +89,7 @@ public final class ConfigResolver {
         }, Setting.METRICS_NAMESPACE.defaultValue, Setting.METRICS_NAMESPACE.defaultValue);
         int interval = integer(Setting.METRICS_INTERVAL_SECONDS, 1, 86_400, 60);
         return new AgentConfig(enabled, maxSockets, hold, maxWait, onTimeout, eventLoopAtCap, excludes, headroom, reclaim, reclaimMillis,
-                trackStacks, metrics, namespace, interval, logLevel, jmx, limit.soft(), sources, problems);
+                collectAbandoned, trackStacks, metrics, namespace, interval, logLevel, jmx, limit.soft(), sources, problems);
     }
 
     // ---- sources ----

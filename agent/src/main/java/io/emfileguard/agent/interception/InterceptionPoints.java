@@ -128,6 +128,21 @@ public final class InterceptionPoints {
         point(IDLE_RECLAIM, "okhttp3.internal.connection.RealConnection", "isHealthy", "(Z)Z",
                 "OkHttp checks the pooled connection it acquires")
             .exitReplacing("pooledConnectionHealthy", RETURNED, THIS),
+        // Where connections go back to their pools: while threads wait at the cap, a connection going
+        // back is closed so that its unit goes to the longest waiter (no jump over the queue).
+        point(IDLE_RECLAIM, "org.apache.http.pool.AbstractConnPool", "release", "(Lorg/apache/http/pool/PoolEntry;Z)V",
+                "Apache HttpCore 4's pool takes a connection back: handed to a waiter at the cap")
+            .enter("pooledEntryReleasing", "V", arg(0), arg(1)),
+        point(IDLE_RECLAIM, "org.apache.hc.core5.pool.StrictConnPool", "release", "(Lorg/apache/hc/core5/pool/PoolEntry;Z)V",
+                "Apache HttpCore 5's (strict) pool takes a connection back: handed to a waiter at the cap")
+            .enter("pooledEntryReleasing", "V", arg(0), arg(1)),
+        point(IDLE_RECLAIM, "org.apache.hc.core5.pool.LaxConnPool", "release", "(Lorg/apache/hc/core5/pool/PoolEntry;Z)V",
+                "Apache HttpCore 5's (lax) pool takes a connection back: handed to a waiter at the cap")
+            .enter("pooledEntryReleasing", "V", arg(0), arg(1)),
+        point(IDLE_RECLAIM, "okhttp3.internal.connection.RealConnectionPool", "connectionBecameIdle",
+                "(Lokhttp3/internal/connection/RealConnection;)Z",
+                "OkHttp's connection goes idle in its pool: handed to a waiter at the cap")
+            .exit("pooledConnectionIdle", RETURNED, arg(0)),
 
         // ---- java.net.Socket.connect: where a socket created during this connect goes (exclude rules),
         // and which Socket owns the descriptor (the reclaimer closes the Socket itself).

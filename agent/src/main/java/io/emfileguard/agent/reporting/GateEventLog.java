@@ -1,5 +1,6 @@
 package io.emfileguard.agent.reporting;
 
+import io.emfileguard.core.AbandonedSocketCollector;
 import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketHooks;
@@ -12,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * summary per 10 s while they wait (the gate rate-limits {@code stillWaiting}), one line per timeout
  * at most every 10 s, and each internal error once. Never URLs or payloads.
  */
-public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diagnostics, IdleReclaimer.Listener {
+public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diagnostics, IdleReclaimer.Listener,
+        AbandonedSocketCollector.Listener {
 
     private static final long TIMEOUT_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
@@ -89,9 +91,22 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
         long now = System.nanoTime();
         if (now - last >= TIMEOUT_LOG_INTERVAL_NANOS && lastReclaimLog.compareAndSet(last, now)) {
             long since = total - reclaimedAtLastLog.getAndSet(total);
-            log().info("closed {} idle pooled socket(s) (no I/O for {} ms or more, e.g. to {}) so that waiting "
-                    + "connections can proceed; {} in all (reclaim.idle=false turns this off)", since, idleMillis,
-                    peer, total);
+            log().info("closed {} idle pooled socket(s) (back in their pool, or no I/O for {} ms or more; e.g. to {}) "
+                    + "so that waiting connections can proceed; {} in all (reclaim.idle=false turns this off)", since,
+                    idleMillis, peer, total);
+        }
+    }
+
+    private volatile boolean collectionLogged;
+
+    @Override
+    public void collectionRequested(int freed, long total) {
+        if (!collectionLogged) {
+            collectionLogged = true; // once: a process that drops sockets would log it every 2 s
+            log().info("threads waited at the cap with nothing released and nothing idle to close: asked the JVM for a "
+                    + "garbage collection so that sockets dropped without close() give their descriptors back "
+                    + "(at most one per 2 s, less often while they free nothing; counted in GcRequestsTotal, what "
+                    + "came back in CollectedSocketsTotal; collect.abandoned=false turns this off)");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.emfileguard.agent.reporting;
 
 import io.emfileguard.core.DescriptorGuard;
+import io.emfileguard.core.AbandonedSocketCollector;
 import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketRegistry;
@@ -17,11 +18,13 @@ public final class SocketGateMBean implements SocketGateMXBean {
     private final SocketRegistry registry;
     private final IdleReclaimer reclaimer; // null when reclaim.idle=false
     private final DescriptorGuard guard;   // null when the descriptor guard is off
+    private final AbandonedSocketCollector collector; // null when collect.abandoned=false
     private final boolean stacksTracked;
 
     public SocketGateMBean(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer, DescriptorGuard guard,
-                           boolean stacksTracked) {
+                           AbandonedSocketCollector collector, boolean stacksTracked) {
         this.stacksTracked = stacksTracked;
+        this.collector = collector;
         this.gate = gate;
         this.registry = registry;
         this.reclaimer = reclaimer;
@@ -30,12 +33,12 @@ public final class SocketGateMBean implements SocketGateMXBean {
 
     /** Registers on the platform MBean server (call off the start-up path: it costs ~100 ms). */
     public static void register(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer,
-                                DescriptorGuard guard, boolean stacksTracked) {
+                                DescriptorGuard guard, AbandonedSocketCollector collector, boolean stacksTracked) {
         try {
             ObjectName name = new ObjectName(OBJECT_NAME);
             javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(name)) {
-                server.registerMBean(new SocketGateMBean(gate, registry, reclaimer, guard, stacksTracked), name);
+                server.registerMBean(new SocketGateMBean(gate, registry, reclaimer, guard, collector, stacksTracked), name);
             }
         } catch (Exception | LinkageError e) {
             AgentLog.get().warn("could not register the MBean {}: {}", OBJECT_NAME, e.toString());
@@ -86,6 +89,8 @@ public final class SocketGateMBean implements SocketGateMXBean {
     }
 
     @Override public long getReclaimedSocketsTotal() { return reclaimer == null ? 0 : reclaimer.reclaimedTotal(); }
+    @Override public long getHandedBackSocketsTotal() { return reclaimer == null ? 0 : reclaimer.handedBackTotal(); }
+    @Override public long getGcRequestsTotal() { return collector == null ? 0 : collector.requestedTotal(); }
 
     @Override public int getEffectiveMaxSockets() { return gate.effectiveCap(); }
 

@@ -34,6 +34,12 @@ public interface SocketGateMXBean {
     /** Idle pooled sockets closed so that threads waiting at the cap could proceed. */
     long getReclaimedSocketsTotal();
 
+    /** Of those, pooled sockets closed as they went back to their pool while threads waited at the cap. */
+    long getHandedBackSocketsTotal();
+
+    /** Garbage collections asked for because waiting threads were held only by sockets dropped without close(). */
+    long getGcRequestsTotal();
+
     /** The cap enforced now: MaxSockets, lowered by the descriptor guard when other descriptors crowd in. */
     int getEffectiveMaxSockets();
 

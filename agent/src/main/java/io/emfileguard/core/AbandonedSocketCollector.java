@@ -1,0 +1,92 @@
+package io.emfileguard.core;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Asks the JVM for a garbage collection when threads are stuck at the cap and only garbage can free
+ * room: sockets the application dropped without {@code close()} keep their descriptors (and their
+ * units) until a collection lets the JDK's Cleaner close them, and an application that waits
+ * allocates nothing, so none comes. This is the classic cause of EMFILE in the first place.
+ *
+ * <p>Runs on a waiting thread (see {@link SocketGate#setStuckTask}), at most once per
+ * {@link #MIN_INTERVAL_NANOS}: a full collection stops the world. A queue can also look stuck while
+ * every socket is simply busy (replies slower than the stuck time): a request that gave nothing back
+ * doubles the interval before the next one (up to {@link #MAX_INTERVAL_NANOS}); one that did resets
+ * it. The units of the collected
+ * sockets come back through {@link SocketRegistry#expungeCollected()}, which the waiters run after
+ * every slice. Under {@code -XX:+DisableExplicitGC} the request does nothing: such sockets then
+ * come back at the JVM's next collection of its own, as without the agent.
+ */
+public final class AbandonedSocketCollector implements Runnable {
+
+    /** Receives one event per requested collection (for the log line and the metric). */
+    public interface Listener {
+        /**
+         * @param freed units given back by the collection (sockets found collected right after it)
+         * @param total collections requested so far
+         */
+        void collectionRequested(int freed, long total);
+    }
+
+    static final long MIN_INTERVAL_NANOS = 2_000_000_000L;
+    static final long MAX_INTERVAL_NANOS = 64_000_000_000L;
+
+    private final SocketRegistry registry;
+    private final Listener listener;
+    private final Runnable collect;
+    private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
+    private final AtomicLong requestedTotal = new AtomicLong();
+    /** Written by the one thread that won the request (the compare-and-set below). */
+    private volatile long intervalNanos = MIN_INTERVAL_NANOS;
+    private volatile long collectedAtLastRequest = -1;
+
+    public AbandonedSocketCollector(SocketRegistry registry, Listener listener) {
+        this(registry, listener, new Runnable() {
+            @Override
+            public void run() {
+                System.gc();
+            }
+        });
+    }
+
+    /** @param collect what a request does ({@code System.gc()}; tests pass their own) */
+    AbandonedSocketCollector(SocketRegistry registry, Listener listener, Runnable collect) {
+        this.registry = registry;
+        this.listener = listener;
+        this.collect = collect;
+    }
+
+    @Override
+    public void run() {
+        long now = System.nanoTime();
+        long allowed = notBefore.get();
+        if (now - allowed < 0 || !notBefore.compareAndSet(allowed, now + MAX_INTERVAL_NANOS)) {
+            return; // another waiter asked recently, or is asking now
+        }
+        long collectedBefore = registry.collectedTotal();
+        // Did the previous request give units back (they come in over the slices after it)?
+        long previous = collectedAtLastRequest;
+        intervalNanos = previous >= 0 && collectedBefore == previous
+                ? Math.min(MAX_INTERVAL_NANOS, intervalNanos * 2) : MIN_INTERVAL_NANOS;
+        collectedAtLastRequest = collectedBefore;
+        notBefore.set(now + intervalNanos);
+        collect.run();
+        registry.expungeCollected(); // what the collection already enqueued; the rest comes in later slices
+        long total = requestedTotal.incrementAndGet();
+        listener.collectionRequested((int) (registry.collectedTotal() - collectedBefore), total);
+    }
+
+    long intervalNanos() {
+        return intervalNanos;
+    }
+
+    /** Tests: the next {@link #run} may ask at once (the clock is not theirs to move). */
+    void allowNow() {
+        notBefore.set(System.nanoTime() - 1);
+    }
+
+    /** Collections requested so far (the {@code GcRequestsTotal} metric). */
+    public long requestedTotal() {
+        return requestedTotal.get();
+    }
+}

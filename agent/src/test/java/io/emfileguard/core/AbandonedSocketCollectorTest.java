@@ -1,0 +1,67 @@
+package io.emfileguard.core;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AbandonedSocketCollectorTest {
+
+    @Test
+    void asksForOneCollectionPerIntervalHoweverManyWaitersAsk() {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        AtomicInteger collections = new AtomicInteger();
+        AtomicInteger events = new AtomicInteger();
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry,
+                (freed, total) -> events.incrementAndGet(), collections::incrementAndGet);
+        for (int i = 0; i < 50; i++) {
+            collector.run(); // fifty stuck waiters after the same slice
+        }
+        assertEquals(1, collections.get(), "a full collection stops the world: once per interval");
+        assertEquals(1, collector.requestedTotal());
+        assertEquals(1, events.get());
+    }
+
+    @Test
+    void asksLessOftenWhileCollectionsGiveNothingBack() {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { }, () -> { });
+        collector.run();
+        assertEquals(AbandonedSocketCollector.MIN_INTERVAL_NANOS, collector.intervalNanos());
+        collector.allowNow();
+        collector.run(); // the first one freed nothing: every socket was merely busy
+        assertEquals(2 * AbandonedSocketCollector.MIN_INTERVAL_NANOS, collector.intervalNanos());
+        collector.allowNow();
+        collector.run();
+        assertEquals(4 * AbandonedSocketCollector.MIN_INTERVAL_NANOS, collector.intervalNanos());
+        for (int i = 0; i < 20; i++) {
+            collector.allowNow();
+            collector.run();
+        }
+        assertEquals(AbandonedSocketCollector.MAX_INTERVAL_NANOS, collector.intervalNanos(), "bounded");
+        assertEquals(23, collector.requestedTotal());
+    }
+
+    @Test
+    void waitersHeldOnlyByADroppedSocketProceedOnceTheGateIsStuck() throws Exception {
+        SocketGate gate = new SocketGate(new GateSettings(1, 20, 10_000, GateSettings.OnTimeout.FAIL, null));
+        SocketRegistry registry = new SocketRegistry(gate);
+        gate.setSliceTask(registry::expungeCollected); // as the agent wires it
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { });
+        gate.setStuckTask(collector);
+        gate.acquire(true);
+        registry.track(new Object(), true); // the only socket, dropped without close(): garbage now
+        long start = System.nanoTime();
+        assertEquals(SocketGate.Admission.AFTER_WAIT, gate.acquire(true));
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(waitedMillis < 2_000, "the collection gave the unit back within 2 s: " + waitedMillis + " ms");
+        assertTrue(collector.requestedTotal() >= 1);
+        assertEquals(1, registry.collectedTotal());
+        assertEquals(1, gate.openSockets(), "the waiter holds the unit the dropped socket held");
+    }
+}
