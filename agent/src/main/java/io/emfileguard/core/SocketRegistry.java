@@ -205,7 +205,10 @@ public final class SocketRegistry {
         // connections only the newest is a candidate, so that the one its next exchange takes is not.
         java.util.IdentityHashMap<HttpClientAccount, Tracked> newestOfClient = null;
         for (Tracked t : owners.values()) {
-            if (t.account != null && t.phase == Tracked.REPLIED) {
+            // A channel being closed (claimed, or retired until its selector lets go of it) is not
+            // the newest idle one any more: else each client would give back one channel per
+            // selector round trip (~100 a second), however many it holds idle.
+            if (t.account != null && t.phase == Tracked.REPLIED && t.idleNanos(now) >= 0 && !t.retiredNow()) {
                 if (newestOfClient == null) {
                     newestOfClient = new java.util.IdentityHashMap<>();
                 }
@@ -494,6 +497,10 @@ public final class SocketRegistry {
         volatile WeakReference<Object> httpConnection;
         /** An HTTP client's channel that the reclaimer took out of its client's count (guarded by this). */
         boolean retired;
+
+        synchronized boolean retiredNow() {
+            return retired;
+        }
         final Throwable openedAt;
 
         Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account,

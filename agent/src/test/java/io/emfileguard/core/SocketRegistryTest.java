@@ -158,6 +158,28 @@ class SocketRegistryTest {
     }
 
     @Test
+    void aClientWhoseNewestIdleChannelIsBeingClosedOffersItsNextNewest() throws Exception {
+        SocketGate gate = new SocketGate(GateSettings.of(10));
+        SocketRegistry registry = new SocketRegistry(gate);
+        HttpClientAccount account = new HttpClientAccount(gate);
+        Object older = new Object();
+        Object newer = new Object();
+        for (Object channel : new Object[] {older, newer}) {
+            account.admitExchange(false);
+            account.channelOpening();
+            registry.track(channel, false, account);
+            registry.ioEnded(channel, true, true);
+            Thread.sleep(2); // distinct idle stamps: 'newer' replied last
+            registry.ioEnded(channel, false, true);
+            account.exchangeEnded();
+        }
+        assertSame(newer, registry.leastRecentlyUsedIdle(0, ANY), "the newest idle one: the client hands out oldest first");
+        assertSame(newer, registry.retireForReclaim(newer, 0));
+        assertSame(older, registry.leastRecentlyUsedIdle(0, ANY),
+                "while the newest is being closed (its selector has not let go yet), the next newest is next");
+    }
+
+    @Test
     void httpClientChannelIsIdleOnlyOnceItsClientHasBeenQuietForTheIdleTime() throws Exception {
         SocketGate gate = new SocketGate(GateSettings.of(10));
         SocketRegistry registry = new SocketRegistry(gate);
