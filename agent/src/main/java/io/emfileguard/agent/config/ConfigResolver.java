@@ -46,7 +46,7 @@ public final class ConfigResolver {
     private AgentConfig build() {
         boolean enabled = bool(Setting.ENABLED);
         int defaultCap = limit.defaultMaxSockets();
-        Integer explicitCap = integer(Setting.MAX_SOCKETS, 1, Integer.MAX_VALUE, defaultCap);
+        Integer explicitCap = integer(Setting.MAX_SOCKETS, defaultCap);
         int maxSockets;
         if (explicitCap == null) {
             maxSockets = defaultCap;
@@ -54,14 +54,11 @@ public final class ConfigResolver {
         } else {
             maxSockets = explicitCap;
         }
-        long hold = integer(Setting.HOLD_MILLIS, 1, 60_000, 100);
-        long maxWait = integer(Setting.MAX_WAIT_MILLIS, 0, Integer.MAX_VALUE, 30_000);
-        AgentConfig.OnTimeout onTimeout = enumeration(Setting.ON_TIMEOUT, AgentConfig.OnTimeout.class,
-                AgentConfig.OnTimeout.PROCEED);
-        AgentConfig.EventLoopAtCap eventLoopAtCap = enumeration(Setting.EVENT_LOOP_AT_CAP,
-                AgentConfig.EventLoopAtCap.class, AgentConfig.EventLoopAtCap.COUNT);
-        AgentConfig.LogLevel logLevel = enumeration(Setting.LOG_LEVEL, AgentConfig.LogLevel.class,
-                AgentConfig.LogLevel.INFO);
+        long hold = integer(Setting.HOLD_MILLIS);
+        long maxWait = integer(Setting.MAX_WAIT_MILLIS);
+        AgentConfig.OnTimeout onTimeout = enumeration(Setting.ON_TIMEOUT, AgentConfig.OnTimeout.class);
+        AgentConfig.EventLoopAtCap eventLoopAtCap = enumeration(Setting.EVENT_LOOP_AT_CAP, AgentConfig.EventLoopAtCap.class);
+        AgentConfig.LogLevel logLevel = enumeration(Setting.LOG_LEVEL, AgentConfig.LogLevel.class);
         // On AWS Lambda nobody can connect to JMX and registering the MBean costs 200-300 ms of CPU
         // at every cold start (the platform MBean server): off unless asked for; metrics=emf is
         // the Lambda way to watch the agent.
@@ -71,12 +68,12 @@ public final class ConfigResolver {
             sources.put(Setting.JMX, Source.LAMBDA_DEFAULT);
         }
         List<String> excludes = excludes();
-        int headroom = integer(Setting.FD_HEADROOM, 0, 1_000_000, 64);
+        int headroom = integer(Setting.FD_HEADROOM);
         boolean reclaim = bool(Setting.RECLAIM_IDLE);
-        long reclaimMillis = integer(Setting.RECLAIM_IDLE_MILLIS, 0, 3_600_000, 200);
+        long reclaimMillis = integer(Setting.RECLAIM_IDLE_MILLIS);
         boolean collectAbandoned = bool(Setting.COLLECT_ABANDONED);
         boolean trackStacks = bool(Setting.TRACK_STACKS);
-        AgentConfig.Metrics metrics = enumeration(Setting.METRICS, AgentConfig.Metrics.class, AgentConfig.Metrics.NONE);
+        AgentConfig.Metrics metrics = enumeration(Setting.METRICS, AgentConfig.Metrics.class);
         String namespace = first(Setting.METRICS_NAMESPACE, new Parser<String>() {
             @Override
             public String parse(String raw, String[] why) {
@@ -87,7 +84,7 @@ public final class ConfigResolver {
                 return raw;
             }
         }, Setting.METRICS_NAMESPACE.defaultValue, Setting.METRICS_NAMESPACE.defaultValue);
-        int interval = integer(Setting.METRICS_INTERVAL_SECONDS, 1, 86_400, 60);
+        int interval = integer(Setting.METRICS_INTERVAL_SECONDS);
         return new AgentConfig(enabled, maxSockets, hold, maxWait, onTimeout, eventLoopAtCap, excludes, headroom, reclaim, reclaimMillis,
                 collectAbandoned, trackStacks, metrics, namespace, interval, logLevel, jmx, limit.soft(), sources, problems);
     }
@@ -203,8 +200,18 @@ public final class ConfigResolver {
         }, def, def.toString());
     }
 
-    /** @return the value, or null if no source set one (only for settings whose default is derived) */
-    private Integer integer(Setting s, long min, long max, int def) {
+    /** A whole-number setting with its range and default as {@link Setting} declares them. */
+    private int integer(Setting s) {
+        return integer(s, Integer.parseInt(s.defaultValue.replace("_", "")));
+    }
+
+    /**
+     * @param def the default: {@link Setting#defaultValue}, or, where that is derived at start, the
+     *            derived value (then null is returned when no source set one)
+     */
+    private Integer integer(Setting s, int def) {
+        long min = s.min;
+        long max = s.max;
         boolean derived = s.defaultValue == null;
         Integer v = first(s, new Parser<Integer>() {
             @Override
@@ -226,7 +233,9 @@ public final class ConfigResolver {
         return v;
     }
 
-    private <E extends Enum<E>> E enumeration(Setting s, Class<E> type, E def) {
+    /** A setting with a fixed set of values, {@code type}'s constants; its default as {@link Setting} declares it. */
+    private <E extends Enum<E>> E enumeration(Setting s, Class<E> type) {
+        E def = Enum.valueOf(type, s.defaultValue.toUpperCase(Locale.ROOT));
         return first(s, new Parser<E>() {
             @Override
             public E parse(String raw, String[] why) {
