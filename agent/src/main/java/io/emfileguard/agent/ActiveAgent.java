@@ -78,7 +78,7 @@ final class ActiveAgent {
             rules.add(AddressRule.parse(e));
         }
         return new GateSettings(c.maxSockets, c.holdMillis, c.maxWaitMillis,
-                c.onTimeout == AgentConfig.OnTimeout.FAIL ? GateSettings.OnTimeout.FAIL : GateSettings.OnTimeout.PROCEED,
+                c.onTimeout,
                 rules, c.eventLoopAtCap == AgentConfig.EventLoopAtCap.FAIL);
     }
 }

@@ -1,5 +1,7 @@
 package io.emfileguard.agent.config;
 
+import io.emfileguard.core.GateSettings;
+
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
@@ -10,8 +12,6 @@ import java.util.Map;
  * while resolving it (each already replaced by a usable value). Immutable.
  */
 public final class AgentConfig {
-
-    public enum OnTimeout { PROCEED, FAIL }
 
     public enum LogLevel { ERROR, WARN, INFO, DEBUG, OFF }
 
@@ -25,7 +25,8 @@ public final class AgentConfig {
     public final int maxSockets;
     public final long holdMillis;
     public final long maxWaitMillis;
-    public final OnTimeout onTimeout;
+    /** The gate's own type: one enum for the setting and the mechanism. */
+    public final GateSettings.OnTimeout onTimeout;
     public final EventLoopAtCap eventLoopAtCap;
     /** Raw exclude entries, each already validated. */
     public final List<String> excludes;
@@ -47,7 +48,7 @@ public final class AgentConfig {
     private final Map<Setting, Source> sources;
     private final List<String> problems;
 
-    AgentConfig(boolean enabled, int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
+    AgentConfig(boolean enabled, int maxSockets, long holdMillis, long maxWaitMillis, GateSettings.OnTimeout onTimeout,
                 EventLoopAtCap eventLoopAtCap,
                 List<String> excludes, int fdHeadroom, boolean reclaimIdle, long reclaimIdleMillis, boolean collectAbandoned,
                 boolean trackStacks, Metrics metrics, String metricsNamespace, int metricsIntervalSeconds,

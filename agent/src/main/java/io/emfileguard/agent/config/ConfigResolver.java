@@ -1,6 +1,7 @@
 package io.emfileguard.agent.config;
 
 import io.emfileguard.core.AddressRule;
+import io.emfileguard.core.GateSettings;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -56,7 +57,7 @@ public final class ConfigResolver {
         }
         long hold = integer(Setting.HOLD_MILLIS);
         long maxWait = integer(Setting.MAX_WAIT_MILLIS);
-        AgentConfig.OnTimeout onTimeout = enumeration(Setting.ON_TIMEOUT, AgentConfig.OnTimeout.class);
+        GateSettings.OnTimeout onTimeout = enumeration(Setting.ON_TIMEOUT, GateSettings.OnTimeout.class);
         AgentConfig.EventLoopAtCap eventLoopAtCap = enumeration(Setting.EVENT_LOOP_AT_CAP, AgentConfig.EventLoopAtCap.class);
         AgentConfig.LogLevel logLevel = enumeration(Setting.LOG_LEVEL, AgentConfig.LogLevel.class);
         // On AWS Lambda nobody can connect to JMX and registering the MBean costs 200-300 ms of CPU
