@@ -217,10 +217,6 @@ public final class HttpClientAccount implements SocketGate.Claim {
         }
     }
 
-    public synchronized int exchanges() {
-        return exchanges;
-    }
-
     /**
      * No exchange of this client started for {@code nanos}. The client hands its pooled connections
      * out oldest first, which is also the one the reclaimer would pick: while exchanges are starting,
@@ -236,10 +232,6 @@ public final class HttpClientAccount implements SocketGate.Claim {
     synchronized boolean hasIdleChannel() {
         // (retired channels are already out of 'channels')
         return channels > exchanges;
-    }
-
-    public synchronized int channels() {
-        return channels;
     }
 
     public synchronized int units() {
