@@ -38,18 +38,26 @@ public final class HttpClientAccount implements SocketGate.Claim {
     /** Idle channels the reclaimer is closing: their descriptors are open until the selector lets go. */
     private int retiring;
     /** When an exchange of this client last started (System.nanoTime), for the reclaimer. */
-    private volatile long lastExchangeStartNanos = System.nanoTime();
+    private volatile long lastExchangeStartNanos;
+    private final Clock clock;
     /** How long a channel opening waits for a retiring channel's descriptor before counting above the cap. */
     private static final long RETIRE_WAIT_MILLIS = 100;
     private final ConcurrentLinkedQueue<Thread> admitters = new ConcurrentLinkedQueue<>();
 
     HttpClientAccount(SocketGate gate) {
+        this(gate, Clock.SYSTEM);
+    }
+
+    /** @param clock what the quiet stamp reads: the registry's ({@link SocketRegistry#clock()}) */
+    HttpClientAccount(SocketGate gate, Clock clock) {
         this.gate = gate;
+        this.clock = clock;
+        this.lastExchangeStartNanos = clock.nanoTime();
     }
 
     /** Before an exchange starts: reuse the client's idle room, or take a unit (may park). */
     void admitExchange(boolean mayPark) throws SocketGateTimeoutException, SocketGateInterruptedException {
-        lastExchangeStartNanos = System.nanoTime();
+        lastExchangeStartNanos = clock.nanoTime();
         if (tryClaim()) {
             return;
         }
@@ -78,7 +86,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
         synchronized (this) {
             if (exchanges < units - retiring) {
                 exchanges++;
-                lastExchangeStartNanos = System.nanoTime();
+                lastExchangeStartNanos = clock.nanoTime();
                 return true;
             }
             return false;
@@ -225,7 +233,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
      * idle connections are what other callers may be waiting for.
      */
     boolean quietFor(long nanos) {
-        return System.nanoTime() - lastExchangeStartNanos >= nanos;
+        return clock.nanoTime() - lastExchangeStartNanos >= nanos;
     }
 
     /** Some channel of this client is not serving an exchange (it idles in the client's pool). */

@@ -43,15 +43,16 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         this.minIdleNanos = minIdleMillis * 1_000_000L;
         this.excludes = excludes;
         this.listener = listener;
+        this.noScanBefore = new AtomicLong(registry.clock().nanoTime());
     }
 
     /** After a scan that found nothing idle, waiters skip scanning until then (one scan serves all). */
-    private final AtomicLong noScanBefore = new AtomicLong(System.nanoTime());
+    private final AtomicLong noScanBefore;
     private static final long EMPTY_SCAN_PAUSE_NANOS = 20_000_000L;
 
     @Override
     public boolean reclaimOne() {
-        long now = System.nanoTime();
+        long now = registry.clock().nanoTime();
         if (now - noScanBefore.get() < 0) {
             return false; // thousands of waiters must not each walk every socket every slice
         }
@@ -59,7 +60,7 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         for (int attempt = 0; attempt < 3; attempt++) {
             Object owner = registry.leastRecentlyUsedIdle(minIdleNanos, ELIGIBLE);
             if (owner == null) {
-                noScanBefore.set(System.nanoTime() + EMPTY_SCAN_PAUSE_NANOS);
+                noScanBefore.set(registry.clock().nanoTime() + EMPTY_SCAN_PAUSE_NANOS);
                 return false;
             }
             if (close(owner, minIdleNanos)) {

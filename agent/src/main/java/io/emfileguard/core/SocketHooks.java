@@ -561,7 +561,7 @@ public final class SocketHooks {
         synchronized (ACCOUNTS) {
             HttpClientAccount a = ACCOUNTS.get(client);
             if (a == null) {
-                a = new HttpClientAccount(gate);
+                a = new HttpClientAccount(gate, registry.clock());
                 gate.reserveForThreadsThatCannotWait(); // its own threads open its connections
                 ACCOUNTS.put(client, a);
             }

@@ -29,8 +29,21 @@ public final class SocketRegistry {
     private final AtomicLong collectedTotal = new AtomicLong();
     private final AtomicLong leakedTotal = new AtomicLong();
 
+    private final Clock clock;
+
     public SocketRegistry(SocketGate gate) {
+        this(gate, Clock.SYSTEM);
+    }
+
+    /** @param clock what idle stamps read (tests move it) */
+    public SocketRegistry(SocketGate gate, Clock clock) {
         this.gate = gate;
+        this.clock = clock;
+    }
+
+    /** The clock of the idle stamps (the reclaimer and the HTTP client accounts read it too). */
+    public Clock clock() {
+        return clock;
     }
 
     /** The gate whose units the tracked sockets hold. */
@@ -55,7 +68,7 @@ public final class SocketRegistry {
     public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account, boolean accepted) {
         expungeCollected();
         Tracked t = new Tracked(owner, collected, releaseOnCollect, account, accepted,
-                trackStacks ? new Throwable("opened here") : null);
+                trackStacks ? new Throwable("opened here") : null, clock.nanoTime());
         return owners.putIfAbsent(t, t) == null;
     }
 
@@ -89,7 +102,7 @@ public final class SocketRegistry {
 
     /** The sockets tracked now (a weakly consistent view). */
     public java.util.List<OpenSocket> snapshot() {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         java.util.List<OpenSocket> out = new java.util.ArrayList<>();
         for (Tracked t : owners.values()) {
             Object owner = t.get();
@@ -105,7 +118,7 @@ public final class SocketRegistry {
     public void touch(Object owner) {
         Tracked t = tracked(owner);
         if (t != null) {
-            t.lastIoNanos = System.nanoTime();
+            t.lastIoNanos = clock.nanoTime();
         }
     }
 
@@ -133,7 +146,7 @@ public final class SocketRegistry {
             if (seen == Tracked.RECLAIMING) {
                 return false;
             }
-            if (Tracked.LAST_IO.compareAndSet(t, seen, System.nanoTime())) {
+            if (Tracked.LAST_IO.compareAndSet(t, seen, clock.nanoTime())) {
                 if (handedOut) {
                     t.phase = Tracked.FRESH; // its next write starts an exchange; idle again once replied
                     if (t.pool == Tracked.IN_POOL) {
@@ -166,7 +179,7 @@ public final class SocketRegistry {
         }
         for (;;) {
             long seen = t.lastIoNanos;
-            if (seen == Tracked.RECLAIMING || Tracked.LAST_IO.compareAndSet(t, seen, System.nanoTime())) {
+            if (seen == Tracked.RECLAIMING || Tracked.LAST_IO.compareAndSet(t, seen, clock.nanoTime())) {
                 break;
             }
         }
@@ -182,7 +195,7 @@ public final class SocketRegistry {
     public void ioEnded(Object owner, boolean write, boolean bytesMoved) {
         Tracked t = tracked(owner);
         if (t != null) {
-            t.lastIoNanos = System.nanoTime();
+            t.lastIoNanos = clock.nanoTime();
             if (bytesMoved) {
                 t.phase = write ? Tracked.AWAITING_REPLY : Tracked.REPLIED;
             }
@@ -200,7 +213,7 @@ public final class SocketRegistry {
      * thread to show it), and a connection that was just opened and is not yet written to.
      */
     public Object leastRecentlyUsedIdle(long minIdleNanos, java.util.function.Predicate<Object> eligible) {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         // An HttpClient hands out its pooled connections oldest first: of each client's idle
         // connections only the newest is a candidate, so that the one its next exchange takes is not.
         java.util.IdentityHashMap<HttpClientAccount, Tracked> newestOfClient = null;
@@ -280,7 +293,7 @@ public final class SocketRegistry {
             return null;
         }
         long seen = t.lastIoNanos;
-        if (seen == Tracked.RECLAIMING || System.nanoTime() - seen < minIdleNanos || t.phase != Tracked.REPLIED
+        if (seen == Tracked.RECLAIMING || clock.nanoTime() - seen < minIdleNanos || t.phase != Tracked.REPLIED
                 || t.pool == Tracked.OUT_OF_POOL || !Tracked.LAST_IO.compareAndSet(t, seen, Tracked.RECLAIMING)) {
             return null; // used, handed out or busy since it was judged idle
         }
@@ -396,7 +409,7 @@ public final class SocketRegistry {
     public void unretire(Object owner) {
         Tracked t = tracked(owner);
         if (t != null) {
-            Tracked.LAST_IO.compareAndSet(t, Tracked.RECLAIMING, System.nanoTime());
+            Tracked.LAST_IO.compareAndSet(t, Tracked.RECLAIMING, clock.nanoTime());
         }
         if (t != null && t.account != null) {
             synchronized (t) {
@@ -461,13 +474,13 @@ public final class SocketRegistry {
         final boolean releaseOnCollect;
         final HttpClientAccount account;
         final boolean accepted;
-        final long openedNanos = System.nanoTime();
+        final long openedNanos;
         /**
          * Last read, write, connect or use by a pool on this socket, or {@link #RECLAIMING}. I/O
          * stamps are plain racy writes (fine for an idle clock); the reclaimer's claim and a pool's
          * use are compare-and-sets ({@link SocketRegistry#claimForUse}).
          */
-        volatile long lastIoNanos = openedNanos;
+        volatile long lastIoNanos;
         /** The reclaimer has claimed this socket and is closing it. */
         static final long RECLAIMING = Long.MIN_VALUE;
         static final java.util.concurrent.atomic.AtomicLongFieldUpdater<Tracked> LAST_IO =
@@ -504,8 +517,10 @@ public final class SocketRegistry {
         final Throwable openedAt;
 
         Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account,
-                boolean accepted, Throwable openedAt) {
+                boolean accepted, Throwable openedAt, long now) {
             super(owner, queue);
+            this.openedNanos = now;
+            this.lastIoNanos = now;
             this.openedAt = openedAt;
             this.hash = System.identityHashCode(owner);
             this.releaseOnCollect = releaseOnCollect;

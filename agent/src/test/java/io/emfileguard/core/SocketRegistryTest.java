@@ -10,13 +10,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SocketRegistryTest {
 
+    /** Idleness is read from this clock: tests move it instead of sleeping. */
+    private final MovableClock clock = new MovableClock();
+
     /** Two owners that are equal() must still be two sockets: tracking is by identity. */
     record EqualOwner(int id) { }
 
     @Test
     void tracksOwnersByIdentityNotEquality() {
         SocketGate gate = new SocketGate(GateSettings.of(10));
-        SocketRegistry registry = new SocketRegistry(gate);
+        SocketRegistry registry = new SocketRegistry(gate, clock);
         EqualOwner a = new EqualOwner(1);
         EqualOwner b = new EqualOwner(1);
         assertTrue(registry.track(a, true));
@@ -31,7 +34,7 @@ class SocketRegistryTest {
     @Test
     void untracksOnceSoDoubleCloseReleasesOnce() {
         SocketGate gate = new SocketGate(GateSettings.of(10));
-        SocketRegistry registry = new SocketRegistry(gate);
+        SocketRegistry registry = new SocketRegistry(gate, clock);
         Object owner = new Object();
         registry.track(owner, true);
         assertTrue(registry.release(owner));
@@ -42,7 +45,7 @@ class SocketRegistryTest {
     @Test
     void givesBackTheUnitOfACollectedSocket() throws Exception {
         SocketGate gate = new SocketGate(GateSettings.of(10));
-        SocketRegistry registry = new SocketRegistry(gate);
+        SocketRegistry registry = new SocketRegistry(gate, clock);
         gate.acquire(true);
         registry.track(new Object(), true);
         assertEquals(1, gate.openSockets());
@@ -54,7 +57,7 @@ class SocketRegistryTest {
     @Test
     void keepsTheUnitOfACollectedChannelBecauseItsDescriptorLeaks() throws Exception {
         SocketGate gate = new SocketGate(GateSettings.of(10));
-        SocketRegistry registry = new SocketRegistry(gate);
+        SocketRegistry registry = new SocketRegistry(gate, clock);
         gate.acquire(true);
         registry.track(new Object(), false);
         awaitCollected(registry, () -> registry.leakedTotal() == 1);
@@ -66,7 +69,7 @@ class SocketRegistryTest {
             throws InterruptedException {
         for (int i = 0; i < 200 && !done.getAsBoolean(); i++) {
             System.gc();
-            Thread.sleep(20);
+            Thread.sleep(20); // real time: the collector's, not ours
             registry.expungeCollected();
         }
         assertTrue(done.getAsBoolean(), "the garbage collector did not take the owner");
@@ -78,13 +81,13 @@ class SocketRegistryTest {
 
     @Test
     void socketAwaitingItsReplyIsNeverIdleHoweverLongTheServerTakes() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object fresh = new Object();
         Object awaiting = new Object();
         registry.track(fresh, true);
         registry.track(awaiting, true);
         registry.ioEnded(awaiting, true, true);   // request written, no reply yet
-        Thread.sleep(5);
+        clock.advanceMillis(5);
         assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY),
                 "a socket never answered, or awaiting its reply, is in flight");
         registry.ioEnded(awaiting, false, false); // a read that returned nothing (EAGAIN, timeout)
@@ -97,14 +100,14 @@ class SocketRegistryTest {
 
     @Test
     void picksTheLeastRecentlyUsedAnsweredSocketOnlyAfterTheIdleTime() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object older = new Object();
         Object newer = new Object();
         registry.track(older, true);
         registry.track(newer, true);
         registry.ioEnded(older, true, true);
         registry.ioEnded(older, false, true);
-        Thread.sleep(5);
+        clock.advanceMillis(5);
         registry.ioEnded(newer, true, true);
         registry.ioEnded(newer, false, true);
         assertEquals(older, registry.leastRecentlyUsedIdle(0, ANY));
@@ -114,7 +117,7 @@ class SocketRegistryTest {
 
     @Test
     void acceptedSocketsAreNeverIdle() {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object accepted = new Object();
         registry.track(accepted, true, null, true);
         registry.ioEnded(accepted, true, true);
@@ -124,7 +127,7 @@ class SocketRegistryTest {
 
     @Test
     void nonBlockingChannelOutsideTheHttpClientIsNeverIdle() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         try (java.nio.channels.SocketChannel nonBlocking = java.nio.channels.SocketChannel.open();
              java.nio.channels.SocketChannel blocking = java.nio.channels.SocketChannel.open()) {
             nonBlocking.configureBlocking(false);
@@ -142,8 +145,8 @@ class SocketRegistryTest {
     @Test
     void httpClientChannelIsIdleOnlyWhileItsClientHasMoreChannelsThanExchanges() throws Exception {
         SocketGate gate = new SocketGate(GateSettings.of(10));
-        SocketRegistry registry = new SocketRegistry(gate);
-        HttpClientAccount account = new HttpClientAccount(gate);
+        SocketRegistry registry = new SocketRegistry(gate, clock);
+        HttpClientAccount account = new HttpClientAccount(gate, clock);
         account.admitExchange(false);
         account.channelOpening();
         Object channel = new Object();
@@ -160,8 +163,8 @@ class SocketRegistryTest {
     @Test
     void aClientWhoseNewestIdleChannelIsBeingClosedOffersItsNextNewest() throws Exception {
         SocketGate gate = new SocketGate(GateSettings.of(10));
-        SocketRegistry registry = new SocketRegistry(gate);
-        HttpClientAccount account = new HttpClientAccount(gate);
+        SocketRegistry registry = new SocketRegistry(gate, clock);
+        HttpClientAccount account = new HttpClientAccount(gate, clock);
         Object older = new Object();
         Object newer = new Object();
         for (Object channel : new Object[] {older, newer}) {
@@ -169,7 +172,7 @@ class SocketRegistryTest {
             account.channelOpening();
             registry.track(channel, false, account);
             registry.ioEnded(channel, true, true);
-            Thread.sleep(2); // distinct idle stamps: 'newer' replied last
+            clock.advanceMillis(2); // distinct idle stamps: 'newer' replied last
             registry.ioEnded(channel, false, true);
             account.exchangeEnded();
         }
@@ -182,8 +185,8 @@ class SocketRegistryTest {
     @Test
     void httpClientChannelIsIdleOnlyOnceItsClientHasBeenQuietForTheIdleTime() throws Exception {
         SocketGate gate = new SocketGate(GateSettings.of(10));
-        SocketRegistry registry = new SocketRegistry(gate);
-        HttpClientAccount account = new HttpClientAccount(gate);
+        SocketRegistry registry = new SocketRegistry(gate, clock);
+        HttpClientAccount account = new HttpClientAccount(gate, clock);
         account.admitExchange(false);
         account.channelOpening();
         Object channel = new Object();
@@ -193,7 +196,7 @@ class SocketRegistryTest {
         account.exchangeEnded();
         account.admitExchange(false);            // another exchange starts (it will open its own channel)
         assertEquals(null, registry.leastRecentlyUsedIdle(50_000_000L, ANY), "an exchange started just now");
-        Thread.sleep(60);
+        clock.advanceMillis(60);
         account.exchangeEnded();
         assertEquals(channel, registry.leastRecentlyUsedIdle(50_000_000L, ANY));
     }
@@ -201,8 +204,8 @@ class SocketRegistryTest {
     @Test
     void aClosingHttpClientChannelIsNoRoomButKeepsItsUnitUntilItsDescriptorGoes() throws Exception {
         SocketGate gate = new SocketGate(GateSettings.of(10));
-        SocketRegistry registry = new SocketRegistry(gate);
-        HttpClientAccount account = new HttpClientAccount(gate);
+        SocketRegistry registry = new SocketRegistry(gate, clock);
+        HttpClientAccount account = new HttpClientAccount(gate, clock);
         account.admitExchange(false);
         account.channelOpening();
         Object channel = new Object();
@@ -219,12 +222,12 @@ class SocketRegistryTest {
 
     // ---- a pool's use and the reclaimer's claim: exactly one wins ----
 
-    private static Object repliedAndIdle(SocketRegistry registry) throws InterruptedException {
+    private Object repliedAndIdle(SocketRegistry registry) {
         Object socket = new Object();
         registry.track(socket, true);
         registry.ioEnded(socket, true, true);
         registry.ioEnded(socket, false, true);
-        Thread.sleep(30);
+        clock.advanceMillis(30);
         return socket;
     }
 
@@ -232,56 +235,56 @@ class SocketRegistryTest {
 
     @Test
     void aConnectionItsPoolJustClaimedForARequestIsNotReclaimedUntilIdleAgain() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object socket = repliedAndIdle(registry);
         assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle 30 ms: a candidate");
         assertTrue(registry.claimForUse(socket, false), "nobody is closing it: the pool may use it");
         assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "just claimed: not idle");
         assertNull(registry.retireForReclaim(socket, IDLE_20_MS),
                 "a reclaimer that chose it before the claim must not close it after");
-        Thread.sleep(30);
+        clock.advanceMillis(30);
         assertSame(socket, registry.retireForReclaim(socket, IDLE_20_MS), "idle again: the reclaimer may take it");
     }
 
     @Test
     void aConnectionHandedToARequestStaysInUseHoweverLongTheThreadTakesToWriteIt() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object socket = repliedAndIdle(registry);
         assertTrue(registry.claimForUse(socket, true), "the keep-alive cache hands it to a request");
-        Thread.sleep(30); // the requesting thread stalls longer than the idle time
+        clock.advanceMillis(30); // the requesting thread stalls longer than the idle time
         assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "handed out: in use, not idle");
         assertNull(registry.retireForReclaim(socket, IDLE_20_MS));
         registry.ioEnded(socket, true, true);  // the request
         registry.ioEnded(socket, false, true); // its reply: back in the pool
-        Thread.sleep(30);
+        clock.advanceMillis(30);
         assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle again after its reply");
     }
 
     @Test
     void aKeepAliveConnectionIsInUseFromItsConnectUntilTheCacheTakesItBack() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object socket = new Object();
         registry.track(socket, true);
         registry.outOfPool(socket);            // HttpURLConnection connected it
         registry.ioEnded(socket, true, true);  // request
         registry.ioEnded(socket, false, true); // reply read into the client's buffer...
-        Thread.sleep(30);                      // ...and the application is slow to consume it
+        clock.advanceMillis(30);                      // ...and the application is slow to consume it
         assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "not back in its cache: in use");
         assertNull(registry.retireForReclaim(socket, IDLE_20_MS));
         registry.backInPool(socket);           // KeepAliveCache.put
-        Thread.sleep(30);
+        clock.advanceMillis(30);
         assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle in the cache");
         assertTrue(registry.claimForUse(socket, true)); // KeepAliveCache.get hands it out
-        Thread.sleep(30);
+        clock.advanceMillis(30);
         registry.ioEnded(socket, true, true);
         registry.ioEnded(socket, false, true);
-        Thread.sleep(30);
+        clock.advanceMillis(30);
         assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "handed out again: in use until put back");
     }
 
     @Test
     void aConnectionTheReclaimerClaimedLooksClosedToItsPoolUntilUnretired() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object socket = repliedAndIdle(registry);
         assertSame(socket, registry.retireForReclaim(socket, IDLE_20_MS), "no Socket attached: the owner is what closes");
         assertNull(registry.retireForReclaim(socket, 0), "claimed once, not twice");
@@ -293,7 +296,7 @@ class SocketRegistryTest {
 
     @Test
     void theReclaimerIsToldToCloseTheSocketItselfNotOnlyItsDescriptor() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object impl = repliedAndIdle(registry);
         Object socket = new Object(); // stands in for the java.net.Socket that owns the impl
         registry.attachSocket(impl, socket);
@@ -310,7 +313,7 @@ class SocketRegistryTest {
 
     @Test
     void aSocketLinkedLaterIsWhatTheReclaimerClosesOnceThePendingLinksAreResolved() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object impl = repliedAndIdle(registry); // not a DelegatingSocketImpl: it owns its descriptor itself
         Object socket = new Object();
         registry.attachSocketLater(socket, impl);
@@ -323,7 +326,7 @@ class SocketRegistryTest {
 
     @Test
     void aClaimRacingTheReclaimerEitherUsesOrLosesTheConnectionNeverBoth() throws Exception {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(1000)));
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(1000)), clock);
         java.util.List<Object> sockets = new java.util.ArrayList<>();
         for (int i = 0; i < 300; i++) {
             Object socket = new Object();
@@ -331,7 +334,7 @@ class SocketRegistryTest {
             registry.ioEnded(socket, false, true);
             sockets.add(socket);
         }
-        Thread.sleep(30); // all idle for the reclaimer's 20 ms
+        clock.advanceMillis(30); // all idle for the reclaimer's 20 ms
         int used = 0;
         int reclaimed = 0;
         for (Object socket : sockets) {
