@@ -8,13 +8,13 @@
 #   benchmarks/run.sh --quick              # fewer pairs, a smoke test (never written to the doc)
 #   benchmarks/run.sh --no-doc             # a full run that leaves docs/performance.md alone
 #
-# Sections: startup gate connect io wake storm scale. JDK 17 is the `java` on PATH (or JAVA_HOME);
+# Sections: startup gate connect io wake storm scale fanout (the demo at the cap, ~7 min). JDK 17 is the `java` on PATH (or JAVA_HOME);
 # JDK 25 is /usr/lib/jvm/temurin-25-jdk-amd64 unless --java25 /path/to/bin/java is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 rm -rf benchmarks/target/lib
-mvn -B -q -pl agent,benchmarks -am -DskipTests -Pbench package
+mvn -B -q -pl agent,demo-app,benchmarks -am -DskipTests -Pbench package
 "$JAVA" -cp benchmarks/target/classes io.emfileguard.bench.Runner --root . --java17 "$(command -v "$JAVA")" "$@"
 echo "total including the build: $(( $(date +%s) - start )) s" >&2

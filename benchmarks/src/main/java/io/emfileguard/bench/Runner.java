@@ -28,7 +28,7 @@ import java.util.Set;
  * just those sections' rows and notes in the doc), {@code --java17 PATH}, {@code --java25 PATH}.
  */
 public final class Runner {
-    static final List<String> SECTIONS = Arrays.asList("startup", "gate", "connect", "io", "wake", "storm", "scale");
+    static final List<String> SECTIONS = Arrays.asList("startup", "gate", "connect", "io", "wake", "storm", "scale", "fanout");
 
     private final Path root;
     private final String java17;
@@ -132,6 +132,7 @@ public final class Runner {
                     case "wake": wake(); break;
                     case "storm": storm(); break;
                     case "scale": scale(); break;
+                    case "fanout": new FanOutBench(root, java17, quick, rows, notes).run(); break;
                     default: throw new IllegalArgumentException(s);
                 }
                 log("=== " + s + " done in " + fmt((System.nanoTime() - t0) / 1e9, 0) + " s");
@@ -662,6 +663,7 @@ public final class Runner {
         SECTION_PREFIXES.put("wake", new String[] {"Wake"});
         SECTION_PREFIXES.put("storm", new String[] {"Storm"});
         SECTION_PREFIXES.put("scale", new String[] {"Scale"});
+        SECTION_PREFIXES.put("fanout", new String[] {"Fan-out"});
     }
 
     private static boolean ofSections(String cellOrNote, Set<String> sections) {
