@@ -164,7 +164,7 @@ public final class WovenClassesApp {
             s.connect(new InetSocketAddress(LOOPBACK, port), 2_000);
             throw new AssertionError("connected to a closed port");
         } catch (ConnectException expected) {
-            // the exception path of Socket.connect and NioSocketImpl.endConnect
+            // the exception path of Socket.connect
         }
     }
 

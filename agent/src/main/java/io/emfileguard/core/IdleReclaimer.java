@@ -15,7 +15,7 @@ import java.util.function.Predicate;
  * <p>What counts as idle: a client-side socket (never an accepted one) whose last exchange is
  * complete (it read data after its last write: the reply came, so the client has put it back in
  * its pool; a request written and still awaiting its reply is in flight, however long the server
- * takes), with no read, write or connect for {@code reclaim.idle.millis}, no thread inside a read
+ * takes), with no read or write for {@code reclaim.idle.millis}, no thread inside a read
  * or write right now (the JDK's own {@code readerThread}/{@code writerThread} fields, so a long poll
  * blocked in {@code read} is never touched), no received bytes left unread (a reply still being
  * consumed by a slow reader), and a peer that is not {@code exclude}d. A channel of

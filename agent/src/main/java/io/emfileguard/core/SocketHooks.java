@@ -152,17 +152,6 @@ public final class SocketHooks {
         }
     }
 
-    /** A connect ended on a socket or channel: the idle-reclaim clock. */
-    public static void ioDone(Object owner) {
-        SocketRegistry r = registry;
-        if (r != null) {
-            try {
-                r.touch(owner);
-            } catch (RuntimeException | Error e) {
-                diagnostics.internalError("socket i/o", e);
-            }
-        }
-    }
 
     /** A read ended on a socket or channel ({@code completed}: it returned bytes). */
     public static void readEnded(Object owner, boolean completed) {

@@ -35,7 +35,7 @@ public enum Setting {
             "close the least recently used idle pooled socket when a thread has waited a whole slice with no "
                     + "release"),
     RECLAIM_IDLE_MILLIS("reclaim.idle.millis", "200", 0, 3_600_000, null,
-            "a socket whose reply has been read is idle after this long (ms) with no read, write or connect"),
+            "a socket whose reply has been read is idle after this long (ms) with no read or write"),
     COLLECT_ABANDONED("collect.abandoned", "true", new String[] {"true", "false"}, null,
             "when waiting threads are stuck (nothing released for 500 ms, nothing idle to reclaim), ask for a garbage "
                     + "collection so that sockets dropped without `close()` give their units back (at most one per 2 s)"),

@@ -91,19 +91,16 @@ public final class InterceptionPoints {
             .enter("httpConnectionStarting", "V", arg(1))
             .exit("httpConnectionFinished", THIS),
 
-        // ---- The idle-reclaim clock: every read, write and connect on a socket or channel ends here.
+        // ---- The idle-reclaim clock: every read and write on a socket or channel ends here. (Not connects:
+        // a socket is idle only once it has read a reply, so a connect's stamp could never matter.)
         point(IDLE_RECLAIM, SOCKET_IMPL, "endRead", "(Z)V", "a Socket read ended (idle clock)")
             .exitOrThrow("readEnded", THIS, arg(0)),
         point(IDLE_RECLAIM, SOCKET_IMPL, "endWrite", "(Z)V", "a Socket write ended (idle clock)")
             .exitOrThrow("writeEnded", THIS, arg(0)),
-        point(IDLE_RECLAIM, SOCKET_IMPL, "endConnect", "(Ljava/io/FileDescriptor;Z)V", "a Socket connect ended (idle clock)")
-            .exitOrThrow("ioDone", THIS),
         point(IDLE_RECLAIM, CHANNEL, "endRead", "(ZZ)V", "a channel read ended (idle clock)")
             .exitOrThrow("readEnded", THIS, arg(1)),
         point(IDLE_RECLAIM, CHANNEL, "endWrite", "(ZZ)V", "a channel write ended (idle clock)")
             .exitOrThrow("writeEnded", THIS, arg(1)),
-        point(IDLE_RECLAIM, CHANNEL, "endConnect", "(ZZ)V", "a channel connect ended (idle clock)")
-            .exitOrThrow("ioDone", THIS),
 
         // ---- Pools: where a pooled connection is handed out or given back, so the reclaimer never
         // closes one a request is about to use, and a closed one is never handed out.
