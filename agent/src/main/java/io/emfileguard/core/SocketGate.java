@@ -461,12 +461,13 @@ public final class SocketGate {
 
     /**
      * Waiters at most this far from the head park in {@code hold.millis} slices; the rest in long ones.
-     * Each front wake costs a parked virtual thread ~30 µs of CPU: 16 of them cost ~5 ms of CPU per
-     * second while nothing moves (64 cost 20), and still reclaim up to 16 x 16 sockets per slice.
+     * Each front wake costs a parked virtual thread ~30-100 µs of CPU: 8 of them waking every 100 ms
+     * cost ~10 ms of CPU per second while nothing moves (64 cost 20-60), and still reclaim up to
+     * 8 x 32 sockets per slice.
      */
-    static final int FRONT_WAITERS = 16;
+    static final int FRONT_WAITERS = 8;
     /** A front waiter reclaims at most this many idle sockets per quiet slice. */
-    static final int MAX_RECLAIMS_PER_SLICE = 16;
+    static final int MAX_RECLAIMS_PER_SLICE = 32;
     /** Waiters ever queued / ever left the queue (granted or cancelled); written under the lock. */
     private long enqueued;
     private volatile long dequeued;
