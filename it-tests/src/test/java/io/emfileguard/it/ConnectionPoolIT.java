@@ -9,6 +9,7 @@ import io.emfileguard.it.harness.Jdk;
 import io.emfileguard.it.harness.StubServices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * fails the request unless it retries. See {@link #okHttpExecute} and {@link #apacheHttpClient5Classic}
  * (and the README, "Idle pooled connections").
  */
+@Order(1) // longest first: see junit-platform.properties
 class ConnectionPoolIT {
     static final int CAP = 500;
     static final int REQUESTS = 3300;

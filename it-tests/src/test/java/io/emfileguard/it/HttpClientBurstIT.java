@@ -5,6 +5,7 @@ import io.emfileguard.it.harness.ChildJvm;
 import io.emfileguard.it.harness.ChildResult;
 import io.emfileguard.it.harness.Jdk;
 import io.emfileguard.it.harness.StubServices;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,6 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code OpenSockets} and its own TCP descriptors are where they were before the first client was
  * built, then prints the MBean. Exact equality with the baseline is asserted.
  */
+@Order(2) // longest first: see junit-platform.properties
 class HttpClientBurstIT {
 
     static final int SERVICES = 11;

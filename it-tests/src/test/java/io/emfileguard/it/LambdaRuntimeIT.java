@@ -9,6 +9,7 @@ import io.emfileguard.it.harness.Json;
 import io.emfileguard.it.harness.ProcTcpSockets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +50,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code prlimit --nofile=1024:1024}. The downstream services are the demo's stubs in a JVM of
  * their own (1 s ± 200 ms).
  */
+@Order(4) // longest first: see junit-platform.properties
 class LambdaRuntimeIT {
 
     private static final String FUNCTION = "fanout";

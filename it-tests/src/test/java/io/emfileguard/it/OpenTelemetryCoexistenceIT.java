@@ -9,6 +9,7 @@ import io.emfileguard.it.harness.Jdk;
 import io.emfileguard.it.harness.StubServices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * version line and the JVM's "Sharing is only supported for boot loader classes because bootstrap
  * classpath has been appended" (it appends its bootstrap jar; once on JDK 17, up to three times on 25).
  */
+@Order(6) // longest first: see junit-platform.properties
 class OpenTelemetryCoexistenceIT {
     static final int REQUESTS = 1000;
     /**
@@ -95,8 +97,11 @@ class OpenTelemetryCoexistenceIT {
                 .collect(Collectors.toCollection(java.util.TreeSet::new));
     }
 
-    /** OpenTelemetry alone, once per JDK: what it prints by itself. */
-    static final java.util.Map<Jdk, ChildResult> BASELINE = new java.util.EnumMap<>(Jdk.class);
+    /**
+     * OpenTelemetry alone, once per JDK: what it prints by itself. The two tests of a JDK may run at
+     * the same time (junit-platform.properties): the second waits for the first's baseline run.
+     */
+    static final java.util.Map<Jdk, ChildResult> BASELINE = new java.util.concurrent.ConcurrentHashMap<>();
 
     static void assertCoexists(Jdk jdk, Order order) {
         ChildResult alone = BASELINE.computeIfAbsent(jdk, j -> run(j, Order.OTEL_ONLY));

@@ -5,6 +5,7 @@ import io.emfileguard.it.harness.ChildJvm;
 import io.emfileguard.it.harness.ChildResult;
 import io.emfileguard.it.harness.Jdk;
 import io.emfileguard.it.harness.LatencyServer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * limited to 1,024 descriptors. Without the agent some die with "Too many open files"; with it
  * every request completes and the kernel never sees more socket descriptors than the cap.
  */
+@Order(5) // longest first: see junit-platform.properties
 class StormIT {
 
     static final int REQUESTS = 3300;
