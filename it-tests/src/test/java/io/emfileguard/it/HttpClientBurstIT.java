@@ -44,8 +44,6 @@ class HttpClientBurstIT {
     static final int DEFAULT_CAP_UNDER_1024 = 896;
     static final Duration LATENCY = Duration.ofSeconds(2);
     static final Duration JITTER = Duration.ofMillis(200);
-    /** At max.sockets=500 the burst takes 7 waves; 1 s keeps it short. */
-    static final Duration LATENCY_AT_500 = Duration.ofSeconds(1);
 
     private static ChildResult burst(Jdk jdk, String label, StubServices stub, String mode, int requests, int rounds,
                                      boolean agent, String agentArgs, int keepAliveSeconds) {
@@ -79,16 +77,6 @@ class HttpClientBurstIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
-    void withTheAgent3300SendAsyncCallsOver11ClientsAllCompleteAtTheDefaultCap(Jdk jdk) {
-        try (StubServices stub = StubServices.start(LATENCY, JITTER)) {
-            ChildResult r = burst(jdk, "httpclient-burst-agent", stub, "async", REQUESTS, 1, true, null, 1)
-                    .assertSucceeded();
-            assertCappedBurst(r, stub, DEFAULT_CAP_UNDER_1024, REQUESTS, 1);
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void aThousandPlatformThreadsCallingSendAllCompleteAtTheCap(Jdk jdk) {
         try (StubServices stub = StubServices.start(LATENCY, JITTER)) {
             // Cap 300: 1,000 threads started one by one on a busy machine must still outnumber it
@@ -111,14 +99,19 @@ class HttpClientBurstIT {
     }
 
     /**
-     * Three bursts back to back on the same clients: after the first, their pools hold up to the cap
-     * in idle keep-alive connections, which the next round's callers reuse (on JDK 25,
-     * {@code HttpResponse.connectionLabel()} shows it: connections that served round n-1 serve
-     * round n).
+     * With the agent, at the default cap: 3,300 {@code sendAsync} calls over 11 fresh clients all
+     * complete, and so do two more bursts back to back on the same clients: after the first, their
+     * pools hold up to the cap in idle keep-alive connections, which the next round's callers reuse
+     * (on JDK 25, {@code HttpResponse.connectionLabel()} shows it: connections that served round n-1
+     * serve round n). Every round is checked as a burst of its own ({@link #assertCappedBurst}: all
+     * 3,300 completed, none failed); the peaks cover all three. The first round is what a separate
+     * one-burst test checked until it was folded in here: the same 3,300 calls on fresh clients at
+     * the default cap, with the same checks (its stub answered in 2 s, this one in 1 s: the first
+     * round opens the cap's connections all the same, see the peaks).
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
-    void laterBurstsReuseKeepAliveConnectionsAndStayUnderTheCap(Jdk jdk) {
+    void withTheAgent3300SendAsyncCallsOver11ClientsAllCompleteAtTheDefaultCapRoundAfterRound(Jdk jdk) {
         int rounds = 3;
         try (StubServices stub = StubServices.start(Duration.ofSeconds(1), JITTER)) {
             ChildResult r = burst(jdk, "httpclient-keepalive-rounds", stub, "async", REQUESTS, rounds, true, null, 2)
