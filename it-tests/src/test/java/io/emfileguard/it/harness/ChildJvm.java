@@ -338,13 +338,14 @@ public final class ChildJvm {
 
     /**
      * One line per child in {@code target/child-output/children.tsv}: name, wall and CPU time (ms),
-     * the 1-minute load average when it ended. What the suite's time goes to, child by child.
+     * the 1-minute load average and the time (epoch ms) when it ended. What the suite's time goes to,
+     * child by child.
      */
     static synchronized void logTimes(String name, long wallMillis, long cpuMillis) {
         try {
             String load = new String(Files.readAllBytes(Paths.get("/proc/loadavg")), StandardCharsets.UTF_8).split(" ")[0];
             Files.write(outputDir().resolve("children.tsv"),
-                    (name + "\t" + wallMillis + "\t" + cpuMillis + "\t" + load + "\n").getBytes(StandardCharsets.UTF_8),
+                    (name + "\t" + wallMillis + "\t" + cpuMillis + "\t" + load + "\t" + System.currentTimeMillis() + "\n").getBytes(StandardCharsets.UTF_8),
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException | RuntimeException e) {
             // diagnostics only
