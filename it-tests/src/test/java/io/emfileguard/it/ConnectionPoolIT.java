@@ -168,13 +168,22 @@ class ConnectionPoolIT {
             });
     }
 
+    // Which JDKs: the storms of the third-party clients (OkHttp, Apache 5, the AWS SDK over Apache 4
+    // and over the URL-connection client) run on JDK 17 and 25. What they test is library code (the
+    // pools, and the agent's advice on Apache's isOpen() and OkHttp's health check) over the JDK's
+    // socket classes; on JDK 21 those socket classes carry the HttpURLConnection storm below (its
+    // keep-alive cache is JDK code), every one of these clients goes through reclaimed connections
+    // in the eleven idle pools, and the AWS SDK over both transports serves LambdaRuntimeIT's warm
+    // function (three invocations of 3,300 calls at the default cap, with idle pooled connections
+    // reclaimed). Four storms less (11-20 s, 8-16 s of CPU each).
+
     /**
      * OkHttp 5 {@code execute} from 3,300 threads (pool of 5,000 kept 5 min). Its pool's health check
      * asks {@code Socket.isClosed()}, and the reclaimer closes the {@code Socket} itself: a reclaimed
      * connection is discarded, never used.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void okHttpExecuteCompletesEveryRequestUnderTheCap(Jdk jdk) {
         assertPooledStorm(storm(jdk, "okhttp-execute"), true, null);
     }
@@ -187,7 +196,7 @@ class ConnectionPoolIT {
      * Before that, 25-35 of 3,300 requests failed with "Socket closed".
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void apacheHttpClient5ClassicCompletesEveryRequestUnderTheCap(Jdk jdk) {
         assertPooledStorm(storm(jdk, "apache5"), true, null);
     }
@@ -198,14 +207,14 @@ class ConnectionPoolIT {
      * once the SDK's retry token bucket was empty.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void awsSdkDynamoDbOverApacheClientCompletesEveryRequestUnderTheCap(Jdk jdk) {
         assertPooledStorm(storm(jdk, "sdk-apache"), true, null);
     }
 
     /** AWS SDK v2 DynamoDB over UrlConnectionHttpClient (the JDK keep-alive cache, raised to 5,000). */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void awsSdkDynamoDbOverUrlConnectionClientCompletesEveryRequestUnderTheCap(Jdk jdk) {
         assertPooledStorm(storm(jdk, "sdk-urlconnection", "http.maxConnections", "5000"), true, null);
     }
