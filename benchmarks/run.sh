@@ -6,8 +6,10 @@
 #   benchmarks/run.sh --only startup,wake  # some sections: results in benchmarks/target/results.md only
 #   benchmarks/run.sh --only startup --readme-sections  # ...and those sections' rows in the README
 #   benchmarks/run.sh --quick              # fewer pairs, a smoke test (never written to the README)
+#   benchmarks/run.sh --only soak          # the 10-minute soak (not part of a full run; exits 1 if it fails)
 #
-# Sections: startup gate connect io wake storm scale. JDK 17 is the `java` on PATH (or JAVA_HOME);
+# Sections: startup gate connect io wake storm scale, and soak (only with --only: a full run keeps
+# the soak's rows already in the table). JDK 17 is the `java` on PATH (or JAVA_HOME);
 # JDK 25 is /usr/lib/jvm/temurin-25-jdk-amd64 unless --java25 /path/to/bin/java is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
