@@ -7,8 +7,10 @@
 #   benchmarks/run.sh --only startup --doc-sections  # ...and those sections' rows in docs/performance.md
 #   benchmarks/run.sh --quick              # fewer pairs, a smoke test (never written to the doc)
 #   benchmarks/run.sh --no-doc             # a full run that leaves docs/performance.md alone
+#   benchmarks/run.sh --only soak          # the 10-minute soak (not part of a full run; exits 1 if it fails)
 #
-# Sections: startup gate connect io wake storm scale fanout (the demo at the cap, ~7 min). JDK 17 is the `java` on PATH (or JAVA_HOME);
+# Sections: startup gate connect io wake storm scale fanout (the demo at the cap, ~7 min), and soak
+# (only with --only: a full run keeps the soak's rows already in the table). JDK 17 is the `java` on PATH (or JAVA_HOME);
 # JDK 25 is /usr/lib/jvm/temurin-25-jdk-amd64 unless --java25 /path/to/bin/java is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."

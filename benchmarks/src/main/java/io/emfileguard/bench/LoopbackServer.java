@@ -20,8 +20,11 @@ import java.util.concurrent.ExecutorService;
  *   <li>sink: reads and discards everything (write loop)</li>
  *   <li>source: writes 64 KB chunks until the client closes (read loop)</li>
  *   <li>storm: reads a 4-byte delay in ms, sleeps it (the server latency L), answers one byte, closes</li>
+ *   <li>http: HTTP/1.1 with keep-alive (the soak's pooled clients): {@code GET /<anything>?delay=<ms>}
+ *       is answered 200 after that delay, {@code /drop} closes the connection without an answer;
+ *       idle connections are kept until the client closes them</li>
  * </ul>
- * accept and storm connections are served on virtual threads where the JDK has them; sink and
+ * accept, storm and http connections are served on virtual threads where the JDK has them; sink and
  * source (one connection at a time) on platform threads.
  */
 public final class LoopbackServer {
@@ -37,6 +40,7 @@ public final class LoopbackServer {
         ServerSocket sink = listen();
         ServerSocket source = listen();
         ServerSocket storm = listen();
+        ServerSocket http = listen();
         daemon(() -> serveLoop(accept, pool, LoopbackServer::sink));
         // One connection at a time: platform threads, blocking in the kernel (no poller hand-offs).
         ExecutorService platform = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -47,8 +51,9 @@ public final class LoopbackServer {
         daemon(() -> serveLoop(sink, platform, LoopbackServer::sink));
         daemon(() -> serveLoop(source, platform, LoopbackServer::source));
         daemon(() -> serveLoop(storm, pool, LoopbackServer::storm));
+        daemon(() -> serveLoop(http, pool, LoopbackServer::http));
         System.out.println("PORTS accept=" + accept.getLocalPort() + " sink=" + sink.getLocalPort()
-                + " source=" + source.getLocalPort() + " storm=" + storm.getLocalPort()
+                + " source=" + source.getLocalPort() + " storm=" + storm.getLocalPort() + " http=" + http.getLocalPort()
                 + " virtualThreads=" + VirtualThreads.available());
         System.out.flush();
         Thread watchdog = daemon(() -> {
@@ -132,5 +137,72 @@ public final class LoopbackServer {
         out.write(1);
         out.flush();
         // the server closes first: TIME_WAIT stays here, not on the client's ephemeral ports
+    }
+
+    /**
+     * HTTP/1.1 keep-alive: one request after another on the connection until the client closes it
+     * or asks {@code Connection: close}. The body names the path.
+     */
+    private static void http(Socket s) throws Exception {
+        s.setTcpNoDelay(true);
+        InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+        OutputStream out = s.getOutputStream();
+        for (;;) {
+            String requestLine = line(in);
+            if (requestLine == null) {
+                return;
+            }
+            boolean close = false;
+            String header;
+            while ((header = line(in)) != null && !header.isEmpty()) {
+                if (header.toLowerCase(java.util.Locale.ROOT).startsWith("connection:") && header.contains("close")) {
+                    close = true;
+                }
+            }
+            if (header == null) {
+                return;
+            }
+            String[] parts = requestLine.split(" ");
+            String path = parts.length > 1 ? parts[1] : "/";
+            if (path.startsWith("/drop")) {
+                return; // closed without an answer
+            }
+            int q = path.indexOf("delay=");
+            if (q >= 0) {
+                int end = q + 6;
+                while (end < path.length() && Character.isDigit(path.charAt(end))) {
+                    end++;
+                }
+                long delay = Long.parseLong(path.substring(q + 6, end));
+                if (delay > 0) {
+                    Thread.sleep(delay);
+                }
+            }
+            byte[] body = ("ok " + path).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length
+                    + "\r\nKeep-Alive: timeout=5\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            if (close) {
+                return;
+            }
+        }
+    }
+
+    /** One CRLF- (or LF-) terminated line, without its end; null at end of stream. */
+    private static String line(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                int n = sb.length();
+                return n > 0 && sb.charAt(n - 1) == '\r' ? sb.substring(0, n - 1) : sb.toString();
+            }
+            if (sb.length() < 8192) {
+                sb.append((char) c);
+            }
+        }
+        return null;
     }
 }

@@ -23,12 +23,18 @@ import java.util.Set;
  * Runs every benchmark and writes the results table (benchmarks/target/results.md, and on a full run
  * docs/performance.md between the {@code benchmarks:begin/end} markers).
  * Started by benchmarks/run.sh after the build. Options:
- * {@code --only startup,gate,connect,io,wake,storm,scale}, {@code --quick} (fewer pairs: a smoke test,
+ * {@code --only startup,gate,connect,io,wake,storm,scale,fanout,soak}, {@code --quick} (fewer pairs: a smoke test,
  * never written to the doc), {@code --no-doc}, {@code --doc-sections} (with {@code --only}: replace
  * just those sections' rows and notes in the doc), {@code --java17 PATH}, {@code --java25 PATH}.
  */
 public final class Runner {
-    static final List<String> SECTIONS = Arrays.asList("startup", "gate", "connect", "io", "wake", "storm", "scale", "fanout");
+    static final List<String> SECTIONS = Arrays.asList("startup", "gate", "connect", "io", "wake", "storm", "scale",
+            "fanout", "soak");
+    /**
+     * What a run without {@code --only} runs: every section but the soak, which alone takes 10 minutes
+     * (`--only soak`); a full run keeps the soak's rows and notes already in the table.
+     */
+    static final List<String> DEFAULT_SECTIONS = SECTIONS.subList(0, SECTIONS.indexOf("soak"));
 
     private final Path root;
     private final String java17;
@@ -40,6 +46,8 @@ public final class Runner {
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, String> loads = new LinkedHashMap<>();
+    /** Sections whose own checks failed (the soak): the runner exits with 1 after writing the table. */
+    private final List<String> failed = new ArrayList<>();
     private Map<String, Integer> ports;
 
     private Runner(Path root, String java17, String java25, boolean quick) {
@@ -56,7 +64,7 @@ public final class Runner {
         Path root = Path.of(".").toAbsolutePath().normalize();
         String java17 = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String java25 = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
-        Set<String> only = new LinkedHashSet<>(SECTIONS);
+        Set<String> only = new LinkedHashSet<>(DEFAULT_SECTIONS);
         boolean partial = false;
         boolean quick = false;
         boolean doc = true;
@@ -95,9 +103,13 @@ public final class Runner {
         if (doc && docSections && partial && !quick) {
             r.writeDocSections(only);
         } else if (doc && !partial && !quick) {
-            r.writeDoc(table);
+            r.writeDoc(table, only);
         } else {
             System.err.println(DOC + " not changed (only full runs without --quick write it; --only with --doc-sections)");
+        }
+        if (!r.failed.isEmpty()) {
+            System.err.println("FAILED: " + r.failed);
+            System.exit(1);
         }
     }
 
@@ -133,6 +145,7 @@ public final class Runner {
                     case "storm": storm(); break;
                     case "scale": scale(); break;
                     case "fanout": new FanOutBench(root, java17, quick, rows, notes).run(); break;
+                    case "soak": soak(); break;
                     default: throw new IllegalArgumentException(s);
                 }
                 log("=== " + s + " done in " + fmt((System.nanoTime() - t0) / 1e9, 0) + " s");
@@ -583,6 +596,191 @@ public final class Runner {
                 + "CPU = process CPU time (OperatingSystemMXBean) over 1 s windows, median, minus an idle JVM's.");
     }
 
+    // ------------------------------------------------------------------ 7. soak
+
+    /** The soak's cap, and the bounds it must stay within (see {@link Soak}). */
+    static final int SOAK_CAP = 100;
+    static final double SOAK_HEAP_BOUND_MIB = 8;
+    static final int SOAK_THREAD_BOUND = 10;
+
+    /**
+     * Ten minutes ({@code --quick}: one) of mixed clients at and around the cap in one JVM with the
+     * agent ({@link Soak}): the count, the registry and the kernel's sockets must be back at their
+     * baseline at the end, heap after GC and threads flat, no EMFILE and no wait into max.wait.
+     */
+    private void soak() throws Exception {
+        int seconds = quick ? 60 : 600;
+        int sampleSeconds = 10;
+        int cycleSeconds = quick ? 20 : 60; // the last third of each cycle is a burst
+        List<String> cmd = new ArrayList<>(Arrays.asList("prlimit", "--nofile=1024:1024", java17,
+                "-javaagent:" + agentJar, "-Demfileguard.max.sockets=" + SOAK_CAP, "-Dhttp.maxConnections=1000",
+                "-Djdk.httpclient.keepalive.timeout=3", "-cp", classes, "io.emfileguard.bench.Soak",
+                String.valueOf(ports.get("http")), String.valueOf(ports.get("storm")), String.valueOf(ports.get("accept")),
+                String.valueOf(seconds), String.valueOf(sampleSeconds), String.valueOf(cycleSeconds)));
+        Child c = Child.run(cmd, seconds + 600, false).check(cmd);
+        for (String l : c.stdout.split("\n")) {
+            if (l.startsWith("SAMPLE ") || l.startsWith("BASE ") || l.startsWith("END ") || l.startsWith("OPS ")
+                    || l.startsWith("UNEXPECTED ") || l.startsWith("NOTE ")) {
+                log("soak " + l);
+            }
+        }
+        Map<String, String> base = values(c.stdout, "BASE ");
+        Map<String, String> end = values(c.stdout, "END ");
+        List<Map<String, String>> samples = new ArrayList<>();
+        for (String l : c.stdout.split("\n")) {
+            if (l.startsWith("SAMPLE ")) {
+                samples.add(kv(l));
+            }
+        }
+        if (samples.size() < 4) {
+            throw new IllegalStateException("the soak printed " + samples.size() + " samples:\n" + c.stdout + c.stderr);
+        }
+        long ops = 0;
+        long expected = 0;
+        long unexpected = 0;
+        long emfile = 0;
+        StringBuilder perKind = new StringBuilder();
+        for (String l : c.stdout.split("\n")) {
+            if (l.startsWith("OPS ")) {
+                Map<String, String> o = kv(l);
+                ops += num(o, "ok");
+                expected += num(o, "expected");
+                unexpected += num(o, "unexpected");
+                emfile += num(o, "emfile");
+                perKind.append(perKind.length() == 0 ? "" : ", ").append(o.get("kind")).append(' ')
+                        .append(fmtInt(num(o, "ok") + num(o, "expected")));
+            }
+        }
+        // Heap after GC and threads: the most of each load cycle (a steady part, then a burst), the
+        // second cycle (the first warms up: JIT, class loading, pools filling) against the last.
+        int lastCycle = (int) num(samples.get(samples.size() - 1), "cycle");
+        double[] heapOfCycle = new double[lastCycle + 1];
+        int[] threadsOfCycle = new int[lastCycle + 1];
+        for (Map<String, String> sm : samples) {
+            int cy = (int) num(sm, "cycle");
+            heapOfCycle[cy] = Math.max(heapOfCycle[cy], num(sm, "heapKiB") / 1024.0);
+            threadsOfCycle[cy] = Math.max(threadsOfCycle[cy], (int) num(sm, "threads"));
+        }
+        double heapFirst = heapOfCycle[Math.min(1, lastCycle)];
+        double heapLast = heapOfCycle[lastCycle];
+        int threadsFirst = threadsOfCycle[Math.min(1, lastCycle)];
+        int threadsLast = threadsOfCycle[lastCycle];
+        double cycleHeapMin = Double.MAX_VALUE;
+        double cycleHeapMax = 0;
+        for (int cy = Math.min(1, lastCycle); cy <= lastCycle; cy++) {
+            cycleHeapMin = Math.min(cycleHeapMin, heapOfCycle[cy]);
+            cycleHeapMax = Math.max(cycleHeapMax, heapOfCycle[cy]);
+        }
+        double heapMin = Double.MAX_VALUE;
+        double heapMax = 0;
+        long maxDiff = 0;
+        long kernelMax = 0;
+        List<Double> cpu = new ArrayList<>();
+        for (Map<String, String> sm : samples) {
+            double h = num(sm, "heapKiB") / 1024.0;
+            heapMin = Math.min(heapMin, h);
+            heapMax = Math.max(heapMax, h);
+            maxDiff = Math.max(maxDiff, Math.abs(num(sm, "open") - num(sm, "kernel")));
+            kernelMax = Math.max(kernelMax, num(sm, "kernel"));
+            cpu.add((double) num(sm, "cpuPct"));
+        }
+        double heapGrowth = heapLast - heapFirst;
+        int threadGrowth = threadsLast - threadsFirst;
+        boolean atBaseline = end.get("open").equals(base.get("open")) && end.get("tracked").equals(base.get("tracked"))
+                && end.get("kernel").equals(base.get("kernel")) && num(end, "waiting") == 0;
+        List<String> misses = new ArrayList<>();
+        if (!atBaseline) {
+            misses.add("not back at the baseline (open/tracked/kernel " + end.get("open") + "/" + end.get("tracked") + "/"
+                    + end.get("kernel") + ", baseline " + base.get("open") + "/" + base.get("tracked") + "/"
+                    + base.get("kernel") + ", waiting " + end.get("waiting") + ")");
+        }
+        if (heapGrowth > SOAK_HEAP_BOUND_MIB) {
+            misses.add("heap +" + fmt(heapGrowth, 1) + " MiB");
+        }
+        if (threadGrowth > SOAK_THREAD_BOUND) {
+            misses.add("threads +" + threadGrowth);
+        }
+        if (emfile > 0) {
+            misses.add(emfile + " EMFILE");
+        }
+        if (num(end, "timeouts") > 0) {
+            misses.add(end.get("timeouts") + " waits into max.wait.millis");
+        }
+        if (unexpected > ops / 1000) {
+            misses.add(unexpected + " unexpected failures (over 0.1%)");
+        }
+        if (!misses.isEmpty()) {
+            failed.add("soak: " + String.join("; ", misses));
+        }
+        double minutes = seconds / 60.0;
+        java.util.regex.Matcher jdk = java.util.regex.Pattern.compile("\\((\\d+[.\\d]*)").matcher(version(java17));
+        String setup = "JDK " + (jdk.find() ? jdk.group(1) : "17") + ", cap " + SOAK_CAP + ", `prlimit --nofile=1024`, "
+                + fmt(minutes, 0) + " min in " + cycleSeconds + " s cycles; " + Soak.BLOCKING + " blocking `Socket` + "
+                + Soak.POOLED + " pooled `HttpURLConnection` loops (1-40 ms), 2 `HttpClient`s with " + Soak.IN_FLIGHT
+                + " `sendAsync` in flight (15% timeouts, 15% cancels), 2 sockets/s dropped unclosed, and in the last "
+                + "third of each cycle " + Soak.BURST + " more pooled loops (100-300 ms); a sample (forced GC) every "
+                + sampleSeconds + " s";
+        rows.add(new Row("7", "Soak: mixed clients at and around the cap, " + fmt(minutes, 0) + " min", setup,
+                fmtInt(ops + expected) + " ops (" + fmtInt((ops + expected) / (double) seconds) + "/s: " + perKind
+                        + "), " + unexpected + " unexpected failures, " + emfile + " EMFILE; end (after "
+                        + fmt(num(end, "settledMs") / 1000.0, 1) + " s idle): OpenSockets " + end.get("open")
+                        + ", TrackedSockets " + end.get("tracked") + ", kernel " + end.get("kernel") + " (baseline "
+                        + base.get("open") + "/" + base.get("tracked") + "/" + base.get("kernel") + "); heap after GC, "
+                        + "most per cycle: " + fmt(heapFirst, 1) + " MiB (cycle 2) → " + fmt(heapLast, 1) + " MiB (cycle "
+                        + (lastCycle + 1) + "), all cycles " + fmt(cycleHeapMin, 1) + "-" + fmt(cycleHeapMax, 1)
+                        + " MiB (samples " + fmt(heapMin, 1) + "-" + fmt(heapMax, 1) + "); threads, most per cycle: "
+                        + threadsFirst + " → " + threadsLast
+                        + "; CPU " + fmt(Stats.median(cpu), 0) + "% of a core; " + end.get("waits") + " waits, "
+                        + end.get("reclaimed") + " reclaimed, " + end.get("collected") + " collected, "
+                        + end.get("overCap") + " over the cap, " + end.get("timeouts") + " waits into max.wait",
+                "(none: the agent's own count against the kernel's: |OpenSockets − TCP descriptors| ≤ " + maxDiff
+                        + " at the samples under load, peak " + kernelMax + " TCP descriptors)",
+                "heap " + signed(heapGrowth, 1) + " MiB, threads " + (threadGrowth >= 0 ? "+" : "") + threadGrowth
+                        + " (cycle 2 → cycle " + (lastCycle + 1) + ")",
+                "count, registry and kernel at the baseline; heap ≤ +" + fmt(SOAK_HEAP_BOUND_MIB, 0) + " MiB, threads ≤ +"
+                        + SOAK_THREAD_BOUND + "; no EMFILE, no wait into max.wait",
+                misses.isEmpty() ? "yes" : "no: " + String.join("; ", misses), "`--only soak`"));
+        log(rows.get(rows.size() - 1).toString());
+        notes.add("Soak: one JVM with the agent runs every client at once against the loopback server for the whole "
+                + "time; the keep-alive pools hold idle connections after each burst, which the agent reclaims for "
+                + "the callers waiting at the cap. Each sample forces a GC (heap after it; the dropped sockets' "
+                + "descriptors are closed by the JDK's Cleaner then) and reads the MBean (OpenSockets, TrackedSockets: "
+                + "the registry's size) and `/proc/self/fd` (TCP socket descriptors). At the end the workers stop, the "
+                + "pools idle out (keep-alive 5 s, `jdk.httpclient.keepalive.timeout=3`) and the three counts must "
+                + "equal the baseline taken before the load. Heap and threads: the most of each cycle, the second "
+                + "cycle (the first warms up) against the last. Under load OpenSockets runs ahead of the kernel's "
+                + "count by the units granted to threads whose socket does not exist yet (a waiter handed a "
+                + "reclaimed socket's unit, a connect in progress).");
+    }
+
+    private static Map<String, String> kv(String line) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String t : line.split(" ")) {
+            int eq = t.indexOf('=');
+            if (eq > 0) {
+                m.put(t.substring(0, eq), t.substring(eq + 1));
+            }
+        }
+        return m;
+    }
+
+    private static Map<String, String> values(String stdout, String prefix) {
+        for (String l : stdout.split("\n")) {
+            if (l.startsWith(prefix)) {
+                return kv(l);
+            }
+        }
+        throw new IllegalStateException("no " + prefix.trim() + " line in:\n" + stdout);
+    }
+
+    private static long num(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null) {
+            throw new IllegalStateException("no " + key + "= in " + m);
+        }
+        return Long.parseLong(v);
+    }
+
     // ------------------------------------------------------------------ output
 
     static final class Row {
@@ -665,6 +863,7 @@ public final class Runner {
         SECTION_PREFIXES.put("storm", new String[] {"Storm"});
         SECTION_PREFIXES.put("scale", new String[] {"Scale"});
         SECTION_PREFIXES.put("fanout", new String[] {"Fan-out"});
+        SECTION_PREFIXES.put("soak", new String[] {"Soak"});
     }
 
     private static boolean ofSections(String cellOrNote, Set<String> sections) {
@@ -730,21 +929,64 @@ public final class Runner {
                 out.add(line);
             }
         }
-        if (!rowsPlaced || !notesPlaced) {
-            throw new IllegalStateException(DOC + "'s table has no rows or notes of " + sections + " to replace");
-        }
+        // A section the table has no rows or notes of yet (a new one, e.g. the soak): appended.
+        insertAfterLast(out, "| ", rowsPlaced ? List.of() : rows.stream().map(Row::markdown).collect(
+                java.util.stream.Collectors.toList()));
+        insertAfterLast(out, "- ", notesPlaced ? List.of() : notes.stream().map(n -> "- " + n).collect(
+                java.util.stream.Collectors.toList()));
         text = text.substring(0, b) + begin + "\n" + String.join("\n", out) + text.substring(e);
         Files.writeString(doc, text, StandardCharsets.UTF_8);
         System.err.println(DOC + ": the rows and notes of " + sections + " updated");
     }
 
-    private void writeDoc(String table) throws IOException {
+    /**
+     * Inserts {@code extra} after the last line of {@code lines} starting with {@code prefix} (table
+     * rows: "| ", notes: "- "), or at the end where there is none (before a trailing empty line).
+     */
+    private static void insertAfterLast(List<String> lines, String prefix, List<String> extra) {
+        if (extra.isEmpty()) {
+            return;
+        }
+        int at = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                at = i;
+            }
+        }
+        if (at < 0) {
+            at = lines.isEmpty() || !lines.get(lines.size() - 1).isEmpty() ? lines.size() - 1 : lines.size() - 2;
+        }
+        lines.addAll(at + 1, extra);
+    }
+
+    /**
+     * A full run: the whole generated block is replaced, but the rows and notes of sections a full run
+     * does not run (the soak) are kept from the block it replaces.
+     */
+    private void writeDoc(String table, Set<String> ran) throws IOException {
         Path doc = root.resolve(DOC);
         String text = Files.exists(doc) ? Files.readString(doc, StandardCharsets.UTF_8) : "# Performance\n";
         String begin = DOC_BEGIN;
         String end = DOC_END;
         int b = text.indexOf(begin);
         int e = text.indexOf(end);
+        if (b >= 0 && e > b) {
+            Set<String> others = new LinkedHashSet<>(SECTIONS);
+            others.removeAll(ran);
+            List<String> keptRows = new ArrayList<>();
+            List<String> keptNotes = new ArrayList<>();
+            for (String line : text.substring(b + begin.length(), e).split("\n")) {
+                if (line.startsWith("| ") && line.split("\\|").length > 2 && ofSections(line.split("\\|")[2].trim(), others)) {
+                    keptRows.add(line);
+                } else if (line.startsWith("- ") && ofSections(line.substring(2), others)) {
+                    keptNotes.add(line);
+                }
+            }
+            List<String> lines = new ArrayList<>(Arrays.asList(table.split("\n", -1)));
+            insertAfterLast(lines, "| ", keptRows);
+            insertAfterLast(lines, "- ", keptNotes);
+            table = String.join("\n", lines);
+        }
         String block = begin + "\n" + table + end;
         if (b >= 0 && e > b) {
             text = text.substring(0, b) + block + text.substring(e + end.length());

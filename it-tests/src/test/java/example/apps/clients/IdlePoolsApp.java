@@ -90,7 +90,7 @@ public final class IdlePoolsApp {
             System.out.println("probe connectMs=" + connectMs + " openBefore=" + openBefore + " capForProbe="
                     + GateProbe.get("MaxSockets") + " reclaimedBefore="
                     + reclaimedBefore + " reclaimedAfter=" + GateProbe.get("ReclaimedSocketsTotal")
-                    + " waitsTotal=" + GateProbe.get("WaitsTotal"));
+                    + " waitsTotal=" + GateProbe.get("WaitsTotal") + " longPollInFlight=" + poller.isAlive());
         }
 
         // Second wave through pools that hold reclaimed connections.

@@ -8,6 +8,7 @@ import io.emfileguard.it.harness.Jdk;
 import io.emfileguard.it.harness.StubServices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -38,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in the test; and, at the same time as the loop, blocking {@code java.net.Socket} callers still wait
  * at the cap, including threads that only ever called {@code selectNow()}.
  */
+@Order(7) // longest first: see junit-platform.properties
 class EventLoopRuleIT {
     static final int CAP = 500;
     /**

@@ -5,6 +5,7 @@ import io.emfileguard.it.harness.ChildJvm;
 import io.emfileguard.it.harness.ChildResult;
 import io.emfileguard.it.harness.Jdk;
 import io.emfileguard.it.harness.StubServices;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,6 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code OpenSockets} and its own TCP descriptors are where they were before the first client was
  * built, then prints the MBean. Exact equality with the baseline is asserted.
  */
+@Order(2) // longest first: see junit-platform.properties
 class HttpClientBurstIT {
 
     static final int SERVICES = 11;
@@ -42,8 +44,6 @@ class HttpClientBurstIT {
     static final int DEFAULT_CAP_UNDER_1024 = 896;
     static final Duration LATENCY = Duration.ofSeconds(2);
     static final Duration JITTER = Duration.ofMillis(200);
-    /** At max.sockets=500 the burst takes 7 waves; 1 s keeps it short. */
-    static final Duration LATENCY_AT_500 = Duration.ofSeconds(1);
 
     private static ChildResult burst(Jdk jdk, String label, StubServices stub, String mode, int requests, int rounds,
                                      boolean agent, String agentArgs, int keepAliveSeconds) {
@@ -61,8 +61,11 @@ class HttpClientBurstIT {
         return r;
     }
 
+    // JDK 17 and 25 only: the premise (without the agent the scenario exceeds 1,024 descriptors)
+    // runs no agent code, and the JDK's own clients open a connection per concurrent call on every
+    // JDK; the runs with the agent, on 21 as well, show the pressure too (they wait at the cap).
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void withoutTheAgentSomeOf3300SendAsyncCallsDieWithTooManyOpenFiles(Jdk jdk) {
         try (StubServices stub = StubServices.start(LATENCY, JITTER)) {
             ChildResult r = burst(jdk, "httpclient-burst-no-agent", stub, "async", REQUESTS, 1, false, null, 1)
@@ -72,16 +75,6 @@ class HttpClientBurstIT {
                 () -> assertEquals(REQUESTS, r.number("round", "ok") + r.number("round", "failed"), "every call ended"),
                 () -> assertTrue(r.number("round", "emfile") > 0, "some calls failed with 'Too many open files'"),
                 () -> assertTrue(r.stdout.contains("mbean=absent"), "no agent, no MBean"));
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
-    void withTheAgent3300SendAsyncCallsOver11ClientsAllCompleteAtTheDefaultCap(Jdk jdk) {
-        try (StubServices stub = StubServices.start(LATENCY, JITTER)) {
-            ChildResult r = burst(jdk, "httpclient-burst-agent", stub, "async", REQUESTS, 1, true, null, 1)
-                    .assertSucceeded();
-            assertCappedBurst(r, stub, DEFAULT_CAP_UNDER_1024, REQUESTS, 1);
         }
     }
 
@@ -109,14 +102,19 @@ class HttpClientBurstIT {
     }
 
     /**
-     * Three bursts back to back on the same clients: after the first, their pools hold up to the cap
-     * in idle keep-alive connections, which the next round's callers reuse (on JDK 25,
-     * {@code HttpResponse.connectionLabel()} shows it: connections that served round n-1 serve
-     * round n).
+     * With the agent, at the default cap: 3,300 {@code sendAsync} calls over 11 fresh clients all
+     * complete, and so do two more bursts back to back on the same clients: after the first, their
+     * pools hold up to the cap in idle keep-alive connections, which the next round's callers reuse
+     * (on JDK 25, {@code HttpResponse.connectionLabel()} shows it: connections that served round n-1
+     * serve round n). Every round is checked as a burst of its own ({@link #assertCappedBurst}: all
+     * 3,300 completed, none failed); the peaks cover all three. The first round is what a separate
+     * one-burst test checked until it was folded in here: the same 3,300 calls on fresh clients at
+     * the default cap, with the same checks (its stub answered in 2 s, this one in 1 s: the first
+     * round opens the cap's connections all the same, see the peaks).
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
-    void laterBurstsReuseKeepAliveConnectionsAndStayUnderTheCap(Jdk jdk) {
+    void withTheAgent3300SendAsyncCallsOver11ClientsAllCompleteAtTheDefaultCapRoundAfterRound(Jdk jdk) {
         int rounds = 3;
         try (StubServices stub = StubServices.start(Duration.ofSeconds(1), JITTER)) {
             ChildResult r = burst(jdk, "httpclient-keepalive-rounds", stub, "async", REQUESTS, rounds, true, null, 2)

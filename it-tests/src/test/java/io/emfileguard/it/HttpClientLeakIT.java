@@ -6,6 +6,7 @@ import io.emfileguard.it.harness.ChildResult;
 import io.emfileguard.it.harness.FaultServer;
 import io.emfileguard.it.harness.Jdk;
 import io.emfileguard.it.harness.StubServices;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the agent's count is exactly back at its baseline, as are the kernel's TCP descriptors, and no
  * thread is left waiting: nothing leaked a unit, whichever way its exchange ended.
  */
+@Order(9) // longest first: see junit-platform.properties
 class HttpClientLeakIT {
 
     static final int TOTAL = 10_000;

@@ -9,6 +9,7 @@ import io.emfileguard.it.harness.Json;
 import io.emfileguard.it.harness.ProcTcpSockets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +50,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code prlimit --nofile=1024:1024}. The downstream services are the demo's stubs in a JVM of
  * their own (1 s ± 200 ms).
  */
+@Order(4) // longest first: see junit-platform.properties
 class LambdaRuntimeIT {
 
     private static final String FUNCTION = "fanout";
@@ -216,8 +218,11 @@ class LambdaRuntimeIT {
      * done before the last start and only ~600 sockets are ever open at once (measured: no failure
      * at all on either JDK). With 4 s the calls overlap and the limit is reached, as in Lambda.
      */
+    // JDK 17 and 25 only: the premise (without the agent the scenario exceeds 1,024 descriptors)
+    // runs no agent code, and the JDK's own clients open a connection per concurrent call on every
+    // JDK; the runs with the agent, on 21 as well, show the pressure too (they wait at the cap).
     @ParameterizedTest
-    @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
+    @MethodSource("io.emfileguard.it.harness.Jdk#all")
     void withoutTheWrapperTheSameInvocationLosesCallsToTooManyOpenFiles(Jdk jdk) throws Exception {
         try (FakeLambdaRuntimeApi api = FakeLambdaRuntimeApi.start(FUNCTION);
              ChildJvm.Running fn = function(jdk, api, false, "lambda-plain", slowStub().port).start()) {

@@ -9,6 +9,7 @@ import io.emfileguard.it.harness.Jdk;
 import io.emfileguard.it.harness.StubServices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * blocking {@code SocketChannel}, and the event-loop clients (a raw Netty {@code Bootstrap}, the AWS
  * SDK's netty-nio-client) with {@code event.loop.at.cap=count} (default) and {@code fail}.
  */
+@Order(3) // longest first: see junit-platform.properties
 class RealClientsIT {
     static final int REQUESTS = 3000;
     static final int CAP = 896;

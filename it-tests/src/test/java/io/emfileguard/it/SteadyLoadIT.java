@@ -8,6 +8,7 @@ import io.emfileguard.it.harness.Jdk;
 import io.emfileguard.it.harness.StubServices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Seen before the fix (HttpURLConnection alone, JDK 25, 2 min): 65 waits ran into the 30 s max wait,
  * and from then on 117-121 sockets were open under the cap of 64.
  */
+@Order(8) // longest first: see junit-platform.properties
 class SteadyLoadIT {
     static final int CAP = 64;
     static final int THREADS_PER_CLIENT = 30;

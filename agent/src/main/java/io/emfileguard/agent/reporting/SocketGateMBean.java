@@ -54,6 +54,8 @@ public final class SocketGateMBean implements SocketGateMXBean {
         return gate.openSockets();
     }
 
+    @Override public int getTrackedSockets() { return registry.size(); }
+
     @Override public int getPeakOpenSockets() { return gate.peakOpenSockets(); }
 
     @Override public int getMaxSockets() { return gate.maxSockets(); }

@@ -4,6 +4,9 @@ package io.emfileguard.agent.reporting;
 public interface SocketGateMXBean {
     int getOpenSockets();
 
+    /** Sockets in the agent's registry (read after OpenSockets, which first drops the ones the GC took). */
+    int getTrackedSockets();
+
     int getPeakOpenSockets();
 
     int getMaxSockets();

@@ -316,9 +316,10 @@ public final class ChildJvm {
         private ChildResult result(boolean timedOut) {
             long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
             int exit = process.isAlive() ? -1 : process.exitValue();
+            logTimes(name, wallMillis, sampler.cpuMillis());
             return new ChildResult(name, command, timedOut ? -1 : exit, timedOut, wallMillis, read(out), read(err),
                     sampler.peakSocketFds(), sampler.peakTcpSocketFds(), sampler.peakDetail(), sampler.peakFds(),
-                    sampler.samples(), sampler.nofileLimit());
+                    sampler.samples(), sampler.nofileLimit(), sampler.cpuMillis());
         }
 
         private String read(Path file) {
@@ -332,6 +333,22 @@ public final class ChildJvm {
         @Override
         public String toString() {
             return "child " + name + " (pid " + pid() + (isAlive() ? ", running" : ", ended") + ")";
+        }
+    }
+
+    /**
+     * One line per child in {@code target/child-output/children.tsv}: name, wall and CPU time (ms),
+     * the 1-minute load average and the time (epoch ms) when it ended. What the suite's time goes to,
+     * child by child.
+     */
+    static synchronized void logTimes(String name, long wallMillis, long cpuMillis) {
+        try {
+            String load = new String(Files.readAllBytes(Paths.get("/proc/loadavg")), StandardCharsets.UTF_8).split(" ")[0];
+            Files.write(outputDir().resolve("children.tsv"),
+                    (name + "\t" + wallMillis + "\t" + cpuMillis + "\t" + load + "\t" + System.currentTimeMillis() + "\n").getBytes(StandardCharsets.UTF_8),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException | RuntimeException e) {
+            // diagnostics only
         }
     }
 

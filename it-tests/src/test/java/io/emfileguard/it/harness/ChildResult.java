@@ -35,10 +35,12 @@ public final class ChildResult {
     public final int fdSamples;
     /** The child's soft descriptor limit as the kernel reported it, -1 if never read. */
     public final long nofileLimit;
+    /** CPU time (user + system) of the child, as last sampled before it ended; -1 if never read. */
+    public final long cpuMillis;
 
     ChildResult(String name, List<String> command, int exitCode, boolean timedOut, long wallMillis, String stdout,
                 String stderr, int peakSocketFds, int peakTcpSocketFds, String peakTcpDetail, int peakFds,
-                int fdSamples, long nofileLimit) {
+                int fdSamples, long nofileLimit, long cpuMillis) {
         this.name = name;
         this.command = command;
         this.exitCode = exitCode;
@@ -52,6 +54,7 @@ public final class ChildResult {
         this.peakFds = peakFds;
         this.fdSamples = fdSamples;
         this.nofileLimit = nofileLimit;
+        this.cpuMillis = cpuMillis;
     }
 
     /** Fails unless the child ended by itself with exit code 0. */

@@ -49,6 +49,7 @@ public final class StubServices implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
+    private final long startNanos = System.nanoTime();
     private static final HttpClient STATS_CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -178,6 +179,8 @@ public final class StubServices implements AutoCloseable {
 
     @Override
     public void close() {
+        ChildJvm.logTimes(log.getFileName().toString().replace(".log", ""), (System.nanoTime() - startNanos) / 1_000_000,
+                FdSampler.cpuMillisOf(process.pid()));
         try (OutputStream stdin = process.getOutputStream()) {
             stdin.flush();
         } catch (IOException ignored) {
