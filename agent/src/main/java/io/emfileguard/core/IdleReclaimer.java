@@ -19,7 +19,9 @@ import java.util.function.Predicate;
  * or write right now (the JDK's own {@code readerThread}/{@code writerThread} fields, so a long poll
  * blocked in {@code read} is never touched), no received bytes left unread (a reply still being
  * consumed by a slow reader), and a peer that is not {@code exclude}d. A channel of
- * the JDK HttpClient qualifies only while its client has more channels than exchanges in flight;
+ * the JDK HttpClient qualifies only while it sits in its client's pool (between
+ * {@code returnToPool} and {@code getConnection}, which claims it) and its client has more channels
+ * than exchanges in flight;
  * other non-blocking channels (event-loop clients) never do. The least recently used one is closed;
  * the pool finds it closed on its next health check or use, and discards it.
  *

@@ -316,6 +316,47 @@ public final class SocketHooks {
     }
 
     /**
+     * The JDK HttpClient's pool ({@code ConnectionPool.getConnection}) hands out {@code connection}
+     * for an exchange: claimed, so that the reclaimer cannot close it from now on. If the reclaimer
+     * has already chosen it (it is closing it), the pool answers "none" instead and the client opens
+     * a new connection, which takes over the closing one's unit: without this the exchange would
+     * fail with "connection closed locally" or a {@code ClosedChannelException}.
+     * @return {@code connection}, or null if the reclaimer is closing it
+     */
+    public static Object pooledHttpConnectionOrNull(Object connection) {
+        SocketRegistry r = registry;
+        if (r == null || connection == null) {
+            return connection;
+        }
+        try {
+            Object channel = SocketIntrospection.httpConnectionChannel(connection);
+            return channel == null || r.claimForUse(channel, true) ? connection : null;
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("http client pool", e);
+            return connection;
+        }
+    }
+
+    /**
+     * The JDK HttpClient's pool takes {@code connection} back ({@code ConnectionPool.returnToPool}):
+     * its exchange is over, it is idle from now on (reclaimable) until the pool hands it out again.
+     */
+    public static void httpConnectionBackInPool(Object connection) {
+        SocketRegistry r = registry;
+        if (r == null || connection == null) {
+            return;
+        }
+        try {
+            Object channel = SocketIntrospection.httpConnectionChannel(connection);
+            if (channel != null) {
+                r.backInPool(channel);
+            }
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("http client pool", e);
+        }
+    }
+
+    /**
      * {@code HttpURLConnection} opened a connection ({@code NetworkClient.doConnect}): it belongs to
      * the keep-alive cache's cycle, in use until {@link #connectionBackInCache}.
      */

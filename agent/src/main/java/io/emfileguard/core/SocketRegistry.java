@@ -195,7 +195,9 @@ public final class SocketRegistry {
     public void ioEnded(Object owner, boolean write, boolean bytesMoved) {
         Tracked t = tracked(owner);
         if (t != null) {
-            t.lastIoNanos = clock.nanoTime();
+            if (t.lastIoNanos != Tracked.RECLAIMING) { // (the reclaimer's mark stays: a claim must see it)
+                t.lastIoNanos = clock.nanoTime();
+            }
             if (bytesMoved) {
                 t.phase = write ? Tracked.AWAITING_REPLY : Tracked.REPLIED;
             }
@@ -402,6 +404,9 @@ public final class SocketRegistry {
         Tracked t = tracked(channel);
         if (t != null) {
             t.httpConnection = new WeakReference<>(connection);
+            // Built for an exchange: in use until the client's pool takes it back (backInPool), as a
+            // reply read into the client's buffers looks idle while its body is still being handed on.
+            t.pool = Tracked.OUT_OF_POOL;
         }
     }
 

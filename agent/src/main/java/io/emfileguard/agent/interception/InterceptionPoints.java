@@ -113,6 +113,18 @@ public final class InterceptionPoints {
         point(IDLE_RECLAIM, "sun.net.NetworkClient", "doConnect", "(Ljava/lang/String;I)Ljava/net/Socket;",
                 "HttpURLConnection opens a connection (in use until the cache takes it back)")
             .exit("connectionOpenedForCache", RETURNED),
+        // The JDK HttpClient's pool: a connection is idle only between returnToPool and getConnection
+        // (a reply read into the client's buffers looks idle while its body is still being handed on);
+        // getConnection claims it, or answers "none" if the reclaimer is closing it (the client then
+        // opens a new one instead of failing the exchange with "connection closed locally").
+        point(IDLE_RECLAIM, "jdk.internal.net.http.ConnectionPool", "getConnection",
+                "(ZLjava/net/InetSocketAddress;Ljava/net/InetSocketAddress;)Ljdk/internal/net/http/HttpConnection;",
+                "the HttpClient's pool hands out a connection")
+            .exitReplacing("pooledHttpConnectionOrNull", RETURNED),
+        point(IDLE_RECLAIM, "jdk.internal.net.http.ConnectionPool", "returnToPool",
+                "(Ljdk/internal/net/http/HttpConnection;)V",
+                "an HttpClient connection goes back to its pool (idle only from then on)")
+            .exit("httpConnectionBackInPool", arg(0)),
         // Apache HttpCore 4 and 5 (also under the AWS SDK's ApacheHttpClient) ask isOpen() before every
         // request; its pool re-checks a connection only after 2 s idle.
         point(IDLE_RECLAIM, "org.apache.http.impl.BHttpConnectionBase", "isOpen", "()Z",
