@@ -49,7 +49,7 @@ class DescriptorGuardIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
+    @MethodSource("io.emfileguard.it.harness.Jdk#premise")
     void withoutTheAgent900OpenFilesLeaveTooFewDescriptorsForAThousandConnects(Jdk jdk) {
         try (LatencyServer server = LatencyServer.start(HOLD)) {
             ChildResult r = hog(jdk, "fd-guard-no-agent", server, false).assertSucceeded();

@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The JDKs the end-to-end tests run their child JVMs on, whatever JDK runs Maven. JDK 17 must be
  * there; JDK 21 and JDK 25 are skipped (JUnit assumption) where their home is absent. Every test
- * runs on 17 and 25 ({@link #all}); the core contract runs on 21 too ({@link #withJdk21}).
+ * runs on 17 and 25 ({@link #all}); the core contract runs on 21 too ({@link #withJdk21}); the
+ * premises (without the agent) on 17 alone ({@link #premise}).
  *
  * <p>JDK 21 is Debian trixie's, fetched by {@code scripts/fetch-jdk21.sh} into
  * {@code .cache/jdk21} (not installed: its {@code bin/java} is a script that starts the JVM through
@@ -39,6 +40,16 @@ public enum Jdk {
     /** For {@code @MethodSource("io.emfileguard.it.harness.Jdk#all")}: JDK 17 and JDK 25. */
     public static Stream<Jdk> all() {
         return Stream.of(JDK17, JDK25);
+    }
+
+    /**
+     * For {@code @MethodSource("io.emfileguard.it.harness.Jdk#premise")}: JDK 17 alone, for the
+     * premises (without the agent the scenario runs out of descriptors). A premise runs no agent
+     * code, and the JDK's own clients open a connection per concurrent call on every JDK: a second
+     * JDK would prove nothing the first does not, and every run costs `mvn -B verify` 5-20 s.
+     */
+    public static Stream<Jdk> premise() {
+        return Stream.of(JDK17);
     }
 
     /**
