@@ -572,7 +572,7 @@ public final class Runner {
         boolean oneEach = g[8].equals("one-per-release") && g60[8].equals("one-per-release")
                 && g[4].equals(g[3]) && g60[4].equals(g60[3]) && Long.parseLong(g60[6]) <= Long.parseLong(g60[3]);
         String setup = "JDK 25, " + fmtInt(waiters) + " virtual threads parked at cap 1, " + quiet
-                + " quiet 1 s windows, then one-by-one releases";
+                + " quiet " + ScaleWaiters.WINDOW_MILLIS / 1000 + " s windows, then one-by-one releases";
         rows.add(new Row("6", "Scale: releases wake one waiter each", setup,
                 g[3] + " releases → " + g[4] + " proceeded, " + g[5] + " still queued; with slices off "
                         + "(hold.millis=60000): " + g60[3] + " → " + g60[4] + ", " + g60[6] + " non-grant wake-ups "
@@ -593,7 +593,8 @@ public final class Runner {
         notes.add("Scale: waiters keep their unit once admitted, so each release frees exactly one slot; after each "
                 + "release the runner waits for one waiter to proceed, then 1 ms more to catch a second one. Non-grant "
                 + "wake-ups are counted through the gate's slice task (it runs on every wake-up that was not a grant). "
-                + "CPU = process CPU time (OperatingSystemMXBean) over 1 s windows, median, minus an idle JVM's.");
+                + "CPU = process CPU time (OperatingSystemMXBean, in 10 ms clock ticks) over " + ScaleWaiters.WINDOW_MILLIS / 1000
+                + " s windows, median, minus an idle JVM's.");
     }
 
     // ------------------------------------------------------------------ 7. soak

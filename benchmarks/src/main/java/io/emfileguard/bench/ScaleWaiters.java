@@ -12,7 +12,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * W virtual threads (JDK 21+) wait at a cap of 1 while the main thread holds the unit. Measures:
  * <ul>
- *   <li>quiet CPU: process CPU time over one-second windows in which nothing is released;</li>
+ *   <li>quiet CPU: process CPU time over {@link #WINDOW_MILLIS} windows in which nothing is released;</li>
  *   <li>wake-ups: for the gate, every wake that is not a grant runs the gate's slice task (counted
  *       here); for the field's loop, every 100 ms sleep ends in a wake-up;</li>
  *   <li>k releases, one at a time: after each, exactly one more waiter must have proceeded; after all
@@ -26,6 +26,12 @@ import java.util.concurrent.locks.LockSupport;
 public final class ScaleWaiters {
     private ScaleWaiters() {
     }
+
+    /**
+     * A quiet window. Linux reports process CPU time in 10 ms clock ticks: over 1 s windows a reading
+     * is a multiple of 10 ms/s (the 10 ms/s target could not be told from 20); over 5 s, of 2 ms/s.
+     */
+    static final int WINDOW_MILLIS = 5000;
 
     public static void main(String[] args) throws Exception {
         String kind = args[0];
@@ -81,7 +87,7 @@ public final class ScaleWaiters {
             long c0 = cpuNanos();
             long k0 = wakes(limiter, slices);
             long t0 = System.nanoTime();
-            Thread.sleep(1000);
+            Thread.sleep(WINDOW_MILLIS);
             double secs = (System.nanoTime() - t0) / 1e9;
             cpuMsPerSecond[w] = (cpuNanos() - c0) / 1e6 / secs;
             wakesPerSecond[w] = (wakes(limiter, slices) - k0) / secs;
