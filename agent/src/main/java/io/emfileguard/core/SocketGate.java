@@ -418,14 +418,19 @@ public final class SocketGate {
                         // must not hide that). Only the front waiters get here every slice (the rest
                         // sleep long), so each frees its share of what the releases left unserved;
                         // the freed units go to the head of the queue, and reclaims never outnumber
-                        // the threads that need a unit.
+                        // the units the queue needs: one per waiting thread, plus the units held above
+                        // what waiting threads may fill (the reserve for threads that cannot wait, in
+                        // use: a lone waiter needs all of those back before its own; one per slice,
+                        // a cap of 512 cost it 800 ms).
                         int waiting = queued;
+                        int needed = waiting + Math.max(0, used.get() - parkableCap);
                         long organic = releasesNow - releasesBefore;
                         boolean reclaimed = false;
-                        if (r != null && organic < waiting && waiter.state != Waiter.GRANTED) {
-                            int unserved = waiting - (int) Math.max(0, organic);
+                        if (r != null && organic < needed && waiter.state != Waiter.GRANTED) {
+                            int unserved = needed - (int) Math.max(0, organic);
+                            int reclaimers = Math.max(1, Math.min(waiting, FRONT_WAITERS));
                             int share = Math.min(MAX_RECLAIMS_PER_SLICE,
-                                    Math.max(1, (unserved + FRONT_WAITERS - 1) / FRONT_WAITERS));
+                                    Math.max(1, (unserved + reclaimers - 1) / reclaimers));
                             for (int i = 0; i < share && r.reclaimOne(); i++) {
                                 reclaimsWhileWaiting.increment();
                                 reclaimed = true;
@@ -461,11 +466,12 @@ public final class SocketGate {
 
     /**
      * Waiters at most this far from the head park in {@code hold.millis} slices; the rest in long ones.
-     * Each front wake costs a parked virtual thread ~30-100 µs of CPU: 8 of them waking every 100 ms
-     * cost ~10 ms of CPU per second while nothing moves (64 cost 20-60), and still reclaim up to
-     * 8 x 32 sockets per slice.
+     * Each front wake costs a parked virtual thread ~175 µs of CPU (timer, unpark, re-park: measured
+     * with 10,000 waiting, `benchmarks/run.sh --only scale`): 8 of them waking every 100 ms cost
+     * 14 ms of CPU per second while nothing moves, 4 cost ~7; 4 still reclaim up to 4 x 32 idle
+     * sockets per slice (1,280 a second; the demo's mixed batch reclaims ~450 a second).
      */
-    static final int FRONT_WAITERS = 8;
+    static final int FRONT_WAITERS = 4;
     /** A front waiter reclaims at most this many idle sockets per quiet slice. */
     static final int MAX_RECLAIMS_PER_SLICE = 32;
     /** Waiters ever queued / ever left the queue (granted or cancelled); written under the lock. */

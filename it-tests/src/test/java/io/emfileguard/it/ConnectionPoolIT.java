@@ -271,7 +271,9 @@ class ConnectionPoolIT {
                     "the pools filled the cap up to the reserve for threads that cannot wait"),
             () -> assertTrue(Long.parseLong(probe.get("openBefore")) >= 400, "the pools kept their connections: " + probe),
             () -> assertEquals(probe.get("openBefore"), probe.get("capForProbe"), "the cap was full of idle sockets: " + probe),
-            () -> assertTrue(Long.parseLong(probe.get("connectMs")) < 2000,
+            // One slice (100 ms) and its reclaims: the probe needs back the reserve's 8 units as well as
+            // its own (the cap is lowered to what the pools hold); one reclaim per slice took 0.8-2.2 s.
+            () -> assertTrue(Long.parseLong(probe.get("connectMs")) < 1000,
                     "a new connection at the cap proceeded at once (not after the 30 s max wait): " + probe),
             () -> assertTrue(Long.parseLong(probe.get("reclaimedAfter")) > Long.parseLong(probe.get("reclaimedBefore")),
                     "it got its slot by reclaiming an idle pooled socket: " + probe),
