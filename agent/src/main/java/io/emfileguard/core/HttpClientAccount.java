@@ -37,27 +37,16 @@ public final class HttpClientAccount implements SocketGate.Claim {
     private int units;
     /** Idle channels the reclaimer is closing: their descriptors are open until the selector lets go. */
     private int retiring;
-    /** When an exchange of this client last started (System.nanoTime), for the reclaimer. */
-    private volatile long lastExchangeStartNanos;
-    private final Clock clock;
     /** How long a channel opening waits for a retiring channel's descriptor before counting above the cap. */
     private static final long RETIRE_WAIT_MILLIS = 100;
     private final ConcurrentLinkedQueue<Thread> admitters = new ConcurrentLinkedQueue<>();
 
     HttpClientAccount(SocketGate gate) {
-        this(gate, Clock.SYSTEM);
-    }
-
-    /** @param clock what the quiet stamp reads: the registry's ({@link SocketRegistry#clock()}) */
-    HttpClientAccount(SocketGate gate, Clock clock) {
         this.gate = gate;
-        this.clock = clock;
-        this.lastExchangeStartNanos = clock.nanoTime();
     }
 
     /** Before an exchange starts: reuse the client's idle room, or take a unit (may park). */
     void admitExchange(boolean mayPark) throws SocketGateTimeoutException, SocketGateInterruptedException {
-        lastExchangeStartNanos = clock.nanoTime();
         if (tryClaim()) {
             return;
         }
@@ -86,7 +75,6 @@ public final class HttpClientAccount implements SocketGate.Claim {
         synchronized (this) {
             if (exchanges < units - retiring) {
                 exchanges++;
-                lastExchangeStartNanos = clock.nanoTime();
                 return true;
             }
             return false;
@@ -223,17 +211,6 @@ public final class HttpClientAccount implements SocketGate.Claim {
         for (int i = 0; i < surplus; i++) {
             gate.release();
         }
-    }
-
-    /**
-     * No exchange of this client started for {@code nanos}. The client hands its pooled connections
-     * out oldest first, which is also the one the reclaimer would pick: while exchanges are starting,
-     * closing one races with the exchange that is about to take it (it then fails with "connection
-     * closed locally"), and the client's callers reuse its idle connections anyway. A quiet client's
-     * idle connections are what other callers may be waiting for.
-     */
-    boolean quietFor(long nanos) {
-        return clock.nanoTime() - lastExchangeStartNanos >= nanos;
     }
 
     /** Some channel of this client is not serving an exchange (it idles in the client's pool). */

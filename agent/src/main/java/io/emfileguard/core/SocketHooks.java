@@ -350,6 +350,10 @@ public final class SocketHooks {
             Object channel = SocketIntrospection.httpConnectionChannel(connection);
             if (channel != null) {
                 r.backInPool(channel);
+                IdleReclaimer rc = reclaimer;
+                if (rc != null && gate.waitingThreads() > 0) {
+                    rc.handBackIfWaiting(channel); // (a getConnection meanwhile: exactly one of the two wins)
+                }
             }
         } catch (RuntimeException | Error e) {
             diagnostics.internalError("http client pool", e);
@@ -591,7 +595,7 @@ public final class SocketHooks {
         synchronized (ACCOUNTS) {
             HttpClientAccount a = ACCOUNTS.get(client);
             if (a == null) {
-                a = new HttpClientAccount(gate, registry.clock());
+                a = new HttpClientAccount(gate);
                 gate.reserveForThreadsThatCannotWait(); // its own threads open its connections
                 ACCOUNTS.put(client, a);
             }

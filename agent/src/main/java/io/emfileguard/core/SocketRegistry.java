@@ -240,8 +240,7 @@ public final class SocketRegistry {
                     || t.idleNanos(now) < minIdleNanos) {
                 continue;
             }
-            if (t.account != null && (newestOfClient.get(t.account) != t || !t.account.quietFor(minIdleNanos)
-                    || !t.account.hasIdleChannel())) {
+            if (t.account != null && (newestOfClient.get(t.account) != t || !t.account.hasIdleChannel())) {
                 continue;
             }
             if (best != null && t.idleNanos(now) <= best.idleNanos(now)) {
