@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * it. The units of the collected
  * sockets come back through {@link SocketRegistry#expungeCollected()}, which the waiters run after
  * every slice. Under {@code -XX:+DisableExplicitGC} the request does nothing: such sockets then
- * come back at the JVM's next collection of its own, as without the agent.
+ * come back at the JVM's next collection of its own, as without the agent. No request while every
+ * tracked socket is a request in flight ({@link SocketRegistry#mayHoldGarbage}).
  */
 public final class AbandonedSocketCollector implements Runnable {
 
@@ -56,12 +57,22 @@ public final class AbandonedSocketCollector implements Runnable {
         this.collect = collect;
     }
 
+    /** A socket with no I/O for this long (the gate's stuck time) may be garbage, unless it awaits a reply. */
+    static final long QUIET_NANOS = 500_000_000L;
+    /**
+     * A request awaiting its reply for this long may have been dropped mid-request. Shorter replies
+     * never make a collection worth its pause: the demo's fan-out (2 s replies, every socket in flight)
+     * asked for one per batch before this rule.
+     */
+    static final long IN_FLIGHT_NANOS = 10_000_000_000L;
+
     @Override
     public void run() {
         long now = System.nanoTime();
         long allowed = notBefore.get();
-        if (now - allowed < 0 || !notBefore.compareAndSet(allowed, now + MAX_INTERVAL_NANOS)) {
-            return; // another waiter asked recently, or is asking now
+        if (now - allowed < 0 || !registry.mayHoldGarbage(QUIET_NANOS, IN_FLIGHT_NANOS)
+                || !notBefore.compareAndSet(allowed, now + MAX_INTERVAL_NANOS)) {
+            return; // asked recently, or is being asked now; or every socket is a request in flight
         }
         long collectedBefore = registry.collectedTotal();
         // Did the previous request give units back (they come in over the slices after it)?

@@ -449,6 +449,26 @@ public final class SocketRegistry {
         return owners.size();
     }
 
+    /**
+     * Whether a garbage collection could give anything back: some tracked socket that is not a
+     * request in flight and has had no I/O for {@code quietNanos}, or a request that has awaited its
+     * reply for {@code inFlightNanos}. A request written and awaiting its reply is held by the thread
+     * waiting for it: when every socket is one (a fan-out whose replies take seconds), a collection
+     * stops the world for nothing. A socket dropped without {@code close()} is usually connected and
+     * never written, or done with its reply; one dropped mid-request shows after {@code inFlightNanos}.
+     * Walks the registry: for a waiting thread, at most once per collection interval.
+     */
+    public boolean mayHoldGarbage(long quietNanos, long inFlightNanos) {
+        long now = clock.nanoTime();
+        for (Tracked t : owners.values()) {
+            long idle = t.idleNanos(now);
+            if (idle >= (t.phase == Tracked.AWAITING_REPLY ? inFlightNanos : quietNanos)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Gives back the units of owners that the garbage collector took (cheap when there are none). */
     public void expungeCollected() {
         Reference<?> r;

@@ -12,9 +12,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AbandonedSocketCollectorTest {
 
+    private final MovableClock clock = new MovableClock();
+
+    /** A registry holding one socket that has been quiet for a second (it may be garbage). */
+    private SocketRegistry registryWithAQuietSocket() {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
+        registry.track(quiet, true);
+        clock.advanceMillis(1000);
+        return registry;
+    }
+
+    private final Object quiet = new Object();
+
     @Test
     void asksForOneCollectionPerIntervalHoweverManyWaitersAsk() {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = registryWithAQuietSocket();
         AtomicInteger collections = new AtomicInteger();
         AtomicInteger events = new AtomicInteger();
         AbandonedSocketCollector collector = new AbandonedSocketCollector(registry,
@@ -29,7 +41,7 @@ class AbandonedSocketCollectorTest {
 
     @Test
     void asksLessOftenWhileCollectionsGiveNothingBack() {
-        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)));
+        SocketRegistry registry = registryWithAQuietSocket();
         AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { }, () -> { });
         collector.run();
         assertEquals(AbandonedSocketCollector.MIN_INTERVAL_NANOS, collector.intervalNanos());
@@ -45,6 +57,49 @@ class AbandonedSocketCollectorTest {
         }
         assertEquals(AbandonedSocketCollector.MAX_INTERVAL_NANOS, collector.intervalNanos(), "bounded");
         assertEquals(23, collector.requestedTotal());
+    }
+
+    /**
+     * A fan-out whose replies take seconds: every socket is a request awaiting its reply, held by the
+     * thread that waits for it. A collection would stop the world for nothing (the demo asked for one
+     * per batch); a request that has awaited its reply for 10 s may have been dropped mid-request.
+     */
+    @Test
+    void asksForNoCollectionWhileEverySocketIsARequestInFlight() {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
+        AtomicInteger collections = new AtomicInteger();
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { },
+                collections::incrementAndGet);
+        Object[] inFlight = new Object[3];
+        for (int i = 0; i < inFlight.length; i++) {
+            inFlight[i] = new Object();
+            registry.track(inFlight[i], true);
+            registry.ioEnded(inFlight[i], true, true); // its request is written
+        }
+        clock.advanceMillis(2000);                     // the replies take 2 s
+        collector.run();
+        assertEquals(0, collections.get(), "every socket awaits its reply: nothing for a collection to free");
+        clock.advanceMillis(8000);                     // 10 s without a reply
+        collector.run();
+        assertEquals(1, collections.get(), "a request awaiting its reply for 10 s may have been dropped");
+        java.lang.ref.Reference.reachabilityFence(inFlight);
+    }
+
+    @Test
+    void aConnectedSocketWithNoIoSinceTheStuckTimeMayBeGarbage() {
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
+        AtomicInteger collections = new AtomicInteger();
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { },
+                collections::incrementAndGet);
+        Object connected = new Object();
+        registry.track(connected, true);
+        clock.advanceMillis(100);
+        collector.run();
+        assertEquals(0, collections.get(), "connected 100 ms ago: its request may be on its way");
+        clock.advanceMillis(400);
+        collector.run();
+        assertEquals(1, collections.get(), "no I/O for the stuck time: perhaps dropped without close()");
+        java.lang.ref.Reference.reachabilityFence(connected);
     }
 
     @Test

@@ -37,8 +37,9 @@ public enum Setting {
     RECLAIM_IDLE_MILLIS("reclaim.idle.millis", "200", 0, 3_600_000, null,
             "a socket whose reply has been read is idle after this long (ms) with no read or write"),
     COLLECT_ABANDONED("collect.abandoned", "true", new String[] {"true", "false"}, null,
-            "when waiting threads are stuck (nothing released for 500 ms, nothing idle to reclaim), ask for a garbage "
-                    + "collection so that sockets dropped without `close()` give their units back (at most one per 2 s)"),
+            "when waiting threads are stuck (nothing released for 500 ms, nothing idle to reclaim) and some socket "
+                    + "could be garbage (not a request awaiting its reply), ask for a garbage collection so that sockets "
+                    + "dropped without `close()` give their units back (at most one per 2 s)"),
     TRACK_STACKS("track.stacks", "false", new String[] {"true", "false"}, null,
             "remember the first application frame that opened each socket, for the leak report (a stack capture "
                     + "per socket)"),
