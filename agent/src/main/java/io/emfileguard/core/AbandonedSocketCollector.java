@@ -70,9 +70,12 @@ public final class AbandonedSocketCollector implements Runnable {
     public void run() {
         long now = System.nanoTime();
         long allowed = notBefore.get();
-        if (now - allowed < 0 || !registry.mayHoldGarbage(QUIET_NANOS, IN_FLIGHT_NANOS)
-                || !notBefore.compareAndSet(allowed, now + MAX_INTERVAL_NANOS)) {
-            return; // asked recently, or is being asked now; or every socket is a request in flight
+        if (now - allowed < 0 || !notBefore.compareAndSet(allowed, now + MAX_INTERVAL_NANOS)) {
+            return; // another waiter asked recently, or is asking (or looking) now
+        }
+        if (!registry.mayHoldGarbage(QUIET_NANOS, IN_FLIGHT_NANOS)) {
+            notBefore.set(allowed); // every socket is a request in flight: nothing asked, a later slice looks again
+            return;
         }
         long collectedBefore = registry.collectedTotal();
         // Did the previous request give units back (they come in over the slices after it)?

@@ -456,7 +456,7 @@ public final class SocketRegistry {
      * waiting for it: when every socket is one (a fan-out whose replies take seconds), a collection
      * stops the world for nothing. A socket dropped without {@code close()} is usually connected and
      * never written, or done with its reply; one dropped mid-request shows after {@code inFlightNanos}.
-     * Walks the registry: for a waiting thread, at most once per collection interval.
+     * Walks the registry: on a stuck waiter, one at a time ({@link AbandonedSocketCollector}).
      */
     public boolean mayHoldGarbage(long quietNanos, long inFlightNanos) {
         long now = clock.nanoTime();
