@@ -351,8 +351,8 @@ public final class SocketHooks {
             if (channel != null) {
                 r.backInPool(channel);
                 IdleReclaimer rc = reclaimer;
-                if (rc != null && gate.waitingThreads() > 0) {
-                    rc.handBackIfWaiting(channel); // (a getConnection meanwhile: exactly one of the two wins)
+                if (rc != null) {
+                    rc.handBackIfWaiting(channel); // only while threads wait; a getConnection meanwhile: one of the two wins
                 }
             }
         } catch (RuntimeException | Error e) {
