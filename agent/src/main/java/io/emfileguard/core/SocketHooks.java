@@ -338,10 +338,13 @@ public final class SocketHooks {
     }
 
     /**
-     * The JDK HttpClient's pool takes {@code connection} back ({@code ConnectionPool.returnToPool}):
-     * its exchange is over, it is idle from now on (reclaimable) until the pool hands it out again.
+     * The JDK HttpClient's pool is taking {@code connection} back ({@code ConnectionPool.returnToPool},
+     * on entry): its exchange is over, it is idle from now on (reclaimable) until the pool hands it
+     * out again. Why on entry: once the pool holds it, another exchange may be handed it (and claim
+     * it, {@link #pooledHttpConnectionOrNull}) before {@code returnToPool} returns; marking it idle
+     * after that would undo the claim, and the hand-back would close it under that exchange.
      */
-    public static void httpConnectionBackInPool(Object connection) {
+    public static void httpConnectionReturningToPool(Object connection) {
         SocketRegistry r = registry;
         if (r == null || connection == null) {
             return;
@@ -350,10 +353,28 @@ public final class SocketHooks {
             Object channel = SocketIntrospection.httpConnectionChannel(connection);
             if (channel != null) {
                 r.backInPool(channel);
-                IdleReclaimer rc = reclaimer;
-                if (rc != null) {
-                    rc.handBackIfWaiting(channel); // only while threads wait; a getConnection meanwhile: one of the two wins
-                }
+            }
+        } catch (RuntimeException | Error e) {
+            diagnostics.internalError("http client pool", e);
+        }
+    }
+
+    /**
+     * {@code ConnectionPool.returnToPool} returned: while threads wait at the cap, the connection is
+     * closed now and its unit goes to the longest waiter, unless an exchange was handed it meanwhile
+     * (its claim and this hand-back race on one compare-and-set: one of the two wins).
+     */
+    public static void httpConnectionBackInPool(Object connection) {
+        SocketRegistry r = registry;
+        IdleReclaimer rc = reclaimer;
+        SocketGate g = gate;
+        if (r == null || rc == null || connection == null || g == null || g.waitingThreads() == 0) {
+            return; // the common case: no thread waits
+        }
+        try {
+            Object channel = SocketIntrospection.httpConnectionChannel(connection);
+            if (channel != null) {
+                rc.handBackIfWaiting(channel);
             }
         } catch (RuntimeException | Error e) {
             diagnostics.internalError("http client pool", e);

@@ -114,11 +114,14 @@ public final class SocketRegistry {
         return out;
     }
 
-    /** Stamps I/O on a tracked socket (the idle-reclaim clock). One map look-up and a clock read. */
+    /**
+     * Stamps I/O on a tracked socket (the idle-reclaim clock): what {@link #ioEnded} costs every read
+     * and write, without the phase. One map look-up, a clock read and a compare-and-set.
+     */
     public void touch(Object owner) {
         Tracked t = tracked(owner);
         if (t != null) {
-            t.lastIoNanos = clock.nanoTime();
+            stamp(t);
         }
     }
 
@@ -141,18 +144,21 @@ public final class SocketRegistry {
         if (t == null) {
             return true;
         }
+        if (handedOut) {
+            // Marked before the claim: a reclaimer that reads the claim's stamp then sees these marks
+            // too (it reads the stamp first), and does not take it for an idle socket stamped just now.
+            // If the reclaimer wins instead, the socket is being closed and the marks do not matter.
+            t.phase = Tracked.FRESH; // its next write starts an exchange; idle again once replied
+            if (t.pool == Tracked.IN_POOL) {
+                t.pool = Tracked.OUT_OF_POOL;
+            }
+        }
         for (;;) {
             long seen = t.lastIoNanos;
             if (seen == Tracked.RECLAIMING) {
                 return false;
             }
             if (Tracked.LAST_IO.compareAndSet(t, seen, clock.nanoTime())) {
-                if (handedOut) {
-                    t.phase = Tracked.FRESH; // its next write starts an exchange; idle again once replied
-                    if (t.pool == Tracked.IN_POOL) {
-                        t.pool = Tracked.OUT_OF_POOL;
-                    }
-                }
                 return true;
             }
         }
@@ -188,16 +194,29 @@ public final class SocketRegistry {
     }
 
     /**
+     * Stamps I/O on {@code t} unless the reclaimer has claimed it: its mark must stay, or a pool's
+     * claim ({@link #claimForUse}) would not see it and hand out a socket that is being closed. A
+     * compare-and-set, because the claim may land between reading the stamp and writing the new one.
+     */
+    private void stamp(Tracked t) {
+        long now = clock.nanoTime();
+        for (;;) {
+            long seen = t.lastIoNanos;
+            if (seen == Tracked.RECLAIMING || Tracked.LAST_IO.compareAndSet(t, seen, now)) {
+                return;
+            }
+        }
+    }
+
+    /**
      * A read or write ended on a tracked socket: stamps the idle clock and, when bytes moved,
      * advances the exchange phase (a write means a reply is awaited; a read after it means the reply
-     * came). One map look-up, a clock read and two plain volatile writes.
+     * came). One map look-up, a clock read, a compare-and-set and a volatile write.
      */
     public void ioEnded(Object owner, boolean write, boolean bytesMoved) {
         Tracked t = tracked(owner);
         if (t != null) {
-            if (t.lastIoNanos != Tracked.RECLAIMING) { // (the reclaimer's mark stays: a claim must see it)
-                t.lastIoNanos = clock.nanoTime();
-            }
+            stamp(t);
             if (bytesMoved) {
                 t.phase = write ? Tracked.AWAITING_REPLY : Tracked.REPLIED;
             }

@@ -327,6 +327,29 @@ class SocketRegistryTest {
     }
 
     @Test
+    void anIoStampThatRacesTheReclaimersClaimDoesNotEraseIt() throws Exception {
+        // The reclaimer claims the socket while a read (the HttpClient pool's clean-up trigger reads
+        // 0 bytes) is stamping it: between the stamp's clock read and its write.
+        Runnable[] duringNextClockRead = {null};
+        Clock interleaving = () -> {
+            Runnable r = duringNextClockRead[0];
+            duringNextClockRead[0] = null;
+            if (r != null) {
+                r.run();
+            }
+            return clock.nanoTime();
+        };
+        SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), interleaving);
+        Object socket = repliedAndIdle(registry);
+        Object[] chosen = {null};
+        duringNextClockRead[0] = () -> chosen[0] = registry.retireForReclaim(socket, IDLE_20_MS);
+        registry.ioEnded(socket, false, false);
+        assertSame(socket, chosen[0], "the reclaimer claimed it during the read's stamp");
+        assertFalse(registry.claimForUse(socket, true),
+                "its pool must not hand out a socket the reclaimer is closing: the stamp kept the claim");
+    }
+
+    @Test
     void aConnectionTheReclaimerClaimedLooksClosedToItsPoolUntilUnretired() throws Exception {
         SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object socket = repliedAndIdle(registry);

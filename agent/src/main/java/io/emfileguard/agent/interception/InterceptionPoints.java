@@ -124,6 +124,8 @@ public final class InterceptionPoints {
         point(IDLE_RECLAIM, "jdk.internal.net.http.ConnectionPool", "returnToPool",
                 "(Ljdk/internal/net/http/HttpConnection;)V",
                 "an HttpClient connection goes back to its pool (idle only from then on)")
+            // marked idle on entry, before another exchange can be handed it; handed back on exit
+            .enter("httpConnectionReturningToPool", "V", arg(0))
             .exit("httpConnectionBackInPool", arg(0)),
         // Apache HttpCore 4 and 5 (also under the AWS SDK's ApacheHttpClient) ask isOpen() before every
         // request; its pool re-checks a connection only after 2 s idle.
