@@ -27,7 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Every way a JDK {@code HttpClient} exchange can end, mixed: {@code total} {@code sendAsync} calls
  * over 4 clients (default settings), issued by one thread as fast as it may, in a shuffled (seeded)
- * order of:
+ * order of the kinds below. Timeouts and cancellations go to a client of their own: the JDK's own
+ * clean-up of a timed-out or cancelled exchange ({@code Http1Exchange.cancelImpl}) may close a
+ * connection that has just gone back to its pool, and the exchange handed it next fails with
+ * "connection closed locally"; on the other 3 clients that can only be the agent's doing.
  * <ul>
  *   <li>{@code response}: {@code <stub>/services/<c>?record=..}, answered 200 after the stub's latency;</li>
  *   <li>{@code error}: {@code <fault>/error}: 500;</li>
@@ -49,6 +52,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class HttpLeakApp {
 
     static final String[] KINDS = {"response", "error", "drop", "timeout", "cancel", "refused"};
+    /** The client of the timeout and cancel kinds; the others use clients 0 to this - 1. */
+    static final int CANCELLING_CLIENT = 3;
     /** Shares of 10,000. */
     static final int[] SHARES = {1000, 1000, 500, 2000, 2500, 3000};
 
@@ -99,7 +104,7 @@ public final class HttpLeakApp {
         for (int i = 0; i < total; i++) {
             int k = order.get(i);
             String kind = KINDS[k];
-            int c = i % clients.size();
+            int c = "timeout".equals(kind) || "cancel".equals(kind) ? CANCELLING_CLIENT : i % CANCELLING_CLIENT;
             issued[k]++;
             HttpRequest.Builder b;
             switch (kind) {

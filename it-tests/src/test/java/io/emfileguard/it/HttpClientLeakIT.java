@@ -65,22 +65,34 @@ class HttpClientLeakIT {
             checks.add(() -> assertEquals(0, r.number("leak", "emfile"), "'Too many open files'"));
             List<String> outcomes = r.linesStartingWith("outcome");
             checks.add(() -> assertEquals(6, outcomes.size(), "kinds of outcome"));
-            // The HttpClient itself sometimes hands an exchange a pooled connection that a timed-out
-            // or cancelled exchange's clean-up is closing ("connection closed locally"): seen 1-3 times
-            // in 10,000 with no reclaim at all (ReclaimedSocketsTotal 0). Tolerated, counted apart.
-            long closedLocally = 0;
+            // JDK 17's HttpClient itself sometimes ends a timed-out or cancelled exchange with "connection
+            // closed locally" instead of its HttpTimeoutException or CancellationException (its clean-up
+            // closes the connection under the pending header read): 19 of 4,500 per run here with the
+            // agent's reclaim off (reclaim.idle=false), 0 on JDK 25. Those two kinds have a client of
+            // their own (HttpLeakApp.CANCELLING_CLIENT), where JDK 17 is allowed 1%; on the clients that
+            // never time out or cancel, a connection closed under its exchange is the agent's doing.
+            long closedByClient = 0;
+            long closedElsewhere = 0;
             for (String line : r.linesStartingWith("unexpected")) {
                 Map<String, String> v = ChildResult.values(line);
                 if (v.get("what").endsWith("connection_closed_locally")) {
-                    closedLocally += Long.parseLong(v.get("count"));
+                    long n = Long.parseLong(v.get("count"));
+                    if (v.get("kind").equals("timeout") || v.get("kind").equals("cancel")) {
+                        closedByClient += n;
+                    } else {
+                        closedElsewhere += n;
+                    }
                 }
             }
-            long closedByClient = closedLocally;
-            checks.add(() -> assertTrue(closedByClient <= TOTAL / 1000, "'connection closed locally': " + closedByClient));
-            if (closedByClient > 0) {
-                checks.add(() -> assertEquals(0, r.number("gate after", "ReclaimedSocketsTotal"),
-                        "'connection closed locally' while the agent reclaimed connections"));
-            }
+            long closedLocally = closedByClient + closedElsewhere;
+            long tolerated = closedByClient;
+            long allowed = jdk == Jdk.JDK17 ? TOTAL / 100 : 0;
+            checks.add(() -> assertTrue(tolerated <= allowed, "'connection closed locally' ending a timeout or"
+                    + " cancel: " + tolerated + " (" + allowed + " allowed on " + jdk + ")"));
+            long closedByAgent = closedElsewhere;
+            checks.add(() -> assertEquals(0, closedByAgent,
+                    "'connection closed locally' on a client that never times out or cancels: the agent closed"
+                    + " a connection that an exchange was using"));
             long unexpected = 0;
             for (String line : outcomes) {
                 Map<String, String> v = ChildResult.values(line);
