@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SocketRegistry {
 
     private final SocketGate gate;
-    private final ConcurrentHashMap<Object, Tracked> owners = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, TrackedSocket> owners = new ConcurrentHashMap<>();
     private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
     private final AtomicLong collectedTotal = new AtomicLong();
     private final AtomicLong leakedTotal = new AtomicLong();
@@ -67,7 +67,7 @@ public final class SocketRegistry {
     /** @param accepted server-side sockets: counted, never reclaimed */
     public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account, boolean accepted) {
         expungeCollected();
-        Tracked t = new Tracked(owner, collected, releaseOnCollect, account, accepted,
+        TrackedSocket t = new TrackedSocket(owner, collected, releaseOnCollect, account, accepted,
                 trackStacks ? new Throwable("opened here") : null, clock.nanoTime());
         return owners.putIfAbsent(t, t) == null;
     }
@@ -104,7 +104,7 @@ public final class SocketRegistry {
     public java.util.List<OpenSocket> snapshot() {
         long now = clock.nanoTime();
         java.util.List<OpenSocket> out = new java.util.ArrayList<>();
-        for (Tracked t : owners.values()) {
+        for (TrackedSocket t : owners.values()) {
             Object owner = t.get();
             if (owner != null) {
                 out.add(new OpenSocket(owner, (now - t.openedNanos) / 1_000_000, Math.max(0, t.idleNanos(now)) / 1_000_000,
@@ -119,9 +119,9 @@ public final class SocketRegistry {
      * and write, without the phase. One map look-up, a clock read and a compare-and-set.
      */
     public void touch(Object owner) {
-        Tracked t = tracked(owner);
+        TrackedSocket t = tracked(owner);
         if (t != null) {
-            stamp(t);
+            t.stampIo(clock.nanoTime());
         }
     }
 
@@ -131,7 +131,7 @@ public final class SocketRegistry {
      * reclaimer has already claimed it.
      *
      * <p>Why a compare-and-set on the clock: the reclaimer claims a socket by swapping the idle
-     * stamp it judged for {@link Tracked#RECLAIMING}; a user swaps in "now". Exactly one of them wins,
+     * stamp it judged for a "being reclaimed" mark; a user swaps in "now". Exactly one of them wins,
      * so a socket is never both handed to a request and closed under it.
      * @param handedOut the pool is handing it to a request right now (not merely asking whether it
      *                  is open): it is then in use until that request's reply is read, however long
@@ -140,28 +140,8 @@ public final class SocketRegistry {
      * @return false if the reclaimer is closing it (the caller must treat it as closed), else true
      */
     public boolean claimForUse(Object owner, boolean handedOut) {
-        Tracked t = tracked(owner);
-        if (t == null) {
-            return true;
-        }
-        if (handedOut) {
-            // Marked before the claim: a reclaimer that reads the claim's stamp then sees these marks
-            // too (it reads the stamp first), and does not take it for an idle socket stamped just now.
-            // If the reclaimer wins instead, the socket is being closed and the marks do not matter.
-            t.phase = Tracked.FRESH; // its next write starts an exchange; idle again once replied
-            if (t.pool == Tracked.IN_POOL) {
-                t.pool = Tracked.OUT_OF_POOL;
-            }
-        }
-        for (;;) {
-            long seen = t.lastIoNanos;
-            if (seen == Tracked.RECLAIMING) {
-                return false;
-            }
-            if (Tracked.LAST_IO.compareAndSet(t, seen, clock.nanoTime())) {
-                return true;
-            }
-        }
+        TrackedSocket t = tracked(owner);
+        return t == null || t.claimForUse(clock.nanoTime(), handedOut);
     }
 
     /**
@@ -171,40 +151,17 @@ public final class SocketRegistry {
      * application, stalled on a loaded machine, has not consumed it yet.
      */
     public void outOfPool(Object owner) {
-        Tracked t = tracked(owner);
+        TrackedSocket t = tracked(owner);
         if (t != null) {
-            t.pool = Tracked.OUT_OF_POOL;
+            t.outOfPool();
         }
     }
 
     /** A pool the agent follows took this socket back: idle from now on, until handed out again. */
     public void backInPool(Object owner) {
-        Tracked t = tracked(owner);
-        if (t == null) {
-            return;
-        }
-        for (;;) {
-            long seen = t.lastIoNanos;
-            if (seen == Tracked.RECLAIMING || Tracked.LAST_IO.compareAndSet(t, seen, clock.nanoTime())) {
-                break;
-            }
-        }
-        t.phase = Tracked.REPLIED;
-        t.pool = Tracked.IN_POOL;
-    }
-
-    /**
-     * Stamps I/O on {@code t} unless the reclaimer has claimed it: its mark must stay, or a pool's
-     * claim ({@link #claimForUse}) would not see it and hand out a socket that is being closed. A
-     * compare-and-set, because the claim may land between reading the stamp and writing the new one.
-     */
-    private void stamp(Tracked t) {
-        long now = clock.nanoTime();
-        for (;;) {
-            long seen = t.lastIoNanos;
-            if (seen == Tracked.RECLAIMING || Tracked.LAST_IO.compareAndSet(t, seen, now)) {
-                return;
-            }
+        TrackedSocket t = tracked(owner);
+        if (t != null) {
+            t.backInPool(clock.nanoTime());
         }
     }
 
@@ -214,12 +171,9 @@ public final class SocketRegistry {
      * came). One map look-up, a clock read, a compare-and-set and a volatile write.
      */
     public void ioEnded(Object owner, boolean write, boolean bytesMoved) {
-        Tracked t = tracked(owner);
+        TrackedSocket t = tracked(owner);
         if (t != null) {
-            stamp(t);
-            if (bytesMoved) {
-                t.phase = write ? Tracked.AWAITING_REPLY : Tracked.REPLIED;
-            }
+            t.ioEnded(clock.nanoTime(), write, bytesMoved);
         }
     }
 
@@ -237,26 +191,25 @@ public final class SocketRegistry {
         long now = clock.nanoTime();
         // An HttpClient hands out its pooled connections oldest first: of each client's idle
         // connections only the newest is a candidate, so that the one its next exchange takes is not.
-        java.util.IdentityHashMap<HttpClientAccount, Tracked> newestOfClient = null;
-        for (Tracked t : owners.values()) {
+        java.util.IdentityHashMap<HttpClientAccount, TrackedSocket> newestOfClient = null;
+        for (TrackedSocket t : owners.values()) {
             // A channel being closed (claimed, or retired until its selector lets go of it) is not
             // the newest idle one any more: else each client would give back one channel per
             // selector round trip (~100 a second), however many it holds idle.
-            if (t.account != null && t.phase == Tracked.REPLIED && t.idleNanos(now) >= 0 && !t.retiredNow()) {
+            if (t.idleInHttpClient(now)) {
                 if (newestOfClient == null) {
                     newestOfClient = new java.util.IdentityHashMap<>();
                 }
-                Tracked n = newestOfClient.get(t.account);
+                TrackedSocket n = newestOfClient.get(t.account);
                 if (n == null || t.idleNanos(now) < n.idleNanos(now)) {
                     newestOfClient.put(t.account, t);
                 }
             }
         }
-        Tracked best = null;
+        TrackedSocket best = null;
         Object bestOwner = null;
-        for (Tracked t : owners.values()) {
-            if (t.accepted || t.phase != Tracked.REPLIED || t.pool == Tracked.OUT_OF_POOL
-                    || t.idleNanos(now) < minIdleNanos) {
+        for (TrackedSocket t : owners.values()) {
+            if (!t.mayBeReclaimed(now, minIdleNanos)) {
                 continue;
             }
             if (t.account != null && (newestOfClient.get(t.account) != t || !t.account.hasIdleChannel())) {
@@ -290,12 +243,12 @@ public final class SocketRegistry {
      */
     public boolean release(Object owner) {
         expungeCollected();
-        Tracked t = owners.remove(new Probe(owner));
+        TrackedSocket t = owners.remove(new TrackedSocket.Probe(owner));
         if (t == null) {
             return false;
         }
         t.clear();
-        giveBack(t);
+        t.giveBack(gate);
         return true;
     }
 
@@ -308,23 +261,17 @@ public final class SocketRegistry {
      *         {@code java.net.Socket} whose descriptor it is, else the owner itself; null if refused
      */
     public Object retireForReclaim(Object owner, long minIdleNanos) {
-        Tracked t = tracked(owner);
+        TrackedSocket t = tracked(owner);
         if (t == null) {
             return null;
         }
-        long seen = t.lastIoNanos;
-        if (seen == Tracked.RECLAIMING || clock.nanoTime() - seen < minIdleNanos || t.phase != Tracked.REPLIED
-                || t.pool == Tracked.OUT_OF_POOL || !Tracked.LAST_IO.compareAndSet(t, seen, Tracked.RECLAIMING)) {
+        long seen = t.claimForReclaim(clock.nanoTime(), minIdleNanos);
+        if (seen == Long.MIN_VALUE) {
             return null; // used, handed out or busy since it was judged idle
         }
-        if (t.account != null) {
-            synchronized (t) {
-                if (t.retired || !t.account.retireIdleChannel()) {
-                    Tracked.LAST_IO.compareAndSet(t, Tracked.RECLAIMING, seen);
-                    return null;
-                }
-                t.retired = true;
-            }
+        if (t.account != null && !t.retire(false)) {
+            t.unclaimForReclaim(seen);
+            return null;
         }
         Object connection = t.httpConnection == null ? null : t.httpConnection.get();
         if (connection != null) {
@@ -340,15 +287,9 @@ public final class SocketRegistry {
      * when the client opens the next connection: the closing one is retired from its client now.
      */
     public void closing(Object owner) {
-        Tracked t = tracked(owner);
-        if (t == null || t.account == null) {
-            return;
-        }
-        synchronized (t) {
-            if (!t.retired) {
-                t.retired = true;
-                t.account.retireClosingChannel();
-            }
+        TrackedSocket t = tracked(owner);
+        if (t != null && t.account != null) {
+            t.retire(true);
         }
     }
 
@@ -411,7 +352,7 @@ public final class SocketRegistry {
     }
 
     public void attachSocket(Object owner, Object socket) {
-        Tracked t = tracked(owner);
+        TrackedSocket t = tracked(owner);
         if (t != null && t.socket == null) {
             t.socket = new WeakReference<>(socket);
         }
@@ -419,49 +360,28 @@ public final class SocketRegistry {
 
     /** Remembers (weakly) the HttpClient connection that owns a channel, for the reclaimer. */
     public void attachHttpConnection(Object channel, Object connection) {
-        Tracked t = tracked(channel);
+        TrackedSocket t = tracked(channel);
         if (t != null) {
             t.httpConnection = new WeakReference<>(connection);
             // Built for an exchange: in use until the client's pool takes it back (backInPool), as a
             // reply read into the client's buffers looks idle while its body is still being handed on.
-            t.pool = Tracked.OUT_OF_POOL;
+            t.outOfPool();
         }
     }
 
     /** The reclaimer did not close it after all. */
     public void unretire(Object owner) {
-        Tracked t = tracked(owner);
+        TrackedSocket t = tracked(owner);
         if (t != null) {
-            Tracked.LAST_IO.compareAndSet(t, Tracked.RECLAIMING, clock.nanoTime());
-        }
-        if (t != null && t.account != null) {
-            synchronized (t) {
-                if (t.retired) {
-                    t.retired = false;
-                    t.account.unretire();
-                }
+            t.unclaimForReclaim(clock.nanoTime());
+            if (t.account != null) {
+                t.unretire();
             }
-        }
-    }
-
-    private void giveBack(Tracked t) {
-        if (t.account != null) {
-            boolean retired;
-            synchronized (t) {
-                retired = t.retired;
-            }
-            if (retired) {
-                t.account.retiredChannelClosed();
-            } else {
-                t.account.channelClosed();
-            }
-        } else {
-            gate.release();
         }
     }
 
     public boolean isTracked(Object owner) {
-        return owners.containsKey(new Probe(owner));
+        return owners.containsKey(new TrackedSocket.Probe(owner));
     }
 
     public int size() {
@@ -479,9 +399,9 @@ public final class SocketRegistry {
      */
     public boolean mayHoldGarbage(long quietNanos, long inFlightNanos) {
         long now = clock.nanoTime();
-        for (Tracked t : owners.values()) {
+        for (TrackedSocket t : owners.values()) {
             long idle = t.idleNanos(now);
-            if (idle >= (t.phase == Tracked.AWAITING_REPLY ? inFlightNanos : quietNanos)) {
+            if (idle >= (t.awaitingReply() ? inFlightNanos : quietNanos)) {
                 return true;
             }
         }
@@ -492,11 +412,11 @@ public final class SocketRegistry {
     public void expungeCollected() {
         Reference<?> r;
         while ((r = collected.poll()) != null) {
-            Tracked t = (Tracked) r;
+            TrackedSocket t = (TrackedSocket) r;
             if (owners.remove(t) != null) {  // identity match: t is its own key
                 if (t.releaseOnCollect) {
                     collectedTotal.incrementAndGet();
-                    giveBack(t);
+                    t.giveBack(gate);
                 } else {
                     leakedTotal.incrementAndGet();
                 }
@@ -512,110 +432,8 @@ public final class SocketRegistry {
         return leakedTotal.get();
     }
 
-    private static final class Tracked extends WeakReference<Object> {
-        final int hash;
-        final boolean releaseOnCollect;
-        final HttpClientAccount account;
-        final boolean accepted;
-        final long openedNanos;
-        /**
-         * Last read, write, connect or use by a pool on this socket, or {@link #RECLAIMING}. I/O
-         * stamps are plain racy writes (fine for an idle clock); the reclaimer's claim and a pool's
-         * use are compare-and-sets ({@link SocketRegistry#claimForUse}).
-         */
-        volatile long lastIoNanos;
-        /** The reclaimer has claimed this socket and is closing it. */
-        static final long RECLAIMING = Long.MIN_VALUE;
-        static final java.util.concurrent.atomic.AtomicLongFieldUpdater<Tracked> LAST_IO =
-                java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(Tracked.class, "lastIoNanos");
-
-        /** How long since its last stamp; -1 while the reclaimer is closing it (never idle then). */
-        long idleNanos(long now) {
-            long last = lastIoNanos;
-            return last == RECLAIMING ? -1 : now - last;
-        }
-        static final int FRESH = 0;
-        static final int AWAITING_REPLY = 1;
-        static final int REPLIED = 2;
-        /** Where the socket is in its request/reply cycle: only REPLIED sockets may be idle in a pool. */
-        volatile int phase = FRESH;
-        static final int POOL_UNKNOWN = 0;
-        static final int IN_POOL = 1;
-        static final int OUT_OF_POOL = 2;
-        /**
-         * Where a pool the agent follows has it: unknown for most clients (then the phase alone says
-         * whether it is back in its pool), else in the pool or handed out.
-         */
-        volatile int pool = POOL_UNKNOWN;
-        /** The java.net.Socket whose descriptor this is, if known. */
-        volatile WeakReference<Object> socket;
-        /** The HttpClient connection that owns this channel, if any. */
-        volatile WeakReference<Object> httpConnection;
-        /** An HTTP client's channel that the reclaimer took out of its client's count (guarded by this). */
-        boolean retired;
-
-        synchronized boolean retiredNow() {
-            return retired;
-        }
-        final Throwable openedAt;
-
-        Tracked(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account,
-                boolean accepted, Throwable openedAt, long now) {
-            super(owner, queue);
-            this.openedNanos = now;
-            this.lastIoNanos = now;
-            this.openedAt = openedAt;
-            this.hash = System.identityHashCode(owner);
-            this.releaseOnCollect = releaseOnCollect;
-            this.account = account;
-            this.accepted = accepted;
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            if (o == this) {
-                return true;
-            }
-            Object mine = get();
-            if (mine == null) {
-                return false;
-            }
-            if (o instanceof Tracked) {
-                return ((Tracked) o).get() == mine;
-            }
-            return o instanceof Probe && ((Probe) o).owner == mine;
-        }
-    }
-
     /** The tracking entry of {@code owner}, or null: one identity look-up. */
-    private Tracked tracked(Object owner) {
-        return owners.get(new Probe(owner));
-    }
-
-    /** A look-up key that compares by identity with the tracked owner. */
-    private static final class Probe {
-        final Object owner;
-
-        Probe(Object owner) {
-            this.owner = owner;
-        }
-
-        @Override
-        public int hashCode() {
-            return System.identityHashCode(owner);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            if (o instanceof Tracked) {
-                return ((Tracked) o).get() == owner;
-            }
-            return o instanceof Probe && ((Probe) o).owner == owner;
-        }
+    private TrackedSocket tracked(Object owner) {
+        return owners.get(new TrackedSocket.Probe(owner));
     }
 }

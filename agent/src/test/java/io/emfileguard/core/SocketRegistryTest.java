@@ -67,9 +67,14 @@ class SocketRegistryTest {
 
     private static void awaitCollected(SocketRegistry registry, java.util.function.BooleanSupplier done)
             throws InterruptedException {
-        for (int i = 0; i < 200 && !done.getAsBoolean(); i++) {
+        // Waits for the collector itself, not for a time: each round ends when a canary object of
+        // its own is enqueued (its collection has run and reference processing has reached it).
+        java.lang.ref.ReferenceQueue<Object> canaries = new java.lang.ref.ReferenceQueue<>();
+        for (int i = 0; i < 50 && !done.getAsBoolean(); i++) {
+            java.lang.ref.WeakReference<Object> canary = new java.lang.ref.WeakReference<>(new Object(), canaries);
             System.gc();
-            Thread.sleep(20); // real time: the collector's, not ours
+            canaries.remove(1_000);
+            java.lang.ref.Reference.reachabilityFence(canary);
             registry.expungeCollected();
         }
         assertTrue(done.getAsBoolean(), "the garbage collector did not take the owner");
