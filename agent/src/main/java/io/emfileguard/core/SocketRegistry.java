@@ -177,63 +177,9 @@ public final class SocketRegistry {
         }
     }
 
-    /**
-     * The least recently used socket that may be reclaimed: not accepted, its last exchange complete
-     * (it has read data since its last write: the reply came, so it is back in its pool), no I/O for
-     * {@code minIdleNanos}, if it belongs to an HTTP client that client has more channels than
-     * exchanges in flight, and {@code eligible} agrees (no I/O in progress, not excluded).
-     *
-     * <p>Why the phase: "no I/O for a while" alone also matches a connection whose request is written
-     * and whose reply is still being computed by the server (a non-blocking channel has no reader
-     * thread to show it), and a connection that was just opened and is not yet written to.
-     */
-    public Object leastRecentlyUsedIdle(long minIdleNanos, java.util.function.Predicate<Object> eligible) {
-        long now = clock.nanoTime();
-        // An HttpClient hands out its pooled connections oldest first: of each client's idle
-        // connections only the newest is a candidate, so that the one its next exchange takes is not.
-        java.util.IdentityHashMap<HttpClientAccount, TrackedSocket> newestOfClient = null;
-        for (TrackedSocket t : owners.values()) {
-            // A channel being closed (claimed, or retired until its selector lets go of it) is not
-            // the newest idle one any more: else each client would give back one channel per
-            // selector round trip (~100 a second), however many it holds idle.
-            if (t.idleInHttpClient(now)) {
-                if (newestOfClient == null) {
-                    newestOfClient = new java.util.IdentityHashMap<>();
-                }
-                TrackedSocket n = newestOfClient.get(t.account);
-                if (n == null || t.idleNanos(now) < n.idleNanos(now)) {
-                    newestOfClient.put(t.account, t);
-                }
-            }
-        }
-        TrackedSocket best = null;
-        Object bestOwner = null;
-        for (TrackedSocket t : owners.values()) {
-            if (!t.mayBeReclaimed(now, minIdleNanos)) {
-                continue;
-            }
-            if (t.account != null && (newestOfClient.get(t.account) != t || !t.account.hasIdleChannel())) {
-                continue;
-            }
-            if (best != null && t.idleNanos(now) <= best.idleNanos(now)) {
-                continue;
-            }
-            Object owner = t.get();
-            if (owner == null) {
-                continue;
-            }
-            if (t.account == null && owner instanceof java.nio.channels.SelectableChannel
-                    && !((java.nio.channels.SelectableChannel) owner).isBlocking()) {
-                // An event-loop client's channel (Netty, gRPC, websockets) may sit in a long read
-                // with no reader thread to show it: nothing tells idle from waiting. Never reclaimed.
-                continue;
-            }
-            if (eligible.test(owner)) {
-                best = t;
-                bestOwner = owner;
-            }
-        }
-        return bestOwner;
+    /** The tracked sockets (a weakly consistent view), for the reclaimer's choice. */
+    Iterable<TrackedSocket> trackedSockets() {
+        return owners.values();
     }
 
     /**

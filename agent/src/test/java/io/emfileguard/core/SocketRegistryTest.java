@@ -93,14 +93,14 @@ class SocketRegistryTest {
         registry.track(awaiting, true);
         registry.ioEnded(awaiting, true, true);   // request written, no reply yet
         clock.advanceMillis(5);
-        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY),
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY),
                 "a socket never answered, or awaiting its reply, is in flight");
         registry.ioEnded(awaiting, false, false); // a read that returned nothing (EAGAIN, timeout)
-        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY));
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY));
         registry.ioEnded(awaiting, false, true);  // the reply came: back in its pool
-        assertEquals(awaiting, registry.leastRecentlyUsedIdle(0, ANY));
+        assertEquals(awaiting, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY));
         registry.ioEnded(awaiting, true, true);   // reused for the next request
-        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY));
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY));
     }
 
     @Test
@@ -115,9 +115,9 @@ class SocketRegistryTest {
         clock.advanceMillis(5);
         registry.ioEnded(newer, true, true);
         registry.ioEnded(newer, false, true);
-        assertEquals(older, registry.leastRecentlyUsedIdle(0, ANY));
-        assertEquals(null, registry.leastRecentlyUsedIdle(60_000_000_000L, ANY), "not idle long enough");
-        assertEquals(newer, registry.leastRecentlyUsedIdle(0, o -> o != older), "eligibility is asked");
+        assertEquals(older, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY));
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 60_000_000_000L, ANY), "not idle long enough");
+        assertEquals(newer, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, o -> o != older), "eligibility is asked");
     }
 
     @Test
@@ -127,7 +127,7 @@ class SocketRegistryTest {
         registry.track(accepted, true, null, true);
         registry.ioEnded(accepted, true, true);
         registry.ioEnded(accepted, false, true);
-        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY));
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY));
     }
 
     @Test
@@ -139,11 +139,11 @@ class SocketRegistryTest {
             registry.track(nonBlocking, false);
             registry.ioEnded(nonBlocking, true, true);
             registry.ioEnded(nonBlocking, false, true);
-            assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY), "an event loop's read shows no thread");
+            assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY), "an event loop's read shows no thread");
             registry.track(blocking, false);
             registry.ioEnded(blocking, true, true);
             registry.ioEnded(blocking, false, true);
-            assertEquals(blocking, registry.leastRecentlyUsedIdle(0, ANY));
+            assertEquals(blocking, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY));
         }
     }
 
@@ -158,10 +158,10 @@ class SocketRegistryTest {
         registry.track(channel, false, account);
         registry.ioEnded(channel, true, true);
         registry.ioEnded(channel, false, true);   // e.g. the first chunk of a streamed reply
-        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY), "its exchange is still in flight");
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY), "its exchange is still in flight");
         account.exchangeEnded();
-        assertEquals(channel, registry.leastRecentlyUsedIdle(0, ANY));
-        assertEquals(null, registry.leastRecentlyUsedIdle(60_000_000_000L, ANY),
+        assertEquals(channel, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY));
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 60_000_000_000L, ANY),
                 "while the client starts exchanges its oldest idle connection is the next one it hands out");
     }
 
@@ -181,9 +181,9 @@ class SocketRegistryTest {
             registry.ioEnded(channel, false, true);
             account.exchangeEnded();
         }
-        assertSame(newer, registry.leastRecentlyUsedIdle(0, ANY), "the newest idle one: the client hands out oldest first");
+        assertSame(newer, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY), "the newest idle one: the client hands out oldest first");
         assertSame(newer, registry.retireForReclaim(newer, 0));
-        assertSame(older, registry.leastRecentlyUsedIdle(0, ANY),
+        assertSame(older, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY),
                 "while the newest is being closed (its selector has not let go yet), the next newest is next");
     }
 
@@ -210,12 +210,12 @@ class SocketRegistryTest {
         account.exchangeEnded();                 // 'idle' is back in the pool; 'busy' awaits its reply
         clock.advanceMillis(60);
         account.admitExchange(false);            // an exchange starts just now (it will open its own channel)
-        assertEquals(null, registry.leastRecentlyUsedIdle(50_000_000L, ANY),
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 50_000_000L, ANY),
                 "two exchanges, two channels: no idle one");
         account.channelOpening();
         Object third = new Object();
         registry.track(third, false, account);   // its own channel
-        assertSame(idle, registry.leastRecentlyUsedIdle(50_000_000L, ANY),
+        assertSame(idle, IdleReclaimer.leastRecentlyUsedIdle(registry, 50_000_000L, ANY),
                 "idle 60 ms in the pool of a client that started an exchange just now");
     }
 
@@ -255,9 +255,9 @@ class SocketRegistryTest {
     void aConnectionItsPoolJustClaimedForARequestIsNotReclaimedUntilIdleAgain() throws Exception {
         SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         Object socket = repliedAndIdle(registry);
-        assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle 30 ms: a candidate");
+        assertEquals(socket, IdleReclaimer.leastRecentlyUsedIdle(registry, IDLE_20_MS, ANY), "idle 30 ms: a candidate");
         assertTrue(registry.claimForUse(socket, false), "nobody is closing it: the pool may use it");
-        assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "just claimed: not idle");
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, IDLE_20_MS, ANY), "just claimed: not idle");
         assertNull(registry.retireForReclaim(socket, IDLE_20_MS),
                 "a reclaimer that chose it before the claim must not close it after");
         clock.advanceMillis(30);
@@ -270,12 +270,12 @@ class SocketRegistryTest {
         Object socket = repliedAndIdle(registry);
         assertTrue(registry.claimForUse(socket, true), "the keep-alive cache hands it to a request");
         clock.advanceMillis(30); // the requesting thread stalls longer than the idle time
-        assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "handed out: in use, not idle");
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, IDLE_20_MS, ANY), "handed out: in use, not idle");
         assertNull(registry.retireForReclaim(socket, IDLE_20_MS));
         registry.ioEnded(socket, true, true);  // the request
         registry.ioEnded(socket, false, true); // its reply: back in the pool
         clock.advanceMillis(30);
-        assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle again after its reply");
+        assertEquals(socket, IdleReclaimer.leastRecentlyUsedIdle(registry, IDLE_20_MS, ANY), "idle again after its reply");
     }
 
     @Test
@@ -287,17 +287,17 @@ class SocketRegistryTest {
         registry.ioEnded(socket, true, true);  // request
         registry.ioEnded(socket, false, true); // reply read into the client's buffer...
         clock.advanceMillis(30);                      // ...and the application is slow to consume it
-        assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "not back in its cache: in use");
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, IDLE_20_MS, ANY), "not back in its cache: in use");
         assertNull(registry.retireForReclaim(socket, IDLE_20_MS));
         registry.backInPool(socket);           // KeepAliveCache.put
         clock.advanceMillis(30);
-        assertEquals(socket, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle in the cache");
+        assertEquals(socket, IdleReclaimer.leastRecentlyUsedIdle(registry, IDLE_20_MS, ANY), "idle in the cache");
         assertTrue(registry.claimForUse(socket, true)); // KeepAliveCache.get hands it out
         clock.advanceMillis(30);
         registry.ioEnded(socket, true, true);
         registry.ioEnded(socket, false, true);
         clock.advanceMillis(30);
-        assertEquals(null, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "handed out again: in use until put back");
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, IDLE_20_MS, ANY), "handed out again: in use until put back");
     }
 
     /**
@@ -316,11 +316,11 @@ class SocketRegistryTest {
         registry.ioEnded(channel, true, true);  // request
         registry.ioEnded(channel, false, true); // reply read; its body is still being delivered...
         clock.advanceMillis(30);               // ...slowly
-        assertNull(registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "not back in its pool: in use");
+        assertNull(IdleReclaimer.leastRecentlyUsedIdle(registry, IDLE_20_MS, ANY), "not back in its pool: in use");
         assertNull(registry.retireForReclaim(channel, IDLE_20_MS));
         registry.backInPool(channel);           // ConnectionPool.returnToPool
         clock.advanceMillis(30);
-        assertSame(channel, registry.leastRecentlyUsedIdle(IDLE_20_MS, ANY), "idle in its pool");
+        assertSame(channel, IdleReclaimer.leastRecentlyUsedIdle(registry, IDLE_20_MS, ANY), "idle in its pool");
         assertSame(connection, registry.retireForReclaim(channel, IDLE_20_MS), "the reclaimer chose it");
         assertFalse(registry.claimForUse(channel, true),
                 "ConnectionPool.getConnection must answer 'none' for it: the client opens a new connection");
@@ -361,7 +361,7 @@ class SocketRegistryTest {
         assertSame(socket, registry.retireForReclaim(socket, IDLE_20_MS), "no Socket attached: the owner is what closes");
         assertNull(registry.retireForReclaim(socket, 0), "claimed once, not twice");
         assertFalse(registry.claimForUse(socket, false), "being closed by the reclaimer: the pool must not use it");
-        assertEquals(null, registry.leastRecentlyUsedIdle(0, ANY), "being closed: no candidate");
+        assertEquals(null, IdleReclaimer.leastRecentlyUsedIdle(registry, 0, ANY), "being closed: no candidate");
         registry.unretire(socket); // the close failed
         assertTrue(registry.claimForUse(socket, false), "not closed after all: usable again");
     }
