@@ -5,8 +5,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * One method the agent weaves: the exact class, method and descriptor, and the static
- * {@code io.emfileguard.core.SocketHooks} methods called at its entry and before it returns (or
+ * One method the agent weaves: the exact class, method and descriptor, and the static hook
+ * methods of the core ({@link Call}) called at its entry and before it returns (or
  * throws). Plain strings and small value objects: declaring the points costs nothing at start-up.
  * The table of all points is {@link InterceptionPoints#ALL}; {@link Weaver} turns a row into bytecode.
  *
@@ -74,28 +74,41 @@ public final class InterceptionPoint {
         }
     }
 
-    /** A static call into {@code SocketHooks}. */
+    /**
+     * A static call into a hooks class of the core: {@code "HttpClientHooks.beforeExchange"} calls
+     * {@code io.emfileguard.core.HttpClientHooks.beforeExchange}; a bare name is a {@code SocketHooks}
+     * method (the JDK's sockets and channels).
+     */
     static final class Call {
+        /** The hooks class, internal name. */
+        final String hooksClass;
+        /** The method's name in it. */
         final String hook;
         /** The hook's return descriptor: "V", "Z", "Ljava/lang/Object;", ... */
         final String returns;
         final List<Arg> args;
 
         Call(String hook, String returns, Arg... args) {
-            this.hook = hook;
+            int dot = hook.indexOf('.');
+            this.hooksClass = dot < 0 ? SOCKET_HOOKS : CORE_PACKAGE + hook.substring(0, dot);
+            this.hook = hook.substring(dot + 1);
             this.returns = returns;
             this.args = Collections.unmodifiableList(Arrays.asList(args));
         }
 
         @Override
         public String toString() {
-            StringBuilder sb = new StringBuilder(hook).append('(');
+            StringBuilder sb = new StringBuilder(hooksClass.substring(CORE_PACKAGE.length())).append('.')
+                    .append(hook).append('(');
             for (int i = 0; i < args.size(); i++) {
                 sb.append(i == 0 ? "" : ", ").append(args.get(i));
             }
             return sb.append(')').toString();
         }
     }
+
+    static final String CORE_PACKAGE = "io/emfileguard/core/";
+    static final String SOCKET_HOOKS = CORE_PACKAGE + "SocketHooks";
 
     final String className;
     final String methodName;

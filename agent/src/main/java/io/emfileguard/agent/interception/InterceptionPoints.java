@@ -22,9 +22,10 @@ import io.emfileguard.agent.interception.InterceptionPoint.Needs;
 
 /**
  * Every method the agent weaves, and nothing else: the transformer, the doctor's report and the
- * docs read this table. Adding an interception point = one row here, one hook in
- * {@code io.emfileguard.core.SocketHooks}, one test. Each hook named here must exist in
- * {@code SocketHooks} with the parameters its arguments give ({@code InterceptionPointsTest}).
+ * docs read this table. Adding an interception point = one row here, one hook in the hooks class
+ * of its family ({@code io.emfileguard.core.SocketHooks}, {@code HttpClientHooks},
+ * {@code PooledClientHooks}), one test. Each hook named here must exist in its class with the
+ * parameters its arguments give ({@code InterceptionPointsTest}).
  */
 public final class InterceptionPoints {
 
@@ -80,16 +81,16 @@ public final class InterceptionPoints {
                         + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)"
                         + "Ljava/util/concurrent/CompletableFuture;",
                 "an HttpClient exchange starts: its caller waits at the cap")
-            .enter("beforeExchange", "Ljava/lang/Object;", THIS)
+            .enter("HttpClientHooks.beforeExchange", "Ljava/lang/Object;", THIS)
             .skipWhenEnteredIs("io/emfileguard/core/RefusedExchange")
-            .exitOrThrowReplacing("afterExchangeStarted", RETURNED, ENTERED, THROWN),
+            .exitOrThrowReplacing("HttpClientHooks.afterExchangeStarted", RETURNED, ENTERED, THROWN),
         // (addr, client) on JDK 17 and 21, (addr, client, label) on JDK 25: the channel it opens belongs to
         // that client's account, so an exchange and its connection take one unit between them.
         point(ALWAYS, "jdk.internal.net.http.PlainHttpConnection", "<init>",
                 "(Ljava/net/InetSocketAddress;Ljdk/internal/net/http/HttpClientImpl;...",
                 "an HttpClient connection is built: its channel joins the client's account")
-            .enter("httpConnectionStarting", "V", arg(1))
-            .exit("httpConnectionFinished", THIS),
+            .enter("HttpClientHooks.httpConnectionStarting", "V", arg(1))
+            .exit("HttpClientHooks.httpConnectionFinished", THIS),
 
         // ---- The idle-reclaim clock: every read and write on a socket or channel ends here. (Not connects:
         // a socket is idle only once it has read a reply, so a connect's stamp could never matter.)
@@ -106,13 +107,13 @@ public final class InterceptionPoints {
         // closes one a request is about to use, and a closed one is never handed out.
         point(IDLE_RECLAIM, KEEP_ALIVE, "get", "(Ljava/net/URL;Ljava/lang/Object;)Lsun/net/www/http/HttpClient;",
                 "HttpURLConnection's keep-alive cache hands out a connection")
-            .exitReplacing("cachedConnectionOrNull", RETURNED),
+            .exitReplacing("PooledClientHooks.cachedConnectionOrNull", RETURNED),
         point(IDLE_RECLAIM, KEEP_ALIVE, "put", "(Ljava/net/URL;Ljava/lang/Object;Lsun/net/www/http/HttpClient;)V",
                 "a connection goes back to the keep-alive cache")
-            .enter("connectionBackInCache", "V", arg(2)),
+            .enter("PooledClientHooks.connectionBackInCache", "V", arg(2)),
         point(IDLE_RECLAIM, "sun.net.NetworkClient", "doConnect", "(Ljava/lang/String;I)Ljava/net/Socket;",
                 "HttpURLConnection opens a connection (in use until the cache takes it back)")
-            .exit("connectionOpenedForCache", RETURNED),
+            .exit("PooledClientHooks.connectionOpenedForCache", RETURNED),
         // The JDK HttpClient's pool: a connection is idle only between returnToPool and getConnection
         // (a reply read into the client's buffers looks idle while its body is still being handed on);
         // getConnection claims it, or answers "none" if the reclaimer is closing it (the client then
@@ -120,40 +121,40 @@ public final class InterceptionPoints {
         point(IDLE_RECLAIM, "jdk.internal.net.http.ConnectionPool", "getConnection",
                 "(ZLjava/net/InetSocketAddress;Ljava/net/InetSocketAddress;)Ljdk/internal/net/http/HttpConnection;",
                 "the HttpClient's pool hands out a connection")
-            .exitReplacing("pooledHttpConnectionOrNull", RETURNED),
+            .exitReplacing("HttpClientHooks.pooledHttpConnectionOrNull", RETURNED),
         point(IDLE_RECLAIM, "jdk.internal.net.http.ConnectionPool", "returnToPool",
                 "(Ljdk/internal/net/http/HttpConnection;)V",
                 "an HttpClient connection goes back to its pool (idle only from then on)")
             // marked idle on entry, before another exchange can be handed it; handed back on exit
-            .enter("httpConnectionReturningToPool", "V", arg(0))
-            .exit("httpConnectionBackInPool", arg(0)),
+            .enter("HttpClientHooks.httpConnectionReturningToPool", "V", arg(0))
+            .exit("HttpClientHooks.httpConnectionBackInPool", arg(0)),
         // Apache HttpCore 4 and 5 (also under the AWS SDK's ApacheHttpClient) ask isOpen() before every
         // request; its pool re-checks a connection only after 2 s idle.
         point(IDLE_RECLAIM, "org.apache.http.impl.BHttpConnectionBase", "isOpen", "()Z",
                 "Apache HttpCore 4 asks whether a pooled connection is open")
-            .exitReplacing("pooledConnectionOpen", RETURNED, THIS),
+            .exitReplacing("PooledClientHooks.pooledConnectionOpen", RETURNED, THIS),
         point(IDLE_RECLAIM, "org.apache.hc.core5.http.impl.io.BHttpConnectionBase", "isOpen", "()Z",
                 "Apache HttpCore 5 asks whether a pooled connection is open")
-            .exitReplacing("pooledConnectionOpen", RETURNED, THIS),
+            .exitReplacing("PooledClientHooks.pooledConnectionOpen", RETURNED, THIS),
         // OkHttp 4 and 5 ask isHealthy() only of the connection they are acquiring for a call.
         point(IDLE_RECLAIM, "okhttp3.internal.connection.RealConnection", "isHealthy", "(Z)Z",
                 "OkHttp checks the pooled connection it acquires")
-            .exitReplacing("pooledConnectionHealthy", RETURNED, THIS),
+            .exitReplacing("PooledClientHooks.pooledConnectionHealthy", RETURNED, THIS),
         // Where connections go back to their pools: while threads wait at the cap, a connection going
         // back is closed so that its unit goes to the longest waiter (no jump over the queue).
         point(IDLE_RECLAIM, "org.apache.http.pool.AbstractConnPool", "release", "(Lorg/apache/http/pool/PoolEntry;Z)V",
                 "Apache HttpCore 4's pool takes a connection back: handed to a waiter at the cap")
-            .enter("pooledEntryReleasing", "V", arg(0), arg(1)),
+            .enter("PooledClientHooks.pooledEntryReleasing", "V", arg(0), arg(1)),
         point(IDLE_RECLAIM, "org.apache.hc.core5.pool.StrictConnPool", "release", "(Lorg/apache/hc/core5/pool/PoolEntry;Z)V",
                 "Apache HttpCore 5's (strict) pool takes a connection back: handed to a waiter at the cap")
-            .enter("pooledEntryReleasing", "V", arg(0), arg(1)),
+            .enter("PooledClientHooks.pooledEntryReleasing", "V", arg(0), arg(1)),
         point(IDLE_RECLAIM, "org.apache.hc.core5.pool.LaxConnPool", "release", "(Lorg/apache/hc/core5/pool/PoolEntry;Z)V",
                 "Apache HttpCore 5's (lax) pool takes a connection back: handed to a waiter at the cap")
-            .enter("pooledEntryReleasing", "V", arg(0), arg(1)),
+            .enter("PooledClientHooks.pooledEntryReleasing", "V", arg(0), arg(1)),
         point(IDLE_RECLAIM, "okhttp3.internal.connection.RealConnectionPool", "connectionBecameIdle",
                 "(Lokhttp3/internal/connection/RealConnection;)Z",
                 "OkHttp's connection goes idle in its pool: handed to a waiter at the cap")
-            .exit("pooledConnectionIdle", RETURNED, arg(0)),
+            .exit("PooledClientHooks.pooledConnectionIdle", RETURNED, arg(0)),
 
         // ---- java.net.Socket.connect: where a socket created during this connect goes (exclude rules),
         // and which Socket owns the descriptor (the reclaimer closes the Socket itself).

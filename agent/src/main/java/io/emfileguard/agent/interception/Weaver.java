@@ -20,8 +20,8 @@ import java.util.Set;
 
 /**
  * Weaves {@link InterceptionPoint}s into a class file with the ASM that ships inside Byte Buddy (a few
- * dozen classes: start-up pays for nothing else). What it inserts is only static calls into
- * {@code SocketHooks}:
+ * dozen classes: start-up pays for nothing else). What it inserts is only static calls into the
+ * core's hooks classes:
  * <ul>
  * <li>at entry: the entry hook, its result kept in a new local variable;</li>
  * <li>before every return: the exit hook, with the return value on the stack (it is the hook's
@@ -37,7 +37,6 @@ import java.util.Set;
  * point whose method or field is missing leaves its method untouched and is reported.
  */
 final class Weaver {
-    static final String HOOKS = "io/emfileguard/core/SocketHooks";
     private static final String OBJECT = "java/lang/Object";
 
     /** What the weaver tells its caller about points it had to skip. */
@@ -53,10 +52,13 @@ final class Weaver {
      *         transformer must then return null, not the same bytes, or class-data sharing is lost)
      */
     static byte[] weave(byte[] classFile, List<InterceptionPoint> points, Problems problems) {
-        return weave(classFile, points, problems, HOOKS);
+        return weave(classFile, points, problems, null);
     }
 
-    /** As {@link #weave(byte[], List, Problems)}, calling the hooks of {@code hooksClass} (tests). */
+    /**
+     * As {@link #weave(byte[], List, Problems)}; {@code hooksClass}, when not null, replaces every
+     * point's hooks class (tests record the calls).
+     */
     static byte[] weave(byte[] classFile, List<InterceptionPoint> points, Problems problems, String hooksClass) {
         ClassReader reader = new ClassReader(classFile);
         Shape shape = Shape.of(reader, points);
@@ -217,6 +219,7 @@ final class Weaver {
         private Label rangeStart;
         private Label skip;
 
+        /** Replaces every call's hooks class when not null (tests). */
         private final String hooksClass;
 
         PointWeaver(MethodVisitor mv, InterceptionPoint point, String owner, int access, String descriptor,
@@ -492,8 +495,8 @@ final class Weaver {
         // ---- helpers
 
         private void invokeHook(InterceptionPoint.Call call) {
-            super.visitMethodInsn(Opcodes.INVOKESTATIC, hooksClass, call.hook, hookDescriptor(call, point, descriptor),
-                    false);
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, hooksClass != null ? hooksClass : call.hooksClass, call.hook,
+                    hookDescriptor(call, point, descriptor), false);
         }
 
         private int newLocal(Type type, Object frameType) {

@@ -1,6 +1,5 @@
 package io.emfileguard.agent.interception;
 
-import io.emfileguard.core.SocketHooks;
 import net.bytebuddy.jar.asm.Type;
 import org.junit.jupiter.api.Test;
 
@@ -17,21 +16,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InterceptionPointsTest {
 
     @Test
-    void everyHookExistsInSocketHooksWithTheParametersItsArgumentsGive() {
+    void everyHookExistsInItsHooksClassWithTheParametersItsArgumentsGive() throws Exception {
+        for (InterceptionPoint p : InterceptionPoints.ALL) {
+            for (InterceptionPoint.Call c : new InterceptionPoint.Call[] {p.enter, p.exit}) {
+                if (c != null) {
+                    Set<String> hooks = publicStaticMethods(Class.forName(c.hooksClass.replace('/', '.')));
+                    String hook = c.hook + Weaver.hookDescriptor(c, p, p.descriptor);
+                    assertTrue(hooks.contains(hook), () -> p + ": no public static " + c.hooksClass + "." + hook);
+                }
+            }
+        }
+    }
+
+    private static Set<String> publicStaticMethods(Class<?> hooksClass) {
         Set<String> hooks = new HashSet<>();
-        for (Method m : SocketHooks.class.getDeclaredMethods()) {
+        for (Method m : hooksClass.getDeclaredMethods()) {
             if (Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers())) {
                 hooks.add(m.getName() + Type.getMethodDescriptor(m));
             }
         }
-        for (InterceptionPoint p : InterceptionPoints.ALL) {
-            for (InterceptionPoint.Call c : new InterceptionPoint.Call[] {p.enter, p.exit}) {
-                if (c != null) {
-                    String hook = c.hook + Weaver.hookDescriptor(c, p, p.descriptor);
-                    assertTrue(hooks.contains(hook), () -> p + ": no public static SocketHooks." + hook);
-                }
-            }
-        }
+        return hooks;
     }
 
     @Test

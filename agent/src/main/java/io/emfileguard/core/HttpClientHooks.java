@@ -1,0 +1,208 @@
+package io.emfileguard.core;
+
+/**
+ * The hooks of the JDK {@code java.net.http.HttpClient}: an exchange's caller waits at the cap (see
+ * {@link HttpClientAccount} for the model), the channel a connection opens joins its client's
+ * account, and its pool ({@code ConnectionPool}) says when a connection is idle. Errors go to
+ * {@link SocketHooks#internalError}, never to the application.
+ */
+public final class HttpClientHooks {
+
+    /** The HTTP client whose connection the current thread is building, if any. */
+    private static final ThreadLocal<HttpClientAccount> CURRENT_HTTP_CLIENT = new ThreadLocal<>();
+
+    /** Per-client accounts, weakly keyed: HttpClientImpl keeps identity equals/hashCode. */
+    private static final java.util.Map<Object, HttpClientAccount> ACCOUNTS = new java.util.WeakHashMap<>();
+
+    private HttpClientHooks() {
+    }
+
+    /**
+     * The account of the HttpClient whose connection the current thread is building (its channel
+     * belongs to it), taken once; null when the thread builds none.
+     */
+    static HttpClientAccount takeConnectionBeingBuilt() {
+        HttpClientAccount account = CURRENT_HTTP_CLIENT.get();
+        if (account != null) {
+            CURRENT_HTTP_CLIENT.remove();
+        }
+        return account;
+    }
+
+    /**
+     * Before an exchange ({@code send} or {@code sendAsync}) starts: the caller waits here at the
+     * cap, the same way a blocking connect would. See {@link HttpClientAccount} for the model.
+     * @return the client's account (for {@link #afterExchangeStarted}), or null if not counted
+     */
+    public static Object beforeExchange(Object client) {
+        SocketGate g = SocketHooks.gate();
+        if (g == null || client == null) {
+            return null;
+        }
+        HttpClientAccount account;
+        boolean mayPark;
+        try {
+            account = accountOf(client);
+            mayPark = ThreadPolicy.mayParkForExchange();
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("http client admission", e);
+            return null;
+        }
+        try {
+            account.admitExchange(mayPark);
+        } catch (SocketGateTimeoutException | SocketGateInterruptedException refused) {
+            return new RefusedExchange(refused);
+        }
+        return account;
+    }
+
+    /**
+     * After the exchange was started (or skipped because it was refused): its unit comes back when
+     * the returned future completes.
+     * @return the future the caller gets: the client's own, or a failed one for a refused exchange
+     */
+    public static Object afterExchangeStarted(Object result, Object taken, Throwable thrown) {
+        if (taken instanceof RefusedExchange) {
+            return java.util.concurrent.CompletableFuture.failedFuture(((RefusedExchange) taken).reason);
+        }
+        if (!(taken instanceof HttpClientAccount)) {
+            return result;
+        }
+        HttpClientAccount account = (HttpClientAccount) taken;
+        try {
+            if (thrown != null || !(result instanceof java.util.concurrent.CompletableFuture)) {
+                account.exchangeEnded();
+            } else {
+                ((java.util.concurrent.CompletableFuture<?>) result).whenComplete(new ExchangeEnd(account));
+            }
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("http client exchange", e);
+        }
+        return result;
+    }
+
+    /** A {@code PlainHttpConnection} is being built: the channel it opens belongs to this client. */
+    public static void httpConnectionStarting(Object client) {
+        if (SocketHooks.gate() == null || client == null) {
+            return;
+        }
+        try {
+            CURRENT_HTTP_CLIENT.set(accountOf(client));
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("http client connection", e);
+        }
+    }
+
+    /** The connection is built: its channel (if it opened one) learns which connection owns it. */
+    public static void httpConnectionFinished(Object connection) {
+        CURRENT_HTTP_CLIENT.remove();
+        onConnection(connection, ConnectionEvent.BUILT);
+    }
+
+    private static HttpClientAccount accountOf(Object client) {
+        synchronized (ACCOUNTS) {
+            HttpClientAccount a = ACCOUNTS.get(client);
+            if (a == null) {
+                SocketGate gate = SocketHooks.gate();
+                a = new HttpClientAccount(gate);
+                gate.reserveForThreadsThatCannotWait(); // its own threads open its connections
+                ACCOUNTS.put(client, a);
+            }
+            return a;
+        }
+    }
+
+    /** Ends an exchange once, whichever way its future completes (value, error, cancellation). */
+    private static final class ExchangeEnd implements java.util.function.BiConsumer<Object, Throwable> {
+        private final HttpClientAccount account;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+        ExchangeEnd(HttpClientAccount account) {
+            this.account = account;
+        }
+
+        @Override
+        public void accept(Object value, Throwable error) {
+            if (done.compareAndSet(false, true)) {
+                try {
+                    account.exchangeEnded();
+                } catch (RuntimeException | Error e) {
+                    SocketHooks.internalError("http client exchange end", e);
+                }
+            }
+        }
+    }
+
+
+    // ---- the HttpClient's pool: jdk.internal.net.http.ConnectionPool ----
+
+    /**
+     * The JDK HttpClient's pool ({@code ConnectionPool.getConnection}) hands out {@code connection}
+     * for an exchange: claimed, so that the reclaimer cannot close it from now on. If the reclaimer
+     * has already chosen it (it is closing it), the pool answers "none" instead and the client opens
+     * a new connection, which takes over the closing one's unit: without this the exchange would
+     * fail with "connection closed locally" or a {@code ClosedChannelException}.
+     * @return {@code connection}, or null if the reclaimer is closing it
+     */
+    public static Object pooledHttpConnectionOrNull(Object connection) {
+        return onConnection(connection, ConnectionEvent.HANDED_OUT) ? connection : null;
+    }
+
+    /**
+     * The JDK HttpClient's pool is taking {@code connection} back ({@code ConnectionPool.returnToPool},
+     * on entry): its exchange is over, it is idle from now on (reclaimable) until the pool hands it
+     * out again. Why on entry: once the pool holds it, another exchange may be handed it (and claim
+     * it, {@link #pooledHttpConnectionOrNull}) before {@code returnToPool} returns; marking it idle
+     * after that would undo the claim, and the hand-back would close it under that exchange.
+     */
+    public static void httpConnectionReturningToPool(Object connection) {
+        onConnection(connection, ConnectionEvent.RETURNING);
+    }
+
+    /**
+     * {@code ConnectionPool.returnToPool} returned: while threads wait at the cap, the connection is
+     * closed now and its unit goes to the longest waiter, unless an exchange was handed it meanwhile
+     * (its claim and this hand-back race on one compare-and-set: one of the two wins).
+     */
+    public static void httpConnectionBackInPool(Object connection) {
+        if (PooledClientHooks.threadsWaiting()) { // the common case: no thread waits
+            onConnection(connection, ConnectionEvent.RETURNED);
+        }
+    }
+
+    /** What happened to an HttpClient connection, as its channel's entry in the registry learns it. */
+    private enum ConnectionEvent { BUILT, HANDED_OUT, RETURNING, RETURNED }
+
+    /**
+     * Tells the registry (or, once returned, the reclaimer) about the connection's channel.
+     * @return false only if it was handed out while the reclaimer is closing it; true whenever unsure
+     */
+    private static boolean onConnection(Object connection, ConnectionEvent event) {
+        SocketRegistry r = SocketHooks.registry();
+        if (r == null || connection == null) {
+            return true;
+        }
+        try {
+            Object channel = SocketIntrospection.httpConnectionChannel(connection);
+            if (channel == null) {
+                return true;
+            }
+            if (event == ConnectionEvent.BUILT) {
+                r.attachHttpConnection(channel, connection);
+            } else if (event == ConnectionEvent.HANDED_OUT) {
+                return r.claimForUse(channel, true);
+            } else if (event == ConnectionEvent.RETURNING) {
+                r.backInPool(channel);
+            } else {
+                IdleReclaimer rc = SocketHooks.reclaimer();
+                if (rc != null) {
+                    rc.handBackIfWaiting(channel);
+                }
+            }
+            return true;
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("http client connection " + event, e);
+            return true;
+        }
+    }
+}
