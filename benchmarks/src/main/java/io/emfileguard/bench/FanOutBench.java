@@ -34,10 +34,10 @@ final class FanOutBench {
     private final Path root;
     private final String java17;
     private final boolean quick;
-    private final List<Runner.Row> rows;
+    private final List<ResultsTable.Row> rows;
     private final List<String> notes;
 
-    FanOutBench(Path root, String java17, boolean quick, List<Runner.Row> rows, List<String> notes) {
+    FanOutBench(Path root, String java17, boolean quick, List<ResultsTable.Row> rows, List<String> notes) {
         this.root = root;
         this.java17 = java17;
         this.quick = quick;
@@ -74,7 +74,7 @@ final class FanOutBench {
             }
             double ratio = Stats.median(ratios);
             boolean met = ratio <= TARGET && failed == 0;
-            rows.add(new Runner.Row("7", "Fan-out at the cap: " + (kinds.contains(",") ? "default mix (" + kinds + ")" : kinds
+            rows.add(new ResultsTable.Row("7", "Fan-out at the cap: " + (kinds.contains(",") ? "default mix (" + kinds + ")" : kinds
                     + " alone"), "JDK 17, the demo: 3,300 requests, 2 s ± 0.4 s latency, limit 1,024, cap 896; " + runs
                     + " runs", "batch " + fmt(Stats.median(batches), 1) + " s; " + failed + " failed",
                     "requests × latency / peak open sockets: " + fmt(Stats.median(bounds), 1) + " s",

@@ -8,8 +8,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -43,11 +41,11 @@ public final class Runner {
     private final String classes;
     private final String libCp;
     private final boolean quick;
-    private final List<Row> rows = new ArrayList<>();
-    private final List<String> notes = new ArrayList<>();
-    private final Map<String, String> loads = new LinkedHashMap<>();
-    /** Sections whose own checks failed (the soak): the runner exits with 1 after writing the table. */
-    private final List<String> failed = new ArrayList<>();
+    private final ResultsTable table;
+    private final List<ResultsTable.Row> rows;
+    private final List<String> notes;
+    private final Map<String, String> loads;
+    private final List<String> failed;
     private Map<String, Integer> ports;
 
     private Runner(Path root, String java17, String java25, boolean quick) {
@@ -58,6 +56,11 @@ public final class Runner {
         this.agentJar = root.resolve("agent/target/emfile-guard-agent.jar").toString();
         this.classes = root.resolve("benchmarks/target/classes").toString();
         this.libCp = root.resolve("benchmarks/target/lib").toString() + File.separator + "*";
+        this.table = new ResultsTable(root, java17, java25, quick);
+        this.rows = table.rows;
+        this.notes = table.notes;
+        this.loads = table.loads;
+        this.failed = table.failed;
     }
 
     public static void main(String[] args) throws Exception {
@@ -95,17 +98,17 @@ public final class Runner {
         long t0 = System.nanoTime();
         r.run(only);
         double minutes = (System.nanoTime() - t0) / 60e9;
-        String table = r.render(minutes, partial);
+        String table = r.table.render(minutes, partial);
         Path out = root.resolve("benchmarks/target/results.md");
         Files.writeString(out, table, StandardCharsets.UTF_8);
         System.out.println(table);
         System.err.println("results: " + out);
         if (doc && docSections && partial && !quick) {
-            r.writeDocSections(only);
+            r.table.writeDocSections(only);
         } else if (doc && !partial && !quick) {
-            r.writeDoc(table, only);
+            r.table.writeDoc(table, only);
         } else {
-            System.err.println(DOC + " not changed (only full runs without --quick write it; --only with --doc-sections)");
+            System.err.println(ResultsTable.DOC + " not changed (only full runs without --quick write it; --only with --doc-sections)");
         }
         if (!r.failed.isEmpty()) {
             System.err.println("FAILED: " + r.failed);
@@ -198,7 +201,7 @@ public final class Runner {
         double fast = Stats.median(scores.get("gateFastPath"));
         double viaAcquire = Stats.median(scores.get("gateAcquire"));
         String setup = "JDK 17, JMH 1.37, " + rounds + " rounds × (1 fork, 1 + 2 × 1 s warm-up + measure), 1 thread";
-        rows.add(new Row("2", "Gate fast path: uncontended acquire + release", setup,
+        rows.add(new ResultsTable.Row("2", "Gate fast path: uncontended acquire + release", setup,
                 "`tryAcquireFast`+`release` " + fmt(fast, 1) + " ns; via `acquire(true)` " + fmt(viaAcquire, 1) + " ns",
                 "counter (get, CAS, decrement) " + fmt(Stats.median(scores.get("counter")), 1) + " ns; fair `Semaphore` "
                         + fmt(Stats.median(scores.get("fairSemaphore")), 1) + " ns",
@@ -206,11 +209,11 @@ public final class Runner {
                         + " of the semaphore",
                 "≤ 20 ns", Math.max(fast, viaAcquire) <= 20 ? "yes" : "no: +" + fmt(Math.max(fast, viaAcquire) - 20, 1)
                         + " ns over", "`--only gate`"));
-        rows.add(new Row("3", "Per-I/O stamp in-process: `SocketRegistry.touch` (100 sockets tracked)", setup,
+        rows.add(new ResultsTable.Row("3", "Per-I/O stamp in-process: `SocketRegistry.touch` (100 sockets tracked)", setup,
                 fmt(Stats.median(scores.get("touch")), 1) + " ns per read/write", "no stamp: 0 ns", "+"
                         + fmt(Stats.median(scores.get("touch")), 1) + " ns per read/write", "(no target; see the I/O rows)",
                 "—", "`--only gate`"));
-        rows.add(new Row("3", "Per-connect bookkeeping in-process: gate + track + stamp + release", setup,
+        rows.add(new ResultsTable.Row("3", "Per-connect bookkeeping in-process: gate + track + stamp + release", setup,
                 fmt(Stats.median(scores.get("connectBookkeeping")), 1) + " ns per connect + close",
                 "no agent: 0 ns", "+" + fmt(Stats.median(scores.get("connectBookkeeping")), 1)
                         + " ns per connect (compare with the µs of a connect below)", "(no target; see the per-connect row)",
@@ -305,7 +308,7 @@ public final class Runner {
         List<Double> wall = ratios(pairs, 0);
         List<Double> cpu = ratios(pairs, 1);
         double ratio = Stats.median(wall);
-        rows.add(new Row("3", "Per-connect: loopback connect + close loop (separate JVMs)",
+        rows.add(new ResultsTable.Row("3", "Per-connect: loopback connect + close loop (separate JVMs)",
                 "JDK 17, " + jvmPairs + " JVM pairs × " + batchPairs + " alternating batch pairs of " + fmtInt(perBatch)
                         + " connects, after ≥ 1 s and ≥ 10,000 connects of warm-up",
                 fmt(Stats.median(column(pairs, 1, 0)) / 1000, 1) + " µs/connect (thread CPU "
@@ -336,7 +339,7 @@ public final class Runner {
                 + fmtInt(perBatch) + " 64-byte ops";
         String[] names = {"write", "read"};
         for (int f = 0; f < 2; f++) {
-            rows.add(new Row("3", "Per-I/O: 64-byte " + names[f] + "s on one loopback socket", setup,
+            rows.add(new ResultsTable.Row("3", "Per-I/O: 64-byte " + names[f] + "s on one loopback socket", setup,
                     fmt(Stats.median(column(pairs, 1, f)), 0) + " ns/" + names[f],
                     "no agent " + fmt(Stats.median(column(pairs, 0, f)), 0) + " ns/" + names[f],
                     ratioCell(ratios(pairs, f)) + ", " + signed(Stats.median(diffs(pairs, f)), 0) + " ns/" + names[f],
@@ -386,7 +389,7 @@ public final class Runner {
             double f50 = Stats.median(p50.get("field"));
             double f99 = Stats.median(p99.get("field"));
             boolean met = g50 <= 50 && g99 <= 1000;
-            rows.add(new Row("4", "Wake latency: release → waiter running (cap 1)",
+            rows.add(new ResultsTable.Row("4", "Wake latency: release → waiter running (cap 1)",
                     "JDK " + jdk[0] + ", " + jdk[2] + " threads, " + rounds + "×" + samples + " samples (field: "
                             + fieldSamples + ")",
                     "p50 **" + fmt(g50, 1) + " µs**, p99 **" + fmt(g99, 1) + " µs**",
@@ -478,7 +481,7 @@ public final class Runner {
                 }
                 double ra = Stats.median(ratioAgent);
                 int latency = latencies[l];
-                rows.add(new Row("5", "Storm: N=" + fmtInt(n) + ", C=" + cap + ", L="
+                rows.add(new ResultsTable.Row("5", "Storm: N=" + fmtInt(n) + ", C=" + cap + ", L="
                                 + (latency >= 1000 ? latency / 1000 + " s" : latency + " ms"),
                         "JDK 25, virtual threads, " + rounds + " rounds × " + repsPerLatency[l] + " storm"
                                 + (repsPerLatency[l] > 1 ? "s" : "") + " after 10 warm-up storms",
@@ -510,7 +513,7 @@ public final class Runner {
                 ratio.add(Double.parseDouble(pr[0]) / Double.parseDouble(pr[1]));
                 cpuRatio.add(Double.parseDouble(pr[2]) / Double.parseDouble(pr[3]));
             }
-            rows.add(new Row("5", "Storm in-process, no sockets: N=" + fmtInt(4 * cap) + ", C=" + cap
+            rows.add(new ResultsTable.Row("5", "Storm in-process, no sockets: N=" + fmtInt(4 * cap) + ", C=" + cap
                             + ", L=20 ms + 2×20 µs CPU", "JDK 25, virtual threads, " + ratio.size()
                             + " alternating pairs in one JVM after 4 warm-up pairs",
                     "gate " + fmt(Stats.median(g), 0) + " ms", "fair semaphore " + fmt(Stats.median(sem), 0) + " ms",
@@ -573,7 +576,7 @@ public final class Runner {
                 && g[4].equals(g[3]) && g60[4].equals(g60[3]) && Long.parseLong(g60[6]) <= Long.parseLong(g60[3]);
         String setup = "JDK 25, " + fmtInt(waiters) + " virtual threads parked at cap 1, " + quiet
                 + " quiet " + ScaleWaiters.WINDOW_MILLIS / 1000 + " s windows, then one-by-one releases";
-        rows.add(new Row("6", "Scale: releases wake one waiter each", setup,
+        rows.add(new ResultsTable.Row("6", "Scale: releases wake one waiter each", setup,
                 g[3] + " releases → " + g[4] + " proceeded, " + g[5] + " still queued; with slices off "
                         + "(hold.millis=60000): " + g60[3] + " → " + g60[4] + ", " + g60[6] + " non-grant wake-ups "
                         + "(at most the one waiter each release moves into the front, which does the per-slice work)",
@@ -581,7 +584,7 @@ public final class Runner {
                         + "100 ms (" + fmtInt(Double.parseDouble(f[2])) + " wake-ups/s)",
                 "1 waiter per release (median release → proceeded " + g[7] + " ms; semaphore " + s[7] + " ms)",
                 "1 per release, no herd (≤ 1 other wake-up per release)", oneEach ? "yes" : "no", "`--only scale`"));
-        rows.add(new Row("6", "Scale: CPU while 10,000 wait and nothing is released", setup,
+        rows.add(new ResultsTable.Row("6", "Scale: CPU while 10,000 wait and nothing is released", setup,
                 "hold.millis=100 (default): **" + fmt(gateCpu, 1) + " ms CPU/s** (" + fmtInt(Double.parseDouble(g[2]))
                         + " slice wake-ups/s); hold.millis=1000: " + fmt(Double.parseDouble(res.get("gate-hold-1s")[1]) - idle, 1)
                         + " ms CPU/s; hold.millis=60000: " + fmt(g60Cpu, 1) + " ms CPU/s",
@@ -714,14 +717,14 @@ public final class Runner {
             failed.add("soak: " + String.join("; ", misses));
         }
         double minutes = seconds / 60.0;
-        java.util.regex.Matcher jdk = java.util.regex.Pattern.compile("\\((\\d+[.\\d]*)").matcher(version(java17));
+        java.util.regex.Matcher jdk = java.util.regex.Pattern.compile("\\((\\d+[.\\d]*)").matcher(ResultsTable.version(java17));
         String setup = "JDK " + (jdk.find() ? jdk.group(1) : "17") + ", cap " + SOAK_CAP + ", `prlimit --nofile=1024`, "
                 + fmt(minutes, 0) + " min in " + cycleSeconds + " s cycles; " + Soak.BLOCKING + " blocking `Socket` + "
                 + Soak.POOLED + " pooled `HttpURLConnection` loops (1-40 ms), 2 `HttpClient`s with " + Soak.IN_FLIGHT
                 + " `sendAsync` in flight (15% timeouts, 15% cancels), 2 sockets/s dropped unclosed, and in the last "
                 + "third of each cycle " + Soak.BURST + " more pooled loops (100-300 ms); a sample (forced GC) every "
                 + sampleSeconds + " s";
-        rows.add(new Row("7", "Soak: mixed clients at and around the cap, " + fmt(minutes, 0) + " min", setup,
+        rows.add(new ResultsTable.Row("7", "Soak: mixed clients at and around the cap, " + fmt(minutes, 0) + " min", setup,
                 fmtInt(ops + expected) + " ops (" + fmtInt((ops + expected) / (double) seconds) + "/s: " + perKind
                         + "), " + unexpected + " unexpected failures, " + emfile + " EMFILE; end (after "
                         + fmt(num(end, "settledMs") / 1000.0, 1) + " s idle): OpenSockets " + end.get("open")
@@ -782,251 +785,8 @@ public final class Runner {
         return Long.parseLong(v);
     }
 
-    // ------------------------------------------------------------------ output
-
-    static final class Row {
-        final String group;
-        final String what;
-        final String setup;
-        final String agent;
-        final String alternative;
-        final String ratio;
-        final String target;
-        final String met;
-        final String reproduce;
-
-        Row(String group, String what, String setup, String agent, String alternative, String ratio, String target,
-            String met, String reproduce) {
-            this.group = group;
-            this.what = what;
-            this.setup = setup;
-            this.agent = agent;
-            this.alternative = alternative;
-            this.ratio = ratio;
-            this.target = target;
-            this.met = met;
-            this.reproduce = reproduce;
-        }
-
-        String markdown() {
-            return "| " + String.join(" | ", group, what, setup, agent, alternative, ratio, target, met, reproduce) + " |";
-        }
-
-        @Override
-        public String toString() {
-            return markdown();
-        }
-    }
-
-    private String render(double minutes, boolean partial) throws Exception {
-        StringBuilder sb = new StringBuilder();
-        String date = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT));
-        sb.append("Generated by `benchmarks/run.sh")
-                .append(partial || quick ? " (partial or --quick run)" : "").append("` on ").append(date).append(": ")
-                .append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores, shared with other builds and tests (1-minute load average at the start of each section: ");
-        List<String> l = new ArrayList<>();
-        for (Map.Entry<String, String> e : loads.entrySet()) {
-            l.add(e.getKey() + " " + e.getValue());
-        }
-        sb.append(String.join(", ", l)).append("). JDKs: ").append(version(java17));
-        if (java25 != null) {
-            sb.append("; ").append(version(java25));
-        }
-        sb.append(". Agent: `agent/target/emfile-guard-agent.jar`, default settings unless stated. Benchmark run time: ")
-                .append(fmt(minutes, 1)).append(" min (plus the build).\n\n");
-        sb.append("| # | Benchmark | JDK, flags, pairs | emfile-guard | Alternative (same run) | Ratio / added (median, range) | Target | Met | Reproduce (`benchmarks/run.sh …`) |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
-        for (Row r : rows) {
-            sb.append(r.markdown()).append('\n');
-        }
-        sb.append('\n');
-        for (String n : notes) {
-            sb.append("- ").append(n).append('\n');
-        }
-        return sb.toString();
-    }
-
-    /** The doc that holds the generated table, relative to the repository's root. */
-    static final String DOC = "docs/performance.md";
-    /** The generated block of {@link #DOC} lies between these two lines. */
-    private static final String DOC_BEGIN = "<!-- benchmarks:begin (generated by benchmarks/run.sh: do not edit by hand) -->";
-    private static final String DOC_END = "<!-- benchmarks:end -->";
-
-    /** How the rows and the notes of each section begin (the table's "Benchmark" cell, a note's first words). */
-    private static final Map<String, String[]> SECTION_PREFIXES = new LinkedHashMap<>();
-    static {
-        SECTION_PREFIXES.put("startup", new String[] {"Start-up"});
-        SECTION_PREFIXES.put("gate", new String[] {"Gate", "Per-I/O stamp", "Per-connect bookkeeping"});
-        SECTION_PREFIXES.put("connect", new String[] {"Per-connect: ", "Per-connect and per-I/O"});
-        SECTION_PREFIXES.put("io", new String[] {"Per-I/O: ", "Per-connect and per-I/O"});
-        SECTION_PREFIXES.put("wake", new String[] {"Wake"});
-        SECTION_PREFIXES.put("storm", new String[] {"Storm"});
-        SECTION_PREFIXES.put("scale", new String[] {"Scale"});
-        SECTION_PREFIXES.put("fanout", new String[] {"Fan-out"});
-        SECTION_PREFIXES.put("soak", new String[] {"Soak"});
-    }
-
-    private static boolean ofSections(String cellOrNote, Set<String> sections) {
-        for (String s : sections) {
-            for (String prefix : SECTION_PREFIXES.get(s)) {
-                if (cellOrNote.startsWith(prefix)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /**
-     * {@code --only S --doc-sections}: replaces only the rows and notes of the sections run in the
-     * doc's generated table (the rest keeps the full run it came from), and says so in its header.
-     */
-    private void writeDocSections(Set<String> sections) throws IOException {
-        Path doc = root.resolve(DOC);
-        String text = Files.readString(doc, StandardCharsets.UTF_8);
-        String begin = DOC_BEGIN;
-        String end = DOC_END;
-        int b = text.indexOf(begin);
-        int e = text.indexOf(end);
-        if (b < 0 || e < b) {
-            throw new IllegalStateException(DOC + " has no generated benchmark table to update");
-        }
-        List<String> out = new ArrayList<>();
-        boolean rowsPlaced = false;
-        boolean notesPlaced = false;
-        String date = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT));
-        for (String line : text.substring(b + begin.length() + 1, e).split("\n", -1)) {
-            if (line.startsWith("Generated by ")) {
-                String entry = String.join(", ", sections) + " on " + date + " (load "
-                        + loads.values().iterator().next() + ")";
-                String earlier = line.contains(" Re-run since: ") ? line.substring(line.indexOf(" Re-run since: ")
-                        + " Re-run since: ".length()).replaceAll("\\.$", "") : "";
-                List<String> kept = new ArrayList<>();
-                for (String e2 : earlier.isEmpty() ? new String[0] : earlier.split("; ")) {
-                    if (!sections.contains(e2.substring(0, e2.indexOf(" on ")))) {
-                        kept.add(e2); // an older re-run of another section; this section's is replaced
-                    }
-                }
-                kept.add(entry);
-                String base = line.contains(" Re-run since: ") ? line.substring(0, line.indexOf(" Re-run since: ")) : line;
-                out.add(base + " Re-run since: " + String.join("; ", kept) + ".");
-            } else if (line.startsWith("| ") && line.split("\\|").length > 2
-                    && ofSections(line.split("\\|")[2].trim(), sections)) {
-                if (!rowsPlaced) {
-                    for (Row r : rows) {
-                        out.add(r.markdown());
-                    }
-                    rowsPlaced = true;
-                }
-            } else if (line.startsWith("- ") && ofSections(line.substring(2), sections)) {
-                if (!notesPlaced) {
-                    for (String n : notes) {
-                        out.add("- " + n);
-                    }
-                    notesPlaced = true;
-                }
-            } else {
-                out.add(line);
-            }
-        }
-        // A section the table has no rows or notes of yet (a new one, e.g. the soak): appended.
-        insertAfterLast(out, "| ", rowsPlaced ? List.of() : rows.stream().map(Row::markdown).collect(
-                java.util.stream.Collectors.toList()));
-        insertAfterLast(out, "- ", notesPlaced ? List.of() : notes.stream().map(n -> "- " + n).collect(
-                java.util.stream.Collectors.toList()));
-        text = text.substring(0, b) + begin + "\n" + String.join("\n", out) + text.substring(e);
-        Files.writeString(doc, text, StandardCharsets.UTF_8);
-        System.err.println(DOC + ": the rows and notes of " + sections + " updated");
-    }
-
-    /**
-     * Inserts {@code extra} after the last line of {@code lines} starting with {@code prefix} (table
-     * rows: "| ", notes: "- "), or at the end where there is none (before a trailing empty line).
-     */
-    private static void insertAfterLast(List<String> lines, String prefix, List<String> extra) {
-        if (extra.isEmpty()) {
-            return;
-        }
-        int at = -1;
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).startsWith(prefix)) {
-                at = i;
-            }
-        }
-        if (at < 0) {
-            at = lines.isEmpty() || !lines.get(lines.size() - 1).isEmpty() ? lines.size() - 1 : lines.size() - 2;
-        }
-        lines.addAll(at + 1, extra);
-    }
-
-    /**
-     * A full run: the whole generated block is replaced, but the rows and notes of sections a full run
-     * does not run (the soak) are kept from the block it replaces.
-     */
-    private void writeDoc(String table, Set<String> ran) throws IOException {
-        Path doc = root.resolve(DOC);
-        String text = Files.exists(doc) ? Files.readString(doc, StandardCharsets.UTF_8) : "# Performance\n";
-        String begin = DOC_BEGIN;
-        String end = DOC_END;
-        int b = text.indexOf(begin);
-        int e = text.indexOf(end);
-        if (b >= 0 && e > b) {
-            Set<String> others = new LinkedHashSet<>(SECTIONS);
-            others.removeAll(ran);
-            List<String> keptRows = new ArrayList<>();
-            List<String> keptNotes = new ArrayList<>();
-            for (String line : text.substring(b + begin.length(), e).split("\n")) {
-                if (line.startsWith("| ") && line.split("\\|").length > 2 && ofSections(line.split("\\|")[2].trim(), others)) {
-                    keptRows.add(line);
-                } else if (line.startsWith("- ") && ofSections(line.substring(2), others)) {
-                    keptNotes.add(line);
-                }
-            }
-            List<String> lines = new ArrayList<>(Arrays.asList(table.split("\n", -1)));
-            insertAfterLast(lines, "| ", keptRows);
-            insertAfterLast(lines, "- ", keptNotes);
-            table = String.join("\n", lines);
-        }
-        String block = begin + "\n" + table + end;
-        if (b >= 0 && e > b) {
-            text = text.substring(0, b) + block + text.substring(e + end.length());
-        } else {
-            text = text.stripTrailing() + "\n\n## Results\n\n" + block + "\n";
-        }
-        Files.writeString(doc, text, StandardCharsets.UTF_8);
-        System.err.println(DOC + ": results table updated");
-    }
-
     // ------------------------------------------------------------------ helpers
 
-    private static String version(String java) {
-        try {
-            Child c = Child.run(Arrays.asList(java, "-version"), 30, false);
-            String first = c.stderr.split("\n")[0];
-            for (String line : c.stderr.split("\n")) {
-                if (line.contains("Runtime Environment")) {
-                    return line.trim().replaceAll(" \\(build ", " (").trim();
-                }
-            }
-            return first;
-        } catch (Exception e) {
-            return java;
-        }
-    }
-
-    private static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException ignored) {
-            // not Linux
-        }
-        return System.getProperty("os.arch");
-    }
 
     static String loadAverage() {
         try {

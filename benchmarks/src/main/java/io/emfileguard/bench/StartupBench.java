@@ -45,11 +45,11 @@ final class StartupBench {
     private final String classes;
     private final int port;
     private final boolean quick;
-    private final List<Runner.Row> rows;
+    private final List<ResultsTable.Row> rows;
     private final List<String> notes;
 
     StartupBench(Path root, String java17, String java25, String agentJar, String classes, int port, boolean quick,
-                 List<Runner.Row> rows, List<String> notes) {
+                 List<ResultsTable.Row> rows, List<String> notes) {
         this.root = root;
         this.java17 = java17;
         this.java25 = java25;
@@ -209,7 +209,7 @@ final class StartupBench {
         return res;
     }
 
-    private Runner.Row targetRow(String what, String jdk, String flags, Rounds r) {
+    private ResultsTable.Row targetRow(String what, String jdk, String flags, Rounds r) {
         List<Double> dWall = r.diffs(GUARD, EMPTY, "wall");
         List<Double> dCpu = r.diffs(GUARD, EMPTY, "cpu");
         List<Double> dRss = r.diffs(GUARD, PLAIN, "rss");
@@ -226,7 +226,7 @@ final class StartupBench {
         if (rss > TARGET_RSS_MIB) {
             over.add("RSS +" + fmt(rss - TARGET_RSS_MIB, 1) + " MiB over");
         }
-        return new Runner.Row("1", what, setup(jdk, flags, r),
+        return new ResultsTable.Row("1", what, setup(jdk, flags, r),
                 cell(r, GUARD) + stderrNote(r),
                 EMPTY + ": " + cell(r, EMPTY) + "; " + PLAIN + ": " + cell(r, PLAIN)
                         + "; empty agent over plain: " + added(r, EMPTY, PLAIN, "wall", " ms wall", 0) + ", "
@@ -239,11 +239,11 @@ final class StartupBench {
                 over.isEmpty() ? "yes" : "no: " + String.join(", ", over), "`--only startup`");
     }
 
-    private Runner.Row sleepRow(String jdk, Rounds r) {
+    private ResultsTable.Row sleepRow(String jdk, Rounds r) {
         List<Double> dWall = r.diffs(GUARD, EMPTY, "wall");
         List<Double> dCpu = r.diffs(GUARD, EMPTY, "cpu");
         List<Double> dRss = r.diffs(GUARD, PLAIN, "rss");
-        return new Runner.Row("1", "Start-up: JVM, sleep 1 s, 1 connect", setup(jdk, "", r),
+        return new ResultsTable.Row("1", "Start-up: JVM, sleep 1 s, 1 connect", setup(jdk, "", r),
                 cell(r, GUARD) + stderrNote(r),
                 EMPTY + ": " + cell(r, EMPTY) + "; " + PLAIN + ": " + cell(r, PLAIN),
                 "beyond the empty agent: " + signed(Stats.median(dWall), 0) + " ms wall " + range(dWall, 0) + ", "
@@ -252,7 +252,7 @@ final class StartupBench {
                 "(diagnostic: work deferred past `main` shows here)", "—", "`--only startup`");
     }
 
-    private Runner.Row breakdownRow(Rounds r, Variant[] variants) {
+    private ResultsTable.Row breakdownRow(Rounds r, Variant[] variants) {
         StringBuilder sb = new StringBuilder();
         for (Variant v : variants) {
             if (v.name.equals(PLAIN) || v.name.equals(EMPTY)) {
@@ -263,7 +263,7 @@ final class StartupBench {
                     .append(added(r, v.name, EMPTY, "cpu", " ms CPU", 0)).append(", ")
                     .append(added(r, v.name, PLAIN, "rss", " MiB RSS", 1));
         }
-        return new Runner.Row("1", "Start-up breakdown: 1 connect at once",
+        return new ResultsTable.Row("1", "Start-up breakdown: 1 connect at once",
                 "JDK 17, default flags, " + r.rounds + " rotating rounds of " + variants.length + " variants (+1 warm-up)"
                         + load(r),
                 sb.toString(),
