@@ -9,7 +9,7 @@ import java.util.List;
  * side by side, alternating batches; wall and thread CPU per connect.
  */
 final class ConnectSection extends Section {
-    void measure() throws Exception {
+    void runBenchmarks() throws Exception {
         // 60 pairs per JVM pair: one batch pair varies x0.6..x1.5 on this VM, so the median of 48
         // pairs moved by +-3 points from run to run, wider than the x1.02 it is compared with.
         int batchPairs = quick ? 6 : 60;
@@ -21,8 +21,8 @@ final class ConnectSection extends Section {
         double ratio = Stats.median(wall);
         double plainMicros = Stats.median(column(pairs, 0, 0)) / 1000;
         rows.add(new Row("3", "Per-connect: loopback connect + close loop (separate JVMs)",
-                "JDK 17, " + jvmPairs() + " JVM pairs × " + batchPairs + " alternating batch pairs of " + fmtInt(perBatch)
-                        + " connects, after ≥ 1 s and ≥ 10,000 connects of warm-up",
+                "JDK 17, " + jvmPairs() + " JVM pairs × " + batchPairs + " alternating batch pairs of "
+                        + fmtInt(perBatch) + " connects, after ≥ 1 s and ≥ 10,000 connects of warm-up",
                 fmt(Stats.median(column(pairs, 1, 0)) / 1000, 1) + " µs/connect (thread CPU "
                         + fmt(Stats.median(column(pairs, 1, 1)) / 1000, 1) + " µs)",
                 "no agent " + fmt(plainMicros, 1) + " µs/connect (thread CPU "

@@ -28,7 +28,7 @@ final class FanOutSection extends Section {
     private static final Pattern FAILED = Pattern.compile("\\n\\s+failed\\s+([0-9,]+)\\s+([0-9,]+)");
     private static final double LATENCY_S = 2.0;
 
-    void measure() throws Exception {
+    void runBenchmarks() throws Exception {
         Path demo = root.resolve("demo-app/target/demo-app.jar");
         if (!Files.isRegularFile(demo)) {
             notes.add("Fan-out: skipped (build demo-app first: mvn -B -q -DskipTests package).");

@@ -16,7 +16,7 @@ import java.util.Map;
  * and the whole per-connect bookkeeping (the benchmarks of {@code io.emfileguard.bench.jmh}).
  */
 final class GateSection extends Section {
-    void measure() throws Exception {
+    void runBenchmarks() throws Exception {
         int rounds = quick ? 1 : 3;
         Map<String, List<Double>> scores = new LinkedHashMap<>();
         List<Double> ratioCounter = new ArrayList<>();

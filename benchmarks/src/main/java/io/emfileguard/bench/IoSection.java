@@ -9,7 +9,7 @@ import java.util.List;
  * JVM side by side, alternating batches; time per write and per read.
  */
 final class IoSection extends Section {
-    void measure() throws Exception {
+    void runBenchmarks() throws Exception {
         int batchPairs = quick ? 6 : 16;
         int perBatch = quick ? 20_000 : 50_000;
         List<double[][]> pairs = interleaved(Arrays.asList("io.emfileguard.bench.IoLoop",

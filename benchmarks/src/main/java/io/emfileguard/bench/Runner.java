@@ -99,7 +99,8 @@ public final class Runner {
         } else if (doc && !partial && !quick) {
             r.table.writeDoc(table, only);
         } else {
-            System.err.println(ResultsTable.DOC + " not changed (only full runs without --quick write it; --only with --doc-sections)");
+            System.err.println(ResultsTable.DOC
+                    + " not changed (only full runs without --quick write it; --only with --doc-sections)");
         }
         if (!r.table.failed.isEmpty()) {
             System.err.println("FAILED: " + r.table.failed);

@@ -13,7 +13,7 @@ import java.util.Map;
  * release wakes exactly one of them, and their CPU while nothing is released.
  */
 final class ScaleSection extends Section {
-    void measure() throws Exception {
+    void runBenchmarks() throws Exception {
         if (java25 == null) {
             notes.add("Scale: skipped (needs JDK 25 for virtual threads).");
             return;

@@ -18,8 +18,8 @@ import java.util.Map;
  * agent JVM asked for batches in alternating order, and the formatting of the table's figures.
  */
 abstract class Section {
-    // What the section runs with, set by run(Runner) before measure(): assigned once, not final only so
-    // that the sections need no constructor of their own.
+    // What the section runs with, set by run(Runner) before runBenchmarks(): assigned once, and not
+    // final only so that the sections need no constructor of their own.
     Path root;
     String java17;
     /** Null where JDK 25 is not installed: the sections skip its rows. */
@@ -50,11 +50,11 @@ abstract class Section {
         rows = runner.table.rows;
         notes = runner.table.notes;
         failed = runner.table.failed;
-        measure();
+        runBenchmarks();
     }
 
     /** The section's own work: runs its benchmarks and adds their rows and notes. */
-    abstract void measure() throws Exception;
+    abstract void runBenchmarks() throws Exception;
 
     // ------------------------------------------------------------------ plain and agent JVMs side by side
 

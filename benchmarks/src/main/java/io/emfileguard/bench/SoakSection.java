@@ -8,9 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Section "soak", only with {@code --only soak} (a full run keeps the soak's rows already in the table):
- * ten minutes of mixed clients at and around the cap in one JVM with the agent ({@link Soak}); a miss
- * of its bounds fails the run.
+ * Section "soak", only with {@code --only soak}: a full run keeps the soak's rows already in the table.
+ * A miss of its bounds fails the run.
  */
 final class SoakSection extends Section {
     /** The soak's cap, and the bounds it must stay within (see {@link Soak}). */
@@ -23,7 +22,7 @@ final class SoakSection extends Section {
      * agent ({@link Soak}): the count, the registry and the kernel's sockets must be back at their
      * baseline at the end, heap after GC and threads flat, no EMFILE and no wait into max.wait.
      */
-    void measure() throws Exception {
+    void runBenchmarks() throws Exception {
         int seconds = quick ? 60 : 600;
         int sampleSeconds = 10;
         int cycleSeconds = quick ? 20 : 60; // the last third of each cycle is a burst

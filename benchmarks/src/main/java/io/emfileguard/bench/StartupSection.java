@@ -104,7 +104,7 @@ final class StartupSection extends Section {
         }
     }
 
-    void measure() throws Exception {
+    void runBenchmarks() throws Exception {
         int rounds = quick ? 3 : 12;
         int sleepRounds = quick ? 2 : 8;
         int breakdownRounds = quick ? 2 : 8;

@@ -14,7 +14,7 @@ import java.util.Map;
  * then the gate against the semaphore in-process without sockets ({@link GateStorm}).
  */
 final class StormSection extends Section {
-    void measure() throws Exception {
+    void runBenchmarks() throws Exception {
         if (java25 == null) {
             notes.add("Storm: skipped (needs JDK 25 for virtual threads).");
             return;

@@ -14,7 +14,7 @@ import java.util.Map;
  * with platform and virtual threads.
  */
 final class WakeSection extends Section {
-    void measure() throws Exception {
+    void runBenchmarks() throws Exception {
         int rounds = quick ? 1 : 2;
         int samples = quick ? 300 : 1000;
         int fieldSamples = quick ? 30 : 80;
