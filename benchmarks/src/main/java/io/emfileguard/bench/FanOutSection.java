@@ -1,9 +1,6 @@
 package io.emfileguard.bench;
 
-import static io.emfileguard.bench.Runner.fmt;
-import static io.emfileguard.bench.Runner.fmtInt;
-import static io.emfileguard.bench.Runner.log;
-
+import io.emfileguard.bench.ResultsTable.Row;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Section "fanout" of the runner (issue 18): the demo's fan-out at the cap, with the default mix of
+ * Section "fanout" (issue 18): the demo's fan-out at the cap, with the default mix of
  * clients and with each client alone. What the cap allows: a batch of R requests of latency L through
  * at most P sockets at once cannot end before R x L / P; the row compares the batch's wall time with
  * that bound (P = the run's own peak of open sockets), median of 3 runs. Each run is
@@ -21,7 +18,7 @@ import java.util.regex.Pattern;
  * latency, 1,024 descriptors, the agent's default cap 896): the demo runs the batch without the agent
  * as well, which this row ignores.
  */
-final class FanOutBench {
+final class FanOutSection extends Section {
     static final double TARGET = 1.25;
     static final String[] KINDS = {"httpclient,urlconnection,dynamodb,lambda", "httpclient", "urlconnection", "dynamodb",
             "lambda"};
@@ -31,21 +28,7 @@ final class FanOutBench {
     private static final Pattern FAILED = Pattern.compile("\\n\\s+failed\\s+([0-9,]+)\\s+([0-9,]+)");
     private static final double LATENCY_S = 2.0;
 
-    private final Path root;
-    private final String java17;
-    private final boolean quick;
-    private final List<Runner.Row> rows;
-    private final List<String> notes;
-
-    FanOutBench(Path root, String java17, boolean quick, List<Runner.Row> rows, List<String> notes) {
-        this.root = root;
-        this.java17 = java17;
-        this.quick = quick;
-        this.rows = rows;
-        this.notes = notes;
-    }
-
-    void run() throws Exception {
+    void runBenchmarks() throws Exception {
         Path demo = root.resolve("demo-app/target/demo-app.jar");
         if (!Files.isRegularFile(demo)) {
             notes.add("Fan-out: skipped (build demo-app first: mvn -B -q -DskipTests package).");
@@ -74,7 +57,7 @@ final class FanOutBench {
             }
             double ratio = Stats.median(ratios);
             boolean met = ratio <= TARGET && failed == 0;
-            rows.add(new Runner.Row("7", "Fan-out at the cap: " + (kinds.contains(",") ? "default mix (" + kinds + ")" : kinds
+            rows.add(new Row("7", "Fan-out at the cap: " + (kinds.contains(",") ? "default mix (" + kinds + ")" : kinds
                     + " alone"), "JDK 17, the demo: 3,300 requests, 2 s ± 0.4 s latency, limit 1,024, cap 896; " + runs
                     + " runs", "batch " + fmt(Stats.median(batches), 1) + " s; " + failed + " failed",
                     "requests × latency / peak open sockets: " + fmt(Stats.median(bounds), 1) + " s",

@@ -1,9 +1,6 @@
 package io.emfileguard.bench;
 
-import static io.emfileguard.bench.Runner.fmt;
-import static io.emfileguard.bench.Runner.log;
-import static io.emfileguard.bench.Runner.signed;
-
+import io.emfileguard.bench.ResultsTable.Row;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +15,7 @@ import java.util.jar.Manifest;
 import java.util.regex.Pattern;
 
 /**
- * Section 1 of the runner: start-up cost (issue 14). Each run is a fresh JVM running
+ * Section "startup": start-up cost (issue 14). Each run is a fresh JVM running
  * {@code StartupProbe <port> <sleepMillis>} under {@code /usr/bin/time}; each round runs every
  * variant once, in an order that rotates from round to round (plain / empty / guard, empty / guard /
  * plain, guard / plain / empty, ...), after one unmeasured warm-up round.
@@ -29,7 +26,7 @@ import java.util.regex.Pattern;
  * before the connect (work deferred past {@code main} shows there; diagnostic); and a breakdown on
  * JDK 17 (enabled=false, jmx=false).
  */
-final class StartupBench {
+final class StartupSection extends Section {
     static final double TARGET_WALL_MS = 50;
     static final double TARGET_CPU_MS = 80;
     static final double TARGET_RSS_MIB = 8;
@@ -37,29 +34,6 @@ final class StartupBench {
     private static final String PLAIN = "plain JVM";
     private static final String EMPTY = "empty agent";
     private static final String GUARD = "emfile-guard";
-
-    private final Path root;
-    private final String java17;
-    private final String java25;
-    private final String agentJar;
-    private final String classes;
-    private final int port;
-    private final boolean quick;
-    private final List<Runner.Row> rows;
-    private final List<String> notes;
-
-    StartupBench(Path root, String java17, String java25, String agentJar, String classes, int port, boolean quick,
-                 List<Runner.Row> rows, List<String> notes) {
-        this.root = root;
-        this.java17 = java17;
-        this.java25 = java25;
-        this.agentJar = agentJar;
-        this.classes = classes;
-        this.port = port;
-        this.quick = quick;
-        this.rows = rows;
-        this.notes = notes;
-    }
 
     /** One way to start the probe: a name and the JVM options it adds. */
     static final class Variant {
@@ -130,7 +104,7 @@ final class StartupBench {
         }
     }
 
-    void run() throws Exception {
+    void runBenchmarks() throws Exception {
         int rounds = quick ? 3 : 12;
         int sleepRounds = quick ? 2 : 8;
         int breakdownRounds = quick ? 2 : 8;
@@ -184,7 +158,7 @@ final class StartupBench {
             throws Exception {
         Rounds res = new Rounds();
         res.rounds = rounds;
-        res.loadBefore = Runner.loadAverage();
+        res.loadBefore = loadAverage();
         for (Variant v : variants) {
             res.runs.put(v.name, new ArrayList<>());
         }
@@ -198,18 +172,18 @@ final class StartupBench {
                 }
                 cmd.addAll(v.options);
                 cmd.addAll(Arrays.asList("-cp", classes, "io.emfileguard.bench.StartupProbe",
-                        String.valueOf(port), String.valueOf(sleepMillis)));
+                        String.valueOf(ports.get("accept")), String.valueOf(sleepMillis)));
                 Child c = Child.run(cmd, 60, true).check(cmd);
                 if (r >= 0) { // round -1 is the warm-up
                     res.runs.get(v.name).add(c);
                 }
             }
         }
-        res.loadAfter = Runner.loadAverage();
+        res.loadAfter = loadAverage();
         return res;
     }
 
-    private Runner.Row targetRow(String what, String jdk, String flags, Rounds r) {
+    private Row targetRow(String what, String jdk, String flags, Rounds r) {
         List<Double> dWall = r.diffs(GUARD, EMPTY, "wall");
         List<Double> dCpu = r.diffs(GUARD, EMPTY, "cpu");
         List<Double> dRss = r.diffs(GUARD, PLAIN, "rss");
@@ -226,7 +200,7 @@ final class StartupBench {
         if (rss > TARGET_RSS_MIB) {
             over.add("RSS +" + fmt(rss - TARGET_RSS_MIB, 1) + " MiB over");
         }
-        return new Runner.Row("1", what, setup(jdk, flags, r),
+        return new Row("1", what, setup(jdk, flags, r),
                 cell(r, GUARD) + stderrNote(r),
                 EMPTY + ": " + cell(r, EMPTY) + "; " + PLAIN + ": " + cell(r, PLAIN)
                         + "; empty agent over plain: " + added(r, EMPTY, PLAIN, "wall", " ms wall", 0) + ", "
@@ -239,11 +213,11 @@ final class StartupBench {
                 over.isEmpty() ? "yes" : "no: " + String.join(", ", over), "`--only startup`");
     }
 
-    private Runner.Row sleepRow(String jdk, Rounds r) {
+    private Row sleepRow(String jdk, Rounds r) {
         List<Double> dWall = r.diffs(GUARD, EMPTY, "wall");
         List<Double> dCpu = r.diffs(GUARD, EMPTY, "cpu");
         List<Double> dRss = r.diffs(GUARD, PLAIN, "rss");
-        return new Runner.Row("1", "Start-up: JVM, sleep 1 s, 1 connect", setup(jdk, "", r),
+        return new Row("1", "Start-up: JVM, sleep 1 s, 1 connect", setup(jdk, "", r),
                 cell(r, GUARD) + stderrNote(r),
                 EMPTY + ": " + cell(r, EMPTY) + "; " + PLAIN + ": " + cell(r, PLAIN),
                 "beyond the empty agent: " + signed(Stats.median(dWall), 0) + " ms wall " + range(dWall, 0) + ", "
@@ -252,7 +226,7 @@ final class StartupBench {
                 "(diagnostic: work deferred past `main` shows here)", "—", "`--only startup`");
     }
 
-    private Runner.Row breakdownRow(Rounds r, Variant[] variants) {
+    private Row breakdownRow(Rounds r, Variant[] variants) {
         StringBuilder sb = new StringBuilder();
         for (Variant v : variants) {
             if (v.name.equals(PLAIN) || v.name.equals(EMPTY)) {
@@ -263,7 +237,7 @@ final class StartupBench {
                     .append(added(r, v.name, EMPTY, "cpu", " ms CPU", 0)).append(", ")
                     .append(added(r, v.name, PLAIN, "rss", " MiB RSS", 1));
         }
-        return new Runner.Row("1", "Start-up breakdown: 1 connect at once",
+        return new Row("1", "Start-up breakdown: 1 connect at once",
                 "JDK 17, default flags, " + r.rounds + " rotating rounds of " + variants.length + " variants (+1 warm-up)"
                         + load(r),
                 sb.toString(),
