@@ -1,73 +1,50 @@
 package io.emfileguard.it.harness;
 
+import io.emfileguard.testsupport.DescriptorListing;
+import io.emfileguard.testsupport.FdSampler;
+import io.emfileguard.testsupport.SocketTables;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Samples {@code /proc/<pid>/fd} of a child every ~20 ms: the number of descriptors, of those whose
- * link target starts with {@code socket:}, and of TCP sockets open at one instant (seen in two
- * back-to-back passes, and not in the namespace's Unix-domain, netlink, UDP or raw tables). What the
- * kernel sees, whatever the agent counts. A sample can miss a peak shorter than its period; the TCP
- * count never over-counts.
+ * What the kernel shows of a child while it runs, whatever the agent counts: {@link FdSampler}'s
+ * descriptors and sockets every ~20 ms, and on top of it the TCP sockets open at one instant (seen
+ * in two back-to-back passes, and not in the namespace's Unix-domain, netlink, UDP or raw tables),
+ * the child's descriptor limit and its CPU time. A sample can miss a peak shorter than its period;
+ * the TCP count never over-counts.
  */
-final class FdSampler implements Runnable {
+final class KernelView implements FdSampler.Listener {
     private static final long PERIOD_MILLIS = 20;
 
     private final long pid;
-    private final Path fdDir;
-    private final Thread thread;
-    private volatile boolean running = true;
-    private volatile int peakSockets;
+    private final FdSampler sampler;
+    /** Sockets seen non-TCP in an earlier full sample (still open then); the sampler's thread only. */
+    private final Set<String> knownNonTcp = new HashSet<>();
     private volatile int peakTcp;
     private volatile String peakDetail = "no socket seen";
-    private volatile int peakFds;
-    private volatile int samples;
     private volatile long nofileLimit = -1;
     private volatile long cpuTicks = -1;
 
-    private FdSampler(long pid) {
+    private KernelView(long pid) {
         this.pid = pid;
-        this.fdDir = Paths.get("/proc", Long.toString(pid), "fd");
-        this.thread = new Thread(this, "fd-sampler-" + pid);
-        this.thread.setDaemon(true);
+        this.sampler = new FdSampler(pid, PERIOD_MILLIS, this);
     }
 
-    static FdSampler start(long pid) {
-        FdSampler s = new FdSampler(pid);
-        s.thread.start();
-        return s;
+    static KernelView watch(long pid) {
+        KernelView view = new KernelView(pid);
+        view.sampler.start();
+        return view;
     }
 
     @Override
-    public void run() {
-        while (running) {
-            long t0 = System.nanoTime();
-            sample();
-            long sleep = PERIOD_MILLIS - (System.nanoTime() - t0) / 1_000_000;
-            if (sleep > 0) {
-                try {
-                    Thread.sleep(sleep);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-    }
-
-    private void sample() {
-        int[] fds = new int[1];
-        Set<String> first = socketInodes(fds);
-        if (first == null) {
-            return; // not started yet, or gone
-        }
+    public void sampled(DescriptorListing listing) {
+        Set<String> first = new HashSet<>(listing.socketInodes());
         // The TCP sockets open through two passes are at most this pass's sockets less those already
         // known not to be TCP (a socket's inode names it for its whole life): when that cannot beat
         // the peak, the second pass and the tables would change nothing, and are skipped. They are
@@ -85,32 +62,26 @@ final class FdSampler implements Runnable {
         if (knownNonTcp.size() > 64) {
             knownNonTcp.retainAll(first);
         }
-        if (samples < 10) { // after prlimit has exec'd java
+        if (sampler.samples() < 10) { // after prlimit has exec'd java
             nofileLimit = readNofileLimit();
         }
-        long ticks = readCpuTicks();
+        long ticks = cpuTicksOf(pid);
         if (ticks >= 0) {
             cpuTicks = ticks;
         }
-        samples++;
-        if (first.size() > peakSockets) {
-            peakSockets = first.size();
-        }
-        if (fds[0] > peakFds) {
-            peakFds = fds[0];
-        }
     }
-
-    /** Sockets seen non-TCP in an earlier full sample (still open then). */
-    private final Set<String> knownNonTcp = new HashSet<>();
 
     /** Both passes, with the socket tables read between them: the TCP sockets open at one instant. */
     private void fullSample(Set<String> first) {
         // Read between the two passes: every socket open through both passes is in these tables.
-        Map<String, String> other = first.isEmpty() ? Map.of() : tokens(NON_TCP_TABLES);
-        Set<String> second = first.isEmpty() ? first : socketInodes(new int[1]);
-        if (second == null) {
-            return;
+        Map<String, String> other = first.isEmpty() ? Map.of() : SocketTables.nonTcpTableByWord(pid);
+        Set<String> second = first;
+        if (!first.isEmpty()) {
+            DescriptorListing again = DescriptorListing.of(pid);
+            if (again == null) {
+                return;
+            }
+            second = new HashSet<>(again.socketInodes());
         }
         // A socket inode is never reused while open, so the sockets seen in both passes were all open
         // at the same instant (between the passes). One pass alone can count two sockets that never
@@ -132,30 +103,9 @@ final class FdSampler implements Runnable {
         }
         if (tcp > peakTcp) {
             peakTcp = tcp;
-            peakDetail = "sample " + samples + ": " + first.size() + " sockets listed, " + second.size()
+            peakDetail = "sample " + sampler.samples() + ": " + first.size() + " sockets listed, " + second.size()
                     + " in the second pass, " + tcp + " TCP open through both; not TCP: [" + nonTcp + "]";
         }
-    }
-
-    /** One pass over {@code /proc/<pid>/fd}: the inodes of its sockets; null if the process is not there. */
-    private Set<String> socketInodes(int[] fdCount) {
-        Set<String> inodes = new HashSet<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(fdDir)) {
-            for (Path fd : entries) {
-                fdCount[0]++;
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith("socket:[")) {
-                        inodes.add(target.substring("socket:[".length(), target.length() - 1));
-                    }
-                } catch (IOException e) {
-                    // closed between the listing and the read: not open any more
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        return inodes;
     }
 
     /** The soft "Max open files" of the child, as the kernel applies it (proves prlimit worked). */
@@ -172,21 +122,16 @@ final class FdSampler implements Runnable {
         return -1;
     }
 
-    /**
-     * User + system CPU time of the child so far, in clock ticks ({@code /proc/<pid>/stat} fields 14
-     * and 15); -1 if the process is gone. The last sample before the child ends is its CPU time, to
-     * within one sampling period.
-     */
-    private long readCpuTicks() {
-        return cpuTicksOf(pid);
-    }
-
     /** User + system CPU time of process {@code pid} so far, in ms; -1 if it is gone. */
     static long cpuMillisOf(long pid) {
-        long t = cpuTicksOf(pid);
-        return t < 0 ? -1 : t * 10; // USER_HZ is 100 on Linux
+        return ticksToMillis(cpuTicksOf(pid));
     }
 
+    /**
+     * User + system CPU time of process {@code pid} so far, in clock ticks ({@code /proc/<pid>/stat}
+     * fields 14 and 15); -1 if it is gone. The last sample before the child ends is its CPU time, to
+     * within one sampling period.
+     */
     private static long cpuTicksOf(long pid) {
         try {
             String stat = new String(Files.readAllBytes(Paths.get("/proc", Long.toString(pid), "stat")),
@@ -198,42 +143,17 @@ final class FdSampler implements Runnable {
         }
     }
 
-    /**
-     * Inodes of the Unix-domain, netlink and UDP sockets in the child's network namespace: the JVM
-     * opens a Unix-domain socket of its own (name-service look-ups), which is no TCP socket. Read
-     * after the descriptor listing, so a socket seen there is still in these tables.
-     */
-    private Map<String, String> tokens(String[] tables) {
-        Map<String, String> tokens = new HashMap<>();
-        for (String table : tables) {
-            try {
-                for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(pid), "net", table),
-                        StandardCharsets.ISO_8859_1)) {
-                    for (String t : line.trim().split("\\s+")) {
-                        tokens.putIfAbsent(t, table);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                // table absent (no IPv6, ...) or the child is gone
-            }
-        }
-        return tokens;
+    private static long ticksToMillis(long ticks) {
+        return ticks < 0 ? -1 : ticks * 10; // USER_HZ is 100 on Linux
     }
-
-    private static final String[] NON_TCP_TABLES = {"unix", "netlink", "udp", "udp6", "raw", "raw6"};
 
     void stop() {
-        running = false;
-        thread.interrupt();
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        sampler.stop();
     }
 
+    /** Most socket descriptors of any kind in one sample; -1 if never sampled. */
     int peakSocketFds() {
-        return peakSockets;
+        return sampler.peakSockets();
     }
 
     int peakTcpSocketFds() {
@@ -245,12 +165,13 @@ final class FdSampler implements Runnable {
         return peakDetail;
     }
 
+    /** Most descriptors of any kind in one sample; -1 if never sampled. */
     int peakFds() {
-        return peakFds;
+        return sampler.peakDescriptors();
     }
 
     int samples() {
-        return samples;
+        return sampler.samples();
     }
 
     long nofileLimit() {
@@ -259,7 +180,6 @@ final class FdSampler implements Runnable {
 
     /** The child's CPU time (user + system) at the last sample, in ms; -1 if never read. */
     long cpuMillis() {
-        long t = cpuTicks;
-        return t < 0 ? -1 : t * 10; // USER_HZ is 100 on Linux
+        return ticksToMillis(cpuTicks);
     }
 }
