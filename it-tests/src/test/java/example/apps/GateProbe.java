@@ -1,18 +1,12 @@
 package example.apps;
 
+import io.emfileguard.testsupport.SocketTables;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
@@ -95,41 +89,10 @@ public final class GateProbe {
     /**
      * TCP socket descriptors of this process, as the kernel lists them: sockets in
      * {@code /proc/self/fd} less those in the Unix-domain, netlink, UDP and raw tables (the JVM keeps
-     * a Unix-domain socket of its own for name-service look-ups).
+     * a Unix-domain socket of its own for name-service look-ups); -1 if they cannot be listed.
      */
     public static int socketFds() {
-        List<String> inodes = new ArrayList<>();
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) {
-            for (Path fd : fds) {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith("socket:[")) {
-                        inodes.add(target.substring("socket:[".length(), target.length() - 1));
-                    }
-                } catch (IOException e) {
-                    // closed meanwhile
-                }
-            }
-        } catch (IOException e) {
-            return -1;
-        }
-        Set<String> other = new HashSet<>();
-        for (String table : new String[] {"unix", "netlink", "udp", "udp6", "raw", "raw6"}) {
-            try {
-                for (String line : Files.readAllLines(Paths.get("/proc/self/net/" + table), StandardCharsets.ISO_8859_1)) {
-                    other.addAll(Arrays.asList(line.trim().split("\\s+")));
-                }
-            } catch (IOException e) {
-                // no such table here
-            }
-        }
-        int n = 0;
-        for (String inode : inodes) {
-            if (!other.contains(inode)) {
-                n++;
-            }
-        }
-        return n;
+        return SocketTables.tcpSocketDescriptors(ProcessHandle.current().pid());
     }
 
     /** Appends a line to {@code -Dit.probe.file}, if set: what the test reads besides the app's output. */

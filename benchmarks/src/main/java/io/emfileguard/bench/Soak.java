@@ -1,5 +1,6 @@
 package io.emfileguard.bench;
 
+import io.emfileguard.testsupport.SocketTables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,17 +16,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -355,7 +350,7 @@ public final class Soak {
         s.threads = ManagementFactory.getThreadMXBean().getThreadCount();
         s.open = attribute("OpenSockets"); // first: it polls the registry's queue of collected sockets
         s.tracked = attribute("TrackedSockets");
-        s.kernel = tcpSocketFds();
+        s.kernel = SocketTables.tcpSocketDescriptors(ProcessHandle.current().pid());
         s.waiting = attribute("WaitingThreads");
         s.peak = attribute("PeakOpenSockets");
         s.waits = attribute("WaitsTotal");
@@ -389,42 +384,6 @@ public final class Soak {
         } catch (Exception e) {
             return -1;
         }
-    }
-
-    /** TCP socket descriptors in /proc/self/fd: sockets less those in the Unix, netlink, UDP and raw tables. */
-    static int tcpSocketFds() {
-        List<String> inodes = new ArrayList<>();
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path fd : fds) {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith("socket:[")) {
-                        inodes.add(target.substring("socket:[".length(), target.length() - 1));
-                    }
-                } catch (IOException e) {
-                    // closed meanwhile
-                }
-            }
-        } catch (IOException e) {
-            return -1;
-        }
-        Set<String> other = new HashSet<>();
-        for (String table : new String[] {"unix", "netlink", "udp", "udp6", "raw", "raw6"}) {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/net/" + table), StandardCharsets.ISO_8859_1)) {
-                    other.addAll(Arrays.asList(line.trim().split("\\s+")));
-                }
-            } catch (IOException e) {
-                // no such table
-            }
-        }
-        int n = 0;
-        for (String inode : inodes) {
-            if (!other.contains(inode)) {
-                n++;
-            }
-        }
-        return n;
     }
 
     private long total(int column) {

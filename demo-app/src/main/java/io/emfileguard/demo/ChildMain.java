@@ -1,5 +1,6 @@
 package io.emfileguard.demo;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,7 +89,7 @@ public final class ChildMain {
                     System.out.println("ERROR " + error.get("count") + " " + error.get("error"));
                 }
             }
-            System.out.println("RESULT-JSON " + Json.write(answer));
+            System.out.println("RESULT-JSON " + new ObjectMapper().writeValueAsString(answer));
             System.out.flush();
         }
         // Client threads (HttpClient selectors, pools) would keep the JVM up; the batch is over.

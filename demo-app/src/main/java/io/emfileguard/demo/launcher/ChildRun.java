@@ -1,5 +1,6 @@
 package io.emfileguard.demo.launcher;
 
+import io.emfileguard.testsupport.FdSampler;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -57,13 +58,13 @@ final class ChildRun {
         }
         registry.accept(process);
         FdSampler sampler = null;
-        Thread samplerThread = null;
         if (FdSampler.supported()) {
-            sampler = new FdSampler(process.pid(), 50, result.timeline, start);
+            sampler = new FdSampler(process.pid(), 50, listing -> {
+                if (listing.descriptors() > 0) { // an empty table is the JVM exiting, not a point of the run
+                    result.timeline.fd((System.nanoTime() - start) / 1_000_000, listing.descriptors(), listing.sockets());
+                }
+            }).start();
             progress.sampler = sampler;
-            samplerThread = new Thread(sampler, "fd-sampler");
-            samplerThread.setDaemon(true);
-            samplerThread.start();
         }
         Thread stderr = new Thread(() -> drainStderr(process), "child-stderr");
         stderr.setDaemon(true);

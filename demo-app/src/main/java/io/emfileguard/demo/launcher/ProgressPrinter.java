@@ -1,5 +1,6 @@
 package io.emfileguard.demo.launcher;
 
+import io.emfileguard.testsupport.FdSampler;
 import java.io.PrintStream;
 import java.util.Locale;
 

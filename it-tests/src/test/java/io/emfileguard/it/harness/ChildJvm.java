@@ -1,5 +1,7 @@
 package io.emfileguard.it.harness;
 
+import io.emfileguard.testsupport.SocketTables;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Starts one child {@code java} for a test: a chosen JDK, under {@code prlimit --nofile=N:N}
  * (1024 by default, Lambda's limit), with or without the agent, running a main class from the test
  * class path. Its stdout and stderr go to files under {@code target/child-output} (kept for
- * diagnosis); while it runs, {@link FdSampler} reads {@code /proc/<pid>/fd} every ~20 ms. A hard
+ * diagnosis); while it runs, {@link KernelView} reads {@code /proc/<pid>/fd} every ~20 ms. A hard
  * timeout kills it.
  *
  * <p>The inherited environment is cleaned of everything that would change the child behind the
@@ -54,7 +56,6 @@ public final class ChildJvm {
     private ChildJvm(Jdk jdk, String label) {
         this.jdk = jdk;
         this.label = label;
-        classPath.add(testClasses());
     }
 
     /** @param label names the output files, e.g. "storm-agent" */
@@ -135,7 +136,7 @@ public final class ChildJvm {
         return this;
     }
 
-    /** Leaves the test classes off the class path: only {@link #classPath} entries. */
+    /** Leaves the test classes (and the test-support classes they use) off the class path: only {@link #classPath} entries. */
     public ChildJvm withoutTestClasses() {
         testClassesOnClassPath = false;
         return this;
@@ -161,8 +162,14 @@ public final class ChildJvm {
             cmd.add("-D" + p.getKey() + "=" + p.getValue());
         }
         cmd.add("-cp");
+        List<Path> entries = new ArrayList<>();
+        if (testClassesOnClassPath) {
+            entries.add(testClasses());
+            entries.add(testSupportClasses());
+        }
+        entries.addAll(classPath);
         StringBuilder cp = new StringBuilder();
-        for (Path p : testClassesOnClassPath ? classPath : classPath.subList(1, classPath.size())) {
+        for (Path p : entries) {
             cp.append(cp.length() == 0 ? "" : File.pathSeparator).append(p);
         }
         cmd.add(cp.toString());
@@ -208,7 +215,7 @@ public final class ChildJvm {
         } catch (IOException e) {
             throw new AssertionError("could not start " + cmd, e);
         }
-        return new Running(base, cmd, process, FdSampler.start(process.pid()), out, err, start,
+        return new Running(base, cmd, process, KernelView.watch(process.pid()), out, err, start,
                 start + timeout.toNanos());
     }
 
@@ -217,19 +224,19 @@ public final class ChildJvm {
         private final String name;
         private final List<String> command;
         private final Process process;
-        private final FdSampler sampler;
+        private final KernelView kernel;
         private final Path out;
         private final Path err;
         private final long startNanos;
         private final long deadlineNanos;
         private ChildResult result;
 
-        private Running(String name, List<String> command, Process process, FdSampler sampler, Path out, Path err,
+        private Running(String name, List<String> command, Process process, KernelView kernel, Path out, Path err,
                         long startNanos, long deadlineNanos) {
             this.name = name;
             this.command = command;
             this.process = process;
-            this.sampler = sampler;
+            this.kernel = kernel;
             this.out = out;
             this.err = err;
             this.startNanos = startNanos;
@@ -246,7 +253,7 @@ public final class ChildJvm {
 
         /** Highest number of TCP socket descriptors the sampler has seen so far. */
         public int peakTcpSocketFds() {
-            return sampler.peakTcpSocketFds();
+            return kernel.peakTcpSocketFds();
         }
 
         /** What the child wrote to stdout so far. */
@@ -277,7 +284,7 @@ public final class ChildJvm {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted while waiting for " + name, e);
             } finally {
-                sampler.stop();
+                kernel.stop();
             }
             return result = result(timedOut);
         }
@@ -300,7 +307,7 @@ public final class ChildJvm {
                 process.destroyForcibly();
                 Thread.currentThread().interrupt();
             } finally {
-                sampler.stop();
+                kernel.stop();
             }
             return result = result(false);
         }
@@ -316,10 +323,10 @@ public final class ChildJvm {
         private ChildResult result(boolean timedOut) {
             long wallMillis = (System.nanoTime() - startNanos) / 1_000_000;
             int exit = process.isAlive() ? -1 : process.exitValue();
-            logTimes(name, wallMillis, sampler.cpuMillis());
+            logTimes(name, wallMillis, kernel.cpuMillis());
             return new ChildResult(name, command, timedOut ? -1 : exit, timedOut, wallMillis, read(out), read(err),
-                    sampler.peakSocketFds(), sampler.peakTcpSocketFds(), sampler.peakDetail(), sampler.peakFds(),
-                    sampler.samples(), sampler.nofileLimit(), sampler.cpuMillis());
+                    kernel.peakSocketFds(), kernel.peakTcpSocketFds(), kernel.peakDetail(), kernel.peakFds(),
+                    kernel.samples(), kernel.nofileLimit(), kernel.cpuMillis());
         }
 
         private String read(Path file) {
@@ -361,6 +368,18 @@ public final class ChildJvm {
             return Paths.get(ChildJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (Exception e) {
             throw new IllegalStateException("cannot locate the test classes; set -Dit.test.classes", e);
+        }
+    }
+
+    /**
+     * Where the test-support classes are (its jar; a classes folder in an IDE): the child programs
+     * ({@code example.apps.GateProbe}) count their TCP sockets with them.
+     */
+    private static Path testSupportClasses() {
+        try {
+            return Paths.get(SocketTables.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot locate the test-support classes", e);
         }
     }
 

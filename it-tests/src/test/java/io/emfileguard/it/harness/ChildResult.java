@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * What a child JVM did: exit code, output, and what {@link FdSampler} saw. The child programs print
+ * What a child JVM did: exit code, output, and what {@link KernelView} saw. The child programs print
  * results as lines of {@code key=value} tokens ({@code storm requests=3300 ok=3300 ...}); {@link #line}
  * and {@link #values} read them.
  */
@@ -24,13 +24,13 @@ public final class ChildResult {
     public final long wallMillis;
     public final String stdout;
     public final String stderr;
-    /** Highest number of {@code socket:} descriptors seen in {@code /proc/<pid>/fd}. */
+    /** Highest number of {@code socket:} descriptors seen in {@code /proc/<pid>/fd}; -1 if never sampled. */
     public final int peakSocketFds;
     /** Highest number of TCP socket descriptors seen (sockets less Unix-domain, netlink, UDP, raw). */
     public final int peakTcpSocketFds;
     /** How the sample with the most TCP sockets was classified (for diagnosis). */
     public final String peakTcpDetail;
-    /** Highest number of descriptors of any kind seen. */
+    /** Highest number of descriptors of any kind seen; -1 if never sampled. */
     public final int peakFds;
     public final int fdSamples;
     /** The child's soft descriptor limit as the kernel reported it, -1 if never read. */

@@ -180,7 +180,7 @@ public final class StubServices implements AutoCloseable {
     @Override
     public void close() {
         ChildJvm.logTimes(log.getFileName().toString().replace(".log", ""), (System.nanoTime() - startNanos) / 1_000_000,
-                FdSampler.cpuMillisOf(process.pid()));
+                KernelView.cpuMillisOf(process.pid()));
         try (OutputStream stdin = process.getOutputStream()) {
             stdin.flush();
         } catch (IOException ignored) {
