@@ -28,7 +28,7 @@ final class SoakSection extends Section {
         int cycleSeconds = quick ? 20 : 60; // the last third of each cycle is a burst
         List<String> cmd = new ArrayList<>(Arrays.asList("prlimit", "--nofile=1024:1024", java17,
                 "-javaagent:" + agentJar, "-Demfileguard.max.sockets=" + SOAK_CAP, "-Dhttp.maxConnections=1000",
-                "-Djdk.httpclient.keepalive.timeout=3", "-cp", classes, "io.emfileguard.bench.Soak",
+                "-Djdk.httpclient.keepalive.timeout=3", "-cp", soakClassPath(), "io.emfileguard.bench.Soak",
                 String.valueOf(ports.get("http")), String.valueOf(ports.get("storm")), String.valueOf(ports.get("accept")),
                 String.valueOf(seconds), String.valueOf(sampleSeconds), String.valueOf(cycleSeconds)));
         Child c = Child.run(cmd, seconds + 600, false).check(cmd);
@@ -193,5 +193,10 @@ final class SoakSection extends Section {
             throw new IllegalStateException("no " + key + "= in " + m);
         }
         return Long.parseLong(v);
+    }
+
+    /** The benchmarks' classes and test-support (the soak counts its TCP sockets with it), nothing else. */
+    private String soakClassPath() {
+        return classes + java.io.File.pathSeparator + root.resolve("benchmarks/target/lib/test-support.jar");
     }
 }
