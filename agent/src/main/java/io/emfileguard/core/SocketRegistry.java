@@ -211,13 +211,18 @@ public final class SocketRegistry {
         if (t == null) {
             return null;
         }
+        // An HTTP client's channel is retired from its client first, then claimed: a pool that finds
+        // it claimed drops it (ConnectionPool.getConnection answers "none"), so a claim must only be
+        // made when the close will follow.
+        if (t.account != null && !t.retire(false)) {
+            return null; // its client has no idle channel left
+        }
         long seen = t.claimForReclaim(clock.nanoTime(), minIdleNanos);
         if (seen == Long.MIN_VALUE) {
+            if (t.account != null) {
+                t.unretire();
+            }
             return null; // used, handed out or busy since it was judged idle
-        }
-        if (t.account != null && !t.retire(false)) {
-            t.unclaimForReclaim(seen);
-            return null;
         }
         Object connection = t.httpConnection == null ? null : t.httpConnection.get();
         if (connection != null) {

@@ -120,18 +120,25 @@ final class TrackedSocket extends WeakReference<Object> {
      * @return false if the reclaimer is closing it (the pool must treat it as closed)
      */
     boolean claimForUse(long now, boolean handedOut) {
+        Phase phaseBefore = phase;
+        PoolState poolBefore = pool;
         if (handedOut) {
             // Marked before the claim: a reclaimer that reads the claim's stamp then sees these marks
             // too (it reads the stamp first), and does not take it for an idle socket stamped just now.
-            // If the reclaimer wins instead, the socket is being closed and the marks do not matter.
             phase = Phase.FRESH; // its next write starts an exchange; idle again once replied
-            if (pool == PoolState.IN_POOL) {
+            if (poolBefore == PoolState.IN_POOL) {
                 pool = PoolState.OUT_OF_POOL;
             }
         }
         for (;;) {
             long seen = lastIoNanos;
             if (seen == RECLAIMING) {
+                if (handedOut) {
+                    // The reclaimer won: the pool drops the socket. Should its close fail, the socket
+                    // must stay reclaimable, or nobody would ever close it.
+                    phase = phaseBefore;
+                    pool = poolBefore;
+                }
                 return false;
             }
             if (LAST_IO.compareAndSet(this, seen, now)) {
