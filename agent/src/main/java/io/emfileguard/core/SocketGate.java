@@ -26,7 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       ends at the instant a release grants it a slot either owns that slot or it went to the next
  *       waiter: the count always returns to its baseline.</li>
  *   <li>Parking is {@link LockSupport#parkNanos(Object, long)}, which does not pin virtual threads;
- *       the gate is the park blocker, so thread dumps name who holds the threads.</li>
+ *       the gate is the park blocker, so thread dumps name who holds the threads. The time of waits
+ *       and the timed parks both come from one {@link ParkingClock}, so tests move it instead of
+ *       sleeping; the fast path never reads it.</li>
  * </ul>
  */
 public final class SocketGate {
@@ -71,6 +73,7 @@ public final class SocketGate {
 
     private static final long SUMMARY_INTERVAL_NANOS = 10_000_000_000L;
 
+    private final ParkingClock clock;
     private final AtomicInteger used = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -116,9 +119,21 @@ public final class SocketGate {
     private volatile boolean waitingEpisode;
 
     public SocketGate(GateSettings settings) {
+        this(settings, Clock.SYSTEM);
+    }
+
+    /** @param clock where waits read the time and park: {@link Clock#SYSTEM}, or one a test moves */
+    SocketGate(GateSettings settings, ParkingClock clock) {
         this.settings = settings;
         this.effectiveCap = settings.maxSockets;
         this.parkableCap = settings.maxSockets;
+        this.clock = clock;
+        this.lastReleaseWhileWaitingNanos = clock.nanoTime();
+    }
+
+    /** The clock the gate's waits run on; whatever else waits alongside them (an HTTP client's channels) uses it too. */
+    ParkingClock clock() {
+        return clock;
     }
 
     /** Keeps max(2, cap/64) units for threads that cannot wait; idempotent. */
@@ -205,8 +220,8 @@ public final class SocketGate {
     }
 
     private volatile Runnable stuckTask = NO_TASK;
-    /** When a unit was last given back while threads waited (System.nanoTime); the gate's birth before that. */
-    private volatile long lastReleaseWhileWaitingNanos = System.nanoTime();
+    /** When a unit was last given back while threads waited (on the gate's clock); the gate's birth before that. */
+    private volatile long lastReleaseWhileWaitingNanos;
     /** Waiting this long with no release and nothing to reclaim counts as stuck. */
     static final long STUCK_NANOS = 500_000_000L;
 
@@ -298,7 +313,7 @@ public final class SocketGate {
         used.decrementAndGet();
         if (queued > 0) {
             releasesWhileWaiting.increment();
-            lastReleaseWhileWaitingNanos = System.nanoTime();
+            lastReleaseWhileWaitingNanos = clock.nanoTime();
             dispatch();
         }
     }
@@ -331,7 +346,7 @@ public final class SocketGate {
         GateSettings s = settings;
         Thread self = Thread.currentThread();
         Waiter waiter = new Waiter(self);
-        long start = System.nanoTime();
+        long start = clock.nanoTime();
         long deadline = start + s.maxWaitNanos();
         lock.lock();
         try {
@@ -365,15 +380,15 @@ public final class SocketGate {
                     if (cancel(waiter)) {
                         self.interrupt();
                         throw new SocketGateInterruptedException(s.maxSockets, used.get(),
-                                System.nanoTime() - start);
+                                clock.nanoTime() - start);
                     }
                     // Granted at the same instant: pass the slot on, then report the interrupt.
                     self.interrupt();
                     release();
                     throw new SocketGateInterruptedException(s.maxSockets, used.get(),
-                            System.nanoTime() - start);
+                            clock.nanoTime() - start);
                 }
-                long now = System.nanoTime();
+                long now = clock.nanoTime();
                 long left = deadline - now;
                 if (left <= 0) {
                     if (!cancel(waiter)) {
@@ -400,7 +415,7 @@ public final class SocketGate {
                 if (waiter.state == Waiter.GRANTED) {
                     continue; // granted since the top of the loop: its permit may be spent already
                 }
-                LockSupport.parkNanos(this, Math.min(left, slice));
+                clock.parkNanos(this, Math.min(left, slice));
                 if (waiter.state != Waiter.GRANTED) {
                     try {
                         sliceTask.run();
@@ -437,7 +452,7 @@ public final class SocketGate {
                             }
                         }
                         releasesBefore = releasesNow;
-                        long afterSlice = System.nanoTime();
+                        long afterSlice = clock.nanoTime();
                         if (!reclaimed && waiter.state != Waiter.GRANTED && afterSlice - start >= STUCK_NANOS
                                 && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
                             stuckTask.run();
@@ -449,7 +464,7 @@ public final class SocketGate {
                 }
             }
         } finally {
-            waitNanosTotal.addAndGet(System.nanoTime() - start);
+            waitNanosTotal.addAndGet(clock.nanoTime() - start);
             if (queued == 0) {
                 waitingEpisode = false;
             }
@@ -458,7 +473,7 @@ public final class SocketGate {
 
     private void maybeSummarize() {
         long last = lastSummaryNanos.get();
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         if (now - last >= SUMMARY_INTERVAL_NANOS && lastSummaryNanos.compareAndSet(last, now)) {
             listener.stillWaiting(this);
         }
