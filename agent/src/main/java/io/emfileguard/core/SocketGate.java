@@ -110,6 +110,7 @@ public final class SocketGate {
     private final AtomicLong timeoutsTotal = new AtomicLong();
     private final AtomicLong waitNanosTotal = new AtomicLong();
     private final AtomicLong overCapTotal = new AtomicLong();
+    private final AtomicLong refusedTotal = new AtomicLong();
     private final AtomicLong lastSummaryNanos = new AtomicLong();
     /** Releases seen while threads wait: tells a waiter whether its last slice saw any progress. */
     private final java.util.concurrent.atomic.LongAdder releasesWhileWaiting = new java.util.concurrent.atomic.LongAdder();
@@ -279,13 +280,6 @@ public final class SocketGate {
         recordPeak(used.incrementAndGet());
         overCapTotal.incrementAndGet();
         return Admission.OVER_CAP_UNPARKABLE;
-    }
-
-    private final java.util.concurrent.atomic.AtomicLong refusedTotal = new java.util.concurrent.atomic.AtomicLong();
-
-    /** Connects refused to event-loop threads at the cap ({@code event.loop.at.cap=fail}). */
-    public long refusedTotal() {
-        return refusedTotal.get();
     }
 
     /** A unit if the count is under {@code limit}, whoever waits (threads that cannot wait use the reserve). */
@@ -582,14 +576,8 @@ public final class SocketGate {
         return intervalPeak.getAndSet(used.get());
     }
 
-    // ---- read-only views for metrics and logs ----
-
     public int openSockets() {
         return used.get();
-    }
-
-    public int peakOpenSockets() {
-        return peak.get();
     }
 
     public void resetPeak() {
@@ -600,24 +588,10 @@ public final class SocketGate {
         return queued;
     }
 
-    public long waitsTotal() {
-        return waitsTotal.get();
-    }
-
-    public long timeoutsTotal() {
-        return timeoutsTotal.get();
-    }
-
-    public long waitNanosTotal() {
-        return waitNanosTotal.get();
-    }
-
-    public long overCapTotal() {
-        return overCapTotal.get();
-    }
-
-    public int maxSockets() {
-        return settings.maxSockets;
+    /** The counters as metrics and logs show them. */
+    public GateStats stats() {
+        return new GateStats(used.get(), peak.get(), settings.maxSockets, effectiveCap, queued, waitsTotal.get(),
+                timeoutsTotal.get(), waitNanosTotal.get(), overCapTotal.get(), refusedTotal.get());
     }
 
     @Override

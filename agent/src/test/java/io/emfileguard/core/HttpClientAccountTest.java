@@ -68,7 +68,7 @@ class HttpClientAccountTest {
         opener.join(TimeUnit.SECONDS.toMillis(5));
         assertFalse(opener.isAlive());
         assertEquals(2, gate.openSockets(), "never three: the replacement took the reclaimed unit");
-        assertEquals(0, gate.overCapTotal());
+        assertEquals(0, gate.stats().overCapTotal);
     }
 
     @Test

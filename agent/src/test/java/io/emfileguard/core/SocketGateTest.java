@@ -51,7 +51,7 @@ class SocketGateTest {
             assertEquals(SocketGate.Admission.IMMEDIATE, gate.acquire(true));
         }
         assertEquals(3, gate.openSockets());
-        assertEquals(0, gate.waitsTotal());
+        assertEquals(0, gate.stats().waitsTotal);
         assertFalse(gate.tryAcquireFast(), "the fast path must refuse at the cap");
     }
 
@@ -140,7 +140,7 @@ class SocketGateTest {
         assertTrue(e.getMessage().contains("cap 1") && e.getMessage().contains("emfileguard.max.sockets"),
                 e.getMessage());
         assertEquals(1, gate.openSockets(), "a failed wait takes no unit");
-        assertEquals(1, gate.timeoutsTotal());
+        assertEquals(1, gate.stats().timeoutsTotal);
         assertEquals(0, gate.waitingThreads());
     }
 
@@ -194,7 +194,7 @@ class SocketGateTest {
         assertEquals(SocketGate.Admission.OVER_CAP_UNPARKABLE, gate.acquire(false));
         assertTrue((clock.nanoTime() - start) / 1_000_000 < 50);
         assertEquals(2, gate.openSockets());
-        assertEquals(1, gate.overCapTotal());
+        assertEquals(1, gate.stats().overCapTotal);
     }
 
     @Test
@@ -243,7 +243,7 @@ class SocketGateTest {
         assertTrue(maxInside.get() <= cap, "saw " + maxInside.get() + " inside a cap of " + cap);
         assertEquals(0, gate.openSockets());
         assertEquals(0, gate.waitingThreads());
-        assertTrue(gate.peakOpenSockets() <= cap);
+        assertTrue(gate.stats().peakOpenSockets <= cap);
     }
 
     static void startThread(Runnable body, boolean virtual) throws Exception {
@@ -337,7 +337,7 @@ class SocketGateTest {
         gate.addWithoutWaiting();
         gate.addWithoutWaiting();
         assertEquals(2, gate.openSockets());
-        assertEquals(2, gate.peakOpenSockets());
+        assertEquals(2, gate.stats().peakOpenSockets);
         gate.release();
         gate.release();
         assertEquals(0, gate.openSockets());
@@ -360,8 +360,8 @@ class SocketGateTest {
         clock.callAdvancing(10, () -> gate.acquire(true)); // waits 100 ms, proceeds
         assertEquals(1, started.get());
         assertEquals(1, timedOut.get());
-        assertEquals(1, gate.waitsTotal());
-        assertTrue(gate.waitNanosTotal() >= TimeUnit.MILLISECONDS.toNanos(100));
+        assertEquals(1, gate.stats().waitsTotal);
+        assertTrue(gate.stats().waitNanosTotal >= TimeUnit.MILLISECONDS.toNanos(100));
     }
 
     @Test
@@ -446,7 +446,7 @@ class SocketGateTest {
         assertTrue(e instanceof java.net.ConnectException, "clients retry a ConnectException");
         assertTrue(e.getMessage().contains("event.loop.at.cap") && e.getMessage().contains("cap of 1"), e.getMessage());
         assertEquals(1, refusing.openSockets(), "a refusal takes no unit");
-        assertEquals(1, refusing.refusedTotal());
+        assertEquals(1, refusing.stats().refusedTotal);
         refusing.release();
         assertEquals(SocketGate.Admission.IMMEDIATE, refusing.acquireWithoutWaiting(), "under the cap again: admitted");
     }
@@ -513,6 +513,6 @@ class SocketGateTest {
         }
         assertEquals(SocketGate.Admission.OVER_CAP_UNPARKABLE, gate.acquire(false));
         assertEquals(641, gate.openSockets());
-        assertEquals(1, gate.overCapTotal());
+        assertEquals(1, gate.stats().overCapTotal);
     }
 }

@@ -1,6 +1,7 @@
 package io.emfileguard.agent.reporting;
 
 import io.emfileguard.core.DescriptorGuard;
+import io.emfileguard.core.GateStats;
 import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 
@@ -73,11 +74,12 @@ public final class EmfMetrics {
 
     /** @return the line written, or null when nothing happened since the last one */
     public synchronized String emitIfActive(long timestampMillis) {
-        long waits = gate.waitsTotal();
-        long timeouts = gate.timeoutsTotal();
-        long waitMillis = gate.waitNanosTotal() / 1_000_000;
+        GateStats stats = gate.stats();
+        long waits = stats.waitsTotal;
+        long timeouts = stats.timeoutsTotal;
+        long waitMillis = stats.waitMillisTotal();
         long reclaimed = reclaimer == null ? 0 : reclaimer.reclaimedTotal();
-        int open = gate.openSockets();
+        int open = stats.openSockets;
         int peak = gate.takeIntervalPeak();
         boolean active = waits != lastWaits || timeouts != lastTimeouts || reclaimed != lastReclaimed
                 || open != lastOpen || peak != open;
@@ -90,7 +92,8 @@ public final class EmfMetrics {
             descriptors = guard.lastDescriptors();
         }
         String line = line(timestampMillis, peak, waits - lastWaits, waitMillis - lastWaitMillis,
-                timeouts - lastTimeouts, reclaimed - lastReclaimed, open, descriptors);
+                timeouts - lastTimeouts, reclaimed - lastReclaimed, open,
+                gate.effectiveCap() /* after the guard's sample, which may have moved it */, descriptors);
         lastWaits = waits;
         lastTimeouts = timeouts;
         lastWaitMillis = waitMillis;
@@ -102,7 +105,7 @@ public final class EmfMetrics {
     }
 
     String line(long timestamp, int peak, long waits, long waitMillis, long timeouts, long reclaimed, int open,
-                int descriptors) {
+                int effectiveMaxSockets, int descriptors) {
         StringBuilder sb = new StringBuilder(512);
         sb.append("{\"_aws\":{\"Timestamp\":").append(timestamp)
                 .append(",\"CloudWatchMetrics\":[{\"Namespace\":").append(json(namespace))
@@ -123,7 +126,7 @@ public final class EmfMetrics {
                 .append(",\"WaitTime\":").append(waitMillis)
                 .append(",\"Timeouts\":").append(timeouts)
                 .append(",\"ReclaimedSockets\":").append(reclaimed)
-                .append(",\"MaxSockets\":").append(gate.effectiveCap());
+                .append(",\"MaxSockets\":").append(effectiveMaxSockets);
         if (descriptors >= 0) {
             sb.append(",\"DescriptorsInUse\":").append(descriptors);
         }
