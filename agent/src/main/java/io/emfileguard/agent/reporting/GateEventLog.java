@@ -110,8 +110,9 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
             collectionLogged = true; // once: a process that drops sockets would log it every 2 s
             log().info("threads waited at the cap with nothing released and nothing idle to close: asked the JVM for a "
                     + "garbage collection so that sockets dropped without close() give their descriptors back "
-                    + "(at most one per 2 s, less often while they free nothing; counted in GcRequestsTotal, what "
-                    + "came back in CollectedSocketsTotal; collect.abandoned=false turns this off)");
+                    + "(at most one per 2 s, less often while they free nothing; counted in "
+                    + GateMetric.GC_REQUESTS.attribute + ", what came back in " + GateMetric.COLLECTED_SOCKETS.attribute
+                    + "; collect.abandoned=false turns this off)");
         }
     }
 

@@ -11,7 +11,8 @@ import javax.management.ObjectName;
 
 /**
  * Exposes the gate's metrics; holds no state of its own. The gate's numbers come from one
- * {@link SocketGate#stats()} read per attribute.
+ * {@link SocketGate#stats()} read per attribute; the attributes' names are declared in
+ * {@link GateMetric}.
  */
 public final class SocketGateMBean implements SocketGateMXBean {
 
@@ -66,7 +67,7 @@ public final class SocketGateMBean implements SocketGateMXBean {
     @Override
     public void setMaxSockets(int maxSockets) {
         if (maxSockets < 1) {
-            throw new IllegalArgumentException("MaxSockets must be at least 1, was " + maxSockets);
+            throw new IllegalArgumentException(GateMetric.MAX_SOCKETS.attribute + " must be at least 1, was " + maxSockets);
         }
         gate.updateSettings(gate.settings().withMaxSockets(maxSockets));
         AgentLog.get().info("cap changed to {} through JMX", maxSockets);
