@@ -22,5 +22,10 @@ public interface Clock {
         public void parkNanos(Object blocker, long nanos) {
             LockSupport.parkNanos(blocker, nanos);
         }
+
+        @Override
+        public void unpark(Thread thread) {
+            LockSupport.unpark(thread);
+        }
     };
 }

@@ -1,7 +1,6 @@
 package io.emfileguard.core;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The units one {@code java.net.http.HttpClient} holds.
@@ -96,7 +95,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
         if (room) {
             Thread t = admitters.peek(); // a caller of this client waits: an idle connection is free
             if (t != null) {
-                LockSupport.unpark(t);
+                gate.clock().unpark(t);
             }
         }
     }
@@ -194,7 +193,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
             retiring--;
             surplus = normalize();
             for (Thread opener : openersWaiting) {
-                LockSupport.unpark(opener);
+                gate.clock().unpark(opener);
             }
         }
         giveBack(surplus);

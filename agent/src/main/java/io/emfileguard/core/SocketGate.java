@@ -505,7 +505,7 @@ public final class SocketGate {
                 dequeued++;
                 queued = waiters.size();
                 head.state = Waiter.GRANTED;
-                LockSupport.unpark(head.thread);
+                clock.unpark(head.thread);
                 granted++;
             }
             if (granted > 0) {
@@ -532,7 +532,7 @@ public final class SocketGate {
                 break;
             }
             if (index >= firstNew) {
-                LockSupport.unpark(w.thread);
+                clock.unpark(w.thread);
             }
             index++;
         }

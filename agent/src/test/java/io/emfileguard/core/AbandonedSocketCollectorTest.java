@@ -107,7 +107,12 @@ class AbandonedSocketCollectorTest {
         SocketGate gate = new SocketGate(new GateSettings(1, 20, 10_000, GateSettings.OnTimeout.FAIL, null), clock);
         SocketRegistry registry = new SocketRegistry(gate, clock);
         gate.setSliceTask(registry::expungeCollected); // as the agent wires it
-        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { });
+        // A real collection; the reference handler then queues the socket's reference in real time,
+        // which the moved clock must not outpace: the collection returns once the registry has it.
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { }, () -> {
+            System.gc();
+            awaitCollected(registry);
+        });
         gate.setStuckTask(collector);
         gate.acquire(true);
         registry.track(new Object(), true); // the only socket, dropped without close(): garbage now
@@ -118,5 +123,14 @@ class AbandonedSocketCollectorTest {
         assertTrue(collector.requestedTotal() >= 1);
         assertEquals(1, registry.collectedTotal());
         assertEquals(1, gate.openSockets(), "the waiter holds the unit the dropped socket held");
+    }
+
+    /** Until the registry has taken in a collected socket (10 s of real time at most; the test then fails on its own). */
+    private static void awaitCollected(SocketRegistry registry) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (registry.collectedTotal() == 0 && System.nanoTime() - deadline < 0) {
+            registry.expungeCollected();
+            Thread.yield();
+        }
     }
 }

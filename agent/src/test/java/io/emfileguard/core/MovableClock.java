@@ -15,8 +15,9 @@ import java.util.function.Supplier;
 
 /**
  * A clock tests move by hand: idleness, slices and deadlines without sleeping. A thread parked on
- * it wakes when the test moves the time past its deadline, or when it is unparked (a grant), never
- * on its own; so a test sees exactly the wake-ups the moved time calls for.
+ * it wakes when the test moves the time past its deadline, or when it is unparked through it (a
+ * grant), never on its own; so a test sees exactly the wake-ups the moved time calls for, and time
+ * moves only while every thread it drives is parked, never while one it woke has yet to run.
  */
 final class MovableClock implements ParkingClock {
     /** How long, in real time, a test waits for threads to reach a state before it fails. */
@@ -52,6 +53,16 @@ final class MovableClock implements ParkingClock {
                 notifyAll();
             }
         }
+    }
+
+    /** The thread no longer counts as parked from now on, though it may not have run yet. */
+    @Override
+    public void unpark(Thread thread) {
+        synchronized (this) {
+            parked.remove(thread);
+            notifyAll();
+        }
+        LockSupport.unpark(thread);
     }
 
     /** Moves the time on, waking every thread whose park ends by then. */
