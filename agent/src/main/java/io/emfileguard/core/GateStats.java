@@ -3,8 +3,7 @@ package io.emfileguard.core;
 /**
  * One read of the gate's counters, for the MBean, the EMF lines and the logs: each reads the same
  * numbers the same way, and a line or log message shows one moment (not one counter read before a
- * wait ended and the next after). The counters themselves stay in the gate, next to the paths
- * that move them.
+ * wait ended and the next after).
  */
 public final class GateStats {
     public final int openSockets;
@@ -16,26 +15,23 @@ public final class GateStats {
     public final int effectiveMaxSockets;
     public final int waitingThreads;
     public final long waitsTotal;
-    /** Waits that ran into {@code max.wait.millis}. */
     public final long timeoutsTotal;
     public final long waitNanosTotal;
-    /** Sockets counted above the cap: event-loop threads, or waits that timed out and proceeded. */
     public final long overCapTotal;
-    /** Connects refused to event-loop threads at the cap ({@code event.loop.at.cap=fail}). */
     public final long refusedTotal;
 
-    GateStats(int openSockets, int peakOpenSockets, int maxSockets, int effectiveMaxSockets, int waitingThreads,
-              long waitsTotal, long timeoutsTotal, long waitNanosTotal, long overCapTotal, long refusedTotal) {
-        this.openSockets = openSockets;
+    /** @param peakOpenSockets the gate's all-time peak (the gate keeps it: its fast path tracks the peaks) */
+    GateStats(SocketGate gate, int peakOpenSockets, GateCounters counters) {
+        this.openSockets = gate.openSockets();
         this.peakOpenSockets = peakOpenSockets;
-        this.maxSockets = maxSockets;
-        this.effectiveMaxSockets = effectiveMaxSockets;
-        this.waitingThreads = waitingThreads;
-        this.waitsTotal = waitsTotal;
-        this.timeoutsTotal = timeoutsTotal;
-        this.waitNanosTotal = waitNanosTotal;
-        this.overCapTotal = overCapTotal;
-        this.refusedTotal = refusedTotal;
+        this.maxSockets = gate.settings().maxSockets;
+        this.effectiveMaxSockets = gate.effectiveCap();
+        this.waitingThreads = gate.waitingThreads();
+        this.waitsTotal = counters.waits.get();
+        this.timeoutsTotal = counters.timeouts.get();
+        this.waitNanosTotal = counters.waitNanos.get();
+        this.overCapTotal = counters.overCap.get();
+        this.refusedTotal = counters.refused.get();
     }
 
     public long waitMillisTotal() {

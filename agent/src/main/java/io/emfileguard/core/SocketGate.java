@@ -102,15 +102,11 @@ public final class SocketGate {
         @Override public void run() { }
     };
 
-    // Metrics: plain counters, updated off the fast path only.
+    // Metrics: the peaks, kept here because the fast path reads the interval peak; the rest in counters.
     private final AtomicInteger peak = new AtomicInteger();
     /** Peak since the last {@link #takeIntervalPeak()}: per-interval metrics (Lambda's EMF lines). */
     private final AtomicInteger intervalPeak = new AtomicInteger();
-    private final AtomicLong waitsTotal = new AtomicLong();
-    private final AtomicLong timeoutsTotal = new AtomicLong();
-    private final AtomicLong waitNanosTotal = new AtomicLong();
-    private final AtomicLong overCapTotal = new AtomicLong();
-    private final AtomicLong refusedTotal = new AtomicLong();
+    private final GateCounters counters = new GateCounters();
     private final AtomicLong lastSummaryNanos = new AtomicLong();
     /** Releases seen while threads wait: tells a waiter whether its last slice saw any progress. */
     private final java.util.concurrent.atomic.LongAdder releasesWhileWaiting = new java.util.concurrent.atomic.LongAdder();
@@ -254,7 +250,7 @@ public final class SocketGate {
                 return Admission.IMMEDIATE;
             }
             recordPeak(used.incrementAndGet());
-            overCapTotal.incrementAndGet();
+            counters.overCap.incrementAndGet();
             return Admission.OVER_CAP_UNPARKABLE;
         }
         return acquireSlow(claim);
@@ -274,11 +270,11 @@ public final class SocketGate {
         }
         GateSettings s = settings;
         if (s.refuseEventLoopsAtCap && used.get() >= effectiveCap) {
-            refusedTotal.incrementAndGet();
+            counters.refused.incrementAndGet();
             throw new SocketGateRefusedException(effectiveCap, used.get(), Thread.currentThread().getName());
         }
         recordPeak(used.incrementAndGet());
-        overCapTotal.incrementAndGet();
+        counters.overCap.incrementAndGet();
         return Admission.OVER_CAP_UNPARKABLE;
     }
 
@@ -358,7 +354,7 @@ public final class SocketGate {
         } finally {
             lock.unlock();
         }
-        waitsTotal.incrementAndGet();
+        counters.waits.incrementAndGet();
         long releasesBefore = releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
         // We may have queued just after the last release looked at the queue: offer ourselves a slot.
         dispatch();
@@ -397,12 +393,12 @@ public final class SocketGate {
                         return Admission.AFTER_WAIT; // a release won the race: keep its slot
                     }
                     long waited = now - start;
-                    timeoutsTotal.incrementAndGet();
+                    counters.timeouts.incrementAndGet();
                     boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
                     listener.timedOut(this, waited, proceed);
                     if (proceed) {
                         recordPeak(used.incrementAndGet());
-                        overCapTotal.incrementAndGet();
+                        counters.overCap.incrementAndGet();
                         return Admission.OVER_CAP_TIMED_OUT;
                     }
                     throw new SocketGateTimeoutException(s.maxSockets, used.get(), waited);
@@ -466,7 +462,7 @@ public final class SocketGate {
                 }
             }
         } finally {
-            waitNanosTotal.addAndGet(clock.nanoTime() - start);
+            counters.waitNanos.addAndGet(clock.nanoTime() - start);
             if (queued == 0) {
                 waitingEpisode = false;
             }
@@ -598,8 +594,7 @@ public final class SocketGate {
 
     /** The counters as metrics and logs show them. */
     public GateStats stats() {
-        return new GateStats(used.get(), peak.get(), settings.maxSockets, effectiveCap, queued, waitsTotal.get(),
-                timeoutsTotal.get(), waitNanosTotal.get(), overCapTotal.get(), refusedTotal.get());
+        return new GateStats(this, peak.get(), counters);
     }
 
     @Override
