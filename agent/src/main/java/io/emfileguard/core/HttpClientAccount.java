@@ -1,5 +1,7 @@
 package io.emfileguard.core;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -39,7 +41,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
     /** How long a channel opening waits for a retiring channel's descriptor before counting above the cap. */
     private static final long RETIRE_WAIT_NANOS = 100_000_000L;
     /** Channel openings parked in {@link #channelOpening} for a retiring channel's descriptor; guarded by this. */
-    private final java.util.List<Thread> openersWaiting = new java.util.ArrayList<>(1);
+    private final List<Thread> openersWaiting = new ArrayList<>(1);
     private final ConcurrentLinkedQueue<Thread> admitters = new ConcurrentLinkedQueue<>();
 
     HttpClientAccount(SocketGate gate) {
