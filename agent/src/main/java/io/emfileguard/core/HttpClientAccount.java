@@ -1,7 +1,8 @@
 package io.emfileguard.core;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The units one {@code java.net.http.HttpClient} holds.
@@ -38,7 +39,9 @@ public final class HttpClientAccount implements SocketGate.Claim {
     /** Idle channels the reclaimer is closing: their descriptors are open until the selector lets go. */
     private int retiring;
     /** How long a channel opening waits for a retiring channel's descriptor before counting above the cap. */
-    private static final long RETIRE_WAIT_MILLIS = 100;
+    private static final long RETIRE_WAIT_NANOS = 100_000_000L;
+    /** Channel openings parked in {@link #channelOpening} for a retiring channel's descriptor; guarded by this. */
+    private final List<Thread> openersWaiting = new ArrayList<>(1);
     private final ConcurrentLinkedQueue<Thread> admitters = new ConcurrentLinkedQueue<>();
 
     HttpClientAccount(SocketGate gate) {
@@ -94,7 +97,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
         if (room) {
             Thread t = admitters.peek(); // a caller of this client waits: an idle connection is free
             if (t != null) {
-                LockSupport.unpark(t);
+                gate.clock().unpark(t);
             }
         }
     }
@@ -107,29 +110,34 @@ public final class HttpClientAccount implements SocketGate.Claim {
      * the cap. That wait depends only on the client's selector, which the reclaimer has woken.
      */
     void channelOpening() {
+        // Waits on the gate's clock, parked outside the lock: tests move that clock instead of sleeping.
+        ParkingClock clock = gate.clock();
+        Thread self = Thread.currentThread();
         boolean needUnit;
+        boolean interrupted = false;
         synchronized (this) {
             channels++;
-            long deadline = System.nanoTime() + RETIRE_WAIT_MILLIS * 1_000_000L;
-            boolean interrupted = false;
-            while (needed() > units && retiring > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+        }
+        long deadline = clock.nanoTime() + RETIRE_WAIT_NANOS;
+        for (;;) {
+            long left;
+            synchronized (this) {
+                left = deadline - clock.nanoTime();
+                if (needed() <= units || retiring == 0 || left <= 0) {
+                    openersWaiting.remove(self);
+                    needUnit = needed() > units;
+                    if (needUnit) {
+                        units++;
+                    }
                     break;
                 }
-                try {
-                    wait(Math.max(1, left / 1_000_000L));
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+                openersWaiting.add(self); // before parking: a close in between unparks it, and the park returns at once
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            needUnit = needed() > units;
-            if (needUnit) {
-                units++;
-            }
+            clock.parkNanos(this, left);
+            interrupted |= Thread.interrupted(); // keep waiting (a set status would end every park at once); restored below
+        }
+        if (interrupted) {
+            self.interrupt();
         }
         if (needUnit) {
             try {
@@ -186,7 +194,9 @@ public final class HttpClientAccount implements SocketGate.Claim {
         synchronized (this) {
             retiring--;
             surplus = normalize();
-            notifyAll();
+            for (Thread opener : openersWaiting) {
+                gate.clock().unpark(opener);
+            }
         }
         giveBack(surplus);
     }

@@ -26,7 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       ends at the instant a release grants it a slot either owns that slot or it went to the next
  *       waiter: the count always returns to its baseline.</li>
  *   <li>Parking is {@link LockSupport#parkNanos(Object, long)}, which does not pin virtual threads;
- *       the gate is the park blocker, so thread dumps name who holds the threads.</li>
+ *       the gate is the park blocker, so thread dumps name who holds the threads. The time of waits
+ *       and the timed parks both come from one {@link ParkingClock}, so tests move it instead of
+ *       sleeping; the fast path never reads it.</li>
  * </ul>
  */
 public final class SocketGate {
@@ -71,6 +73,7 @@ public final class SocketGate {
 
     private static final long SUMMARY_INTERVAL_NANOS = 10_000_000_000L;
 
+    private final ParkingClock clock;
     private final AtomicInteger used = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -99,14 +102,11 @@ public final class SocketGate {
         @Override public void run() { }
     };
 
-    // Metrics: plain counters, updated off the fast path only.
+    // Metrics: the peaks, kept here because the fast path reads the interval peak; the rest in counters.
     private final AtomicInteger peak = new AtomicInteger();
     /** Peak since the last {@link #takeIntervalPeak()}: per-interval metrics (Lambda's EMF lines). */
     private final AtomicInteger intervalPeak = new AtomicInteger();
-    private final AtomicLong waitsTotal = new AtomicLong();
-    private final AtomicLong timeoutsTotal = new AtomicLong();
-    private final AtomicLong waitNanosTotal = new AtomicLong();
-    private final AtomicLong overCapTotal = new AtomicLong();
+    private final GateCounters counters = new GateCounters();
     private final AtomicLong lastSummaryNanos = new AtomicLong();
     /** Releases seen while threads wait: tells a waiter whether its last slice saw any progress. */
     private final java.util.concurrent.atomic.LongAdder releasesWhileWaiting = new java.util.concurrent.atomic.LongAdder();
@@ -116,9 +116,21 @@ public final class SocketGate {
     private volatile boolean waitingEpisode;
 
     public SocketGate(GateSettings settings) {
+        this(settings, Clock.SYSTEM);
+    }
+
+    /** @param clock where waits read the time and park: {@link Clock#SYSTEM}, or one a test moves */
+    SocketGate(GateSettings settings, ParkingClock clock) {
         this.settings = settings;
         this.effectiveCap = settings.maxSockets;
         this.parkableCap = settings.maxSockets;
+        this.clock = clock;
+        this.lastReleaseWhileWaitingNanos = clock.nanoTime();
+    }
+
+    /** The clock the gate's waits run on; whatever else waits alongside them (an HTTP client's channels) uses it too. */
+    ParkingClock clock() {
+        return clock;
     }
 
     /** Keeps max(2, cap/64) units for threads that cannot wait; idempotent. */
@@ -205,8 +217,8 @@ public final class SocketGate {
     }
 
     private volatile Runnable stuckTask = NO_TASK;
-    /** When a unit was last given back while threads waited (System.nanoTime); the gate's birth before that. */
-    private volatile long lastReleaseWhileWaitingNanos = System.nanoTime();
+    /** When a unit was last given back while threads waited (on the gate's clock); the gate's birth before that. */
+    private volatile long lastReleaseWhileWaitingNanos;
     /** Waiting this long with no release and nothing to reclaim counts as stuck. */
     static final long STUCK_NANOS = 500_000_000L;
 
@@ -238,7 +250,7 @@ public final class SocketGate {
                 return Admission.IMMEDIATE;
             }
             recordPeak(used.incrementAndGet());
-            overCapTotal.incrementAndGet();
+            counters.overCap.incrementAndGet();
             return Admission.OVER_CAP_UNPARKABLE;
         }
         return acquireSlow(claim);
@@ -258,19 +270,12 @@ public final class SocketGate {
         }
         GateSettings s = settings;
         if (s.refuseEventLoopsAtCap && used.get() >= effectiveCap) {
-            refusedTotal.incrementAndGet();
+            counters.refused.incrementAndGet();
             throw new SocketGateRefusedException(effectiveCap, used.get(), Thread.currentThread().getName());
         }
         recordPeak(used.incrementAndGet());
-        overCapTotal.incrementAndGet();
+        counters.overCap.incrementAndGet();
         return Admission.OVER_CAP_UNPARKABLE;
-    }
-
-    private final java.util.concurrent.atomic.AtomicLong refusedTotal = new java.util.concurrent.atomic.AtomicLong();
-
-    /** Connects refused to event-loop threads at the cap ({@code event.loop.at.cap=fail}). */
-    public long refusedTotal() {
-        return refusedTotal.get();
     }
 
     /** A unit if the count is under {@code limit}, whoever waits (threads that cannot wait use the reserve). */
@@ -297,10 +302,18 @@ public final class SocketGate {
     public void release() {
         used.decrementAndGet();
         if (queued > 0) {
-            releasesWhileWaiting.increment();
-            lastReleaseWhileWaitingNanos = System.nanoTime();
-            dispatch();
+            handToWaiters();
         }
+    }
+
+    /**
+     * The rest of a release while threads wait; a method of its own so that {@link #release()} stays
+     * under the JIT's size limit for inlining at call sites that are not hot (35 bytes of bytecode).
+     */
+    private void handToWaiters() {
+        releasesWhileWaiting.increment();
+        lastReleaseWhileWaitingNanos = clock.nanoTime();
+        dispatch();
     }
 
     /** The fast path alone: one CAS when nobody waits and the count is under the cap. */
@@ -331,7 +344,7 @@ public final class SocketGate {
         GateSettings s = settings;
         Thread self = Thread.currentThread();
         Waiter waiter = new Waiter(self);
-        long start = System.nanoTime();
+        long start = clock.nanoTime();
         long deadline = start + s.maxWaitNanos();
         lock.lock();
         try {
@@ -341,7 +354,7 @@ public final class SocketGate {
         } finally {
             lock.unlock();
         }
-        waitsTotal.incrementAndGet();
+        counters.waits.incrementAndGet();
         long releasesBefore = releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
         // We may have queued just after the last release looked at the queue: offer ourselves a slot.
         dispatch();
@@ -365,27 +378,27 @@ public final class SocketGate {
                     if (cancel(waiter)) {
                         self.interrupt();
                         throw new SocketGateInterruptedException(s.maxSockets, used.get(),
-                                System.nanoTime() - start);
+                                clock.nanoTime() - start);
                     }
                     // Granted at the same instant: pass the slot on, then report the interrupt.
                     self.interrupt();
                     release();
                     throw new SocketGateInterruptedException(s.maxSockets, used.get(),
-                            System.nanoTime() - start);
+                            clock.nanoTime() - start);
                 }
-                long now = System.nanoTime();
+                long now = clock.nanoTime();
                 long left = deadline - now;
                 if (left <= 0) {
                     if (!cancel(waiter)) {
                         return Admission.AFTER_WAIT; // a release won the race: keep its slot
                     }
                     long waited = now - start;
-                    timeoutsTotal.incrementAndGet();
+                    counters.timeouts.incrementAndGet();
                     boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
                     listener.timedOut(this, waited, proceed);
                     if (proceed) {
                         recordPeak(used.incrementAndGet());
-                        overCapTotal.incrementAndGet();
+                        counters.overCap.incrementAndGet();
                         return Admission.OVER_CAP_TIMED_OUT;
                     }
                     throw new SocketGateTimeoutException(s.maxSockets, used.get(), waited);
@@ -400,7 +413,7 @@ public final class SocketGate {
                 if (waiter.state == Waiter.GRANTED) {
                     continue; // granted since the top of the loop: its permit may be spent already
                 }
-                LockSupport.parkNanos(this, Math.min(left, slice));
+                clock.parkNanos(this, Math.min(left, slice));
                 if (waiter.state != Waiter.GRANTED) {
                     try {
                         sliceTask.run();
@@ -437,7 +450,7 @@ public final class SocketGate {
                             }
                         }
                         releasesBefore = releasesNow;
-                        long afterSlice = System.nanoTime();
+                        long afterSlice = clock.nanoTime();
                         if (!reclaimed && waiter.state != Waiter.GRANTED && afterSlice - start >= STUCK_NANOS
                                 && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
                             stuckTask.run();
@@ -449,7 +462,7 @@ public final class SocketGate {
                 }
             }
         } finally {
-            waitNanosTotal.addAndGet(System.nanoTime() - start);
+            counters.waitNanos.addAndGet(clock.nanoTime() - start);
             if (queued == 0) {
                 waitingEpisode = false;
             }
@@ -458,7 +471,7 @@ public final class SocketGate {
 
     private void maybeSummarize() {
         long last = lastSummaryNanos.get();
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         if (now - last >= SUMMARY_INTERVAL_NANOS && lastSummaryNanos.compareAndSet(last, now)) {
             listener.stillWaiting(this);
         }
@@ -496,7 +509,7 @@ public final class SocketGate {
                 dequeued++;
                 queued = waiters.size();
                 head.state = Waiter.GRANTED;
-                LockSupport.unpark(head.thread);
+                clock.unpark(head.thread);
                 granted++;
             }
             if (granted > 0) {
@@ -523,7 +536,7 @@ public final class SocketGate {
                 break;
             }
             if (index >= firstNew) {
-                LockSupport.unpark(w.thread);
+                clock.unpark(w.thread);
             }
             index++;
         }
@@ -567,14 +580,8 @@ public final class SocketGate {
         return intervalPeak.getAndSet(used.get());
     }
 
-    // ---- read-only views for metrics and logs ----
-
     public int openSockets() {
         return used.get();
-    }
-
-    public int peakOpenSockets() {
-        return peak.get();
     }
 
     public void resetPeak() {
@@ -585,24 +592,9 @@ public final class SocketGate {
         return queued;
     }
 
-    public long waitsTotal() {
-        return waitsTotal.get();
-    }
-
-    public long timeoutsTotal() {
-        return timeoutsTotal.get();
-    }
-
-    public long waitNanosTotal() {
-        return waitNanosTotal.get();
-    }
-
-    public long overCapTotal() {
-        return overCapTotal.get();
-    }
-
-    public int maxSockets() {
-        return settings.maxSockets;
+    /** The counters as metrics and logs show them. */
+    public GateStats stats() {
+        return new GateStats(this, peak.get(), counters);
     }
 
     @Override

@@ -104,19 +104,33 @@ class AbandonedSocketCollectorTest {
 
     @Test
     void waitersHeldOnlyByADroppedSocketProceedOnceTheGateIsStuck() throws Exception {
-        SocketGate gate = new SocketGate(new GateSettings(1, 20, 10_000, GateSettings.OnTimeout.FAIL, null));
-        SocketRegistry registry = new SocketRegistry(gate);
+        SocketGate gate = new SocketGate(new GateSettings(1, 20, 10_000, GateSettings.OnTimeout.FAIL, null), clock);
+        SocketRegistry registry = new SocketRegistry(gate, clock);
         gate.setSliceTask(registry::expungeCollected); // as the agent wires it
-        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { });
+        // A real collection; the reference handler then queues the socket's reference in real time,
+        // which the moved clock must not outpace: the collection returns once the registry has it.
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { }, () -> {
+            System.gc();
+            awaitCollected(registry);
+        });
         gate.setStuckTask(collector);
         gate.acquire(true);
         registry.track(new Object(), true); // the only socket, dropped without close(): garbage now
-        long start = System.nanoTime();
-        assertEquals(SocketGate.Admission.AFTER_WAIT, gate.acquire(true));
-        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        long start = clock.nanoTime();
+        assertEquals(SocketGate.Admission.AFTER_WAIT, clock.callAdvancing(10, () -> gate.acquire(true)));
+        long waitedMillis = (clock.nanoTime() - start) / 1_000_000;
         assertTrue(waitedMillis < 2_000, "the collection gave the unit back within 2 s: " + waitedMillis + " ms");
         assertTrue(collector.requestedTotal() >= 1);
         assertEquals(1, registry.collectedTotal());
         assertEquals(1, gate.openSockets(), "the waiter holds the unit the dropped socket held");
+    }
+
+    /** Until the registry has taken in a collected socket (10 s of real time at most; the test then fails on its own). */
+    private static void awaitCollected(SocketRegistry registry) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (registry.collectedTotal() == 0 && System.nanoTime() - deadline < 0) {
+            registry.expungeCollected();
+            Thread.yield();
+        }
     }
 }

@@ -26,7 +26,7 @@ class DescriptorGuardTest {
         guard.sampleNow();
         assertEquals(900, guard.lastDescriptors());
         assertEquals(1024 - 64 - 900, gate.effectiveCap());
-        assertEquals(896, gate.maxSockets(), "the setting itself is unchanged");
+        assertEquals(896, gate.stats().maxSockets, "the setting itself is unchanged");
     }
 
     @Test
@@ -43,7 +43,8 @@ class DescriptorGuardTest {
 
     @Test
     void holdsNewSocketsWhileOtherDescriptorsFillTheProcessAndAdmitsWhenTheyGo(@TempDir File fdDir) throws Exception {
-        SocketGate gate = new SocketGate(new GateSettings(896, 10_000, 60_000, GateSettings.OnTimeout.FAIL, null));
+        MovableClock clock = new MovableClock(); // stands still: only the guard's raise can admit the waiter
+        SocketGate gate = new SocketGate(new GateSettings(896, 10_000, 60_000, GateSettings.OnTimeout.FAIL, null), clock);
         DescriptorGuard guard = new DescriptorGuard(gate, 1024, 64, 0, fdDir);
         descriptors(fdDir, 961); // 960 in use: no room left
         guard.sampleNow();
@@ -56,9 +57,7 @@ class DescriptorGuardTest {
             }
         });
         waiter.start();
-        while (gate.waitingThreads() == 0) {
-            Thread.sleep(1);
-        }
+        clock.awaitParked(1);
         for (int i = 0; i < 10; i++) {
             assertTrue(new File(fdDir, Integer.toString(i)).delete()); // files closed
         }

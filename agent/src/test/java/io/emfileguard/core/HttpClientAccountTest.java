@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HttpClientAccountTest {
 
+    /** The time a channel opening waits on: the tests move it. */
+    private final MovableClock clock = new MovableClock();
+
     /** A client with two channels, one of them idle after its exchange ended: E=1, K=2, U=2. */
     private static HttpClientAccount clientWithOneIdleChannel(SocketGate gate) throws Exception {
         HttpClientAccount account = new HttpClientAccount(gate);
@@ -51,30 +54,34 @@ class HttpClientAccountTest {
 
     @Test
     void replacementChannelWaitsForTheReclaimedDescriptorAndTakesOverItsUnit() throws Exception {
-        SocketGate gate = new SocketGate(GateSettings.of(2));
+        SocketGate gate = new SocketGate(GateSettings.of(2), clock);
         HttpClientAccount account = clientWithOneIdleChannel(gate);
         assertTrue(account.retireIdleChannel());
         // The client had picked that very channel from its pool; its retry opens a replacement.
         Thread opener = new Thread(account::channelOpening);
         opener.start();
-        Thread.sleep(30);
+        clock.awaitParked(1);
+        clock.advanceMillis(30);
         assertTrue(opener.isAlive(), "the replacement waits while the old descriptor is open");
         assertEquals(2, gate.openSockets());
         account.retiredChannelClosed();
         opener.join(TimeUnit.SECONDS.toMillis(5));
         assertFalse(opener.isAlive());
         assertEquals(2, gate.openSockets(), "never three: the replacement took the reclaimed unit");
-        assertEquals(0, gate.overCapTotal());
+        assertEquals(0, gate.stats().overCapTotal);
     }
 
     @Test
     void replacementCountsAboveTheCapIfTheOldDescriptorLingers() throws Exception {
-        SocketGate gate = new SocketGate(GateSettings.of(2));
+        SocketGate gate = new SocketGate(GateSettings.of(2), clock);
         HttpClientAccount account = clientWithOneIdleChannel(gate);
         assertTrue(account.retireIdleChannel());
-        long start = System.nanoTime();
-        account.channelOpening(); // nobody closes the retired channel
-        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        long start = clock.nanoTime();
+        clock.callAdvancing(10, () -> {
+            account.channelOpening(); // nobody closes the retired channel
+            return null;
+        });
+        long waitedMillis = (clock.nanoTime() - start) / 1_000_000;
         assertTrue(waitedMillis >= 90 && waitedMillis < 2_000, "bounded wait: " + waitedMillis + " ms");
         assertEquals(3, gate.openSockets(), "counted: the count is the truth");
         account.retiredChannelClosed();

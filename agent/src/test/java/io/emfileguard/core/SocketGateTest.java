@@ -19,23 +19,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SocketGateTest {
+
+    /**
+     * The time of waits: tests move it, so slices and deadlines end exactly when a test says and no
+     * test sleeps. (The contention tests below race real threads against real time on purpose and
+     * keep the system clock.)
+     */
+    private final MovableClock clock = new MovableClock();
 
     private static GateSettings settings(int cap, long holdMillis, long maxWaitMillis, GateSettings.OnTimeout onTimeout) {
         return new GateSettings(cap, holdMillis, maxWaitMillis, onTimeout, null);
     }
 
-    private static void awaitWaiting(SocketGate gate, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (gate.waitingThreads() < n) {
-            if (System.nanoTime() > deadline) {
-                fail("expected " + n + " waiting threads, saw " + gate.waitingThreads());
-            }
-            Thread.sleep(1);
-        }
+    private SocketGate gate(int cap, long holdMillis, long maxWaitMillis, GateSettings.OnTimeout onTimeout) {
+        return new SocketGate(settings(cap, holdMillis, maxWaitMillis, onTimeout), clock);
+    }
+
+    /** Waits until {@code n} threads are parked in the gate (its waiters are all that park on the clock). */
+    private void awaitWaiting(SocketGate gate, int n) throws InterruptedException {
+        clock.awaitParked(n);
+        assertTrue(gate.waitingThreads() >= n, "expected " + n + " waiting threads, saw " + gate.waitingThreads());
     }
 
     @Test
@@ -45,13 +51,13 @@ class SocketGateTest {
             assertEquals(SocketGate.Admission.IMMEDIATE, gate.acquire(true));
         }
         assertEquals(3, gate.openSockets());
-        assertEquals(0, gate.waitsTotal());
+        assertEquals(0, gate.stats().waitsTotal);
         assertFalse(gate.tryAcquireFast(), "the fast path must refuse at the cap");
     }
 
     @Test
     void servesWaitersInArrivalOrder() throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         List<Thread> threads = new ArrayList<>();
@@ -80,7 +86,7 @@ class SocketGateTest {
 
     @Test
     void newcomerDoesNotJumpTheQueue() throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         CountDownLatch admitted = new CountDownLatch(1);
         Thread waiter = new Thread(() -> {
@@ -102,20 +108,19 @@ class SocketGateTest {
     @Test
     void wakesTheWaiterOnReleaseWithoutWaitingForItsSlice() throws Exception {
         // A slice of 10 s: if the waiter proceeds quickly, it was the release that woke it.
-        SocketGate gate = new SocketGate(settings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         AtomicReference<Long> wokeAt = new AtomicReference<>();
         Thread waiter = new Thread(() -> {
             try {
                 gate.acquire(true);
-                wokeAt.set(System.nanoTime());
+                wokeAt.set(clock.nanoTime());
             } catch (Exception ignored) {
             }
         });
         waiter.start();
-        awaitWaiting(gate, 1);
-        Thread.sleep(50); // let it park
-        long releasedAt = System.nanoTime();
+        awaitWaiting(gate, 1); // parked: only the release can wake it, the clock stands still
+        long releasedAt = clock.nanoTime();
         gate.release();
         waiter.join(5_000);
         long latencyMillis = (wokeAt.get() - releasedAt) / 1_000_000;
@@ -125,26 +130,27 @@ class SocketGateTest {
     @ParameterizedTest
     @ValueSource(longs = {200, 600})
     void failingTimeoutLandsWithinItsBound(long maxWait) throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 100, maxWait, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 100, maxWait, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
-        long start = System.nanoTime();
-        SocketGateTimeoutException e = assertThrows(SocketGateTimeoutException.class, () -> gate.acquire(true));
-        long elapsed = (System.nanoTime() - start) / 1_000_000;
+        long start = clock.nanoTime();
+        SocketGateTimeoutException e = assertThrows(SocketGateTimeoutException.class,
+                () -> clock.callAdvancing(10, () -> gate.acquire(true)));
+        long elapsed = (clock.nanoTime() - start) / 1_000_000;
         assertTrue(elapsed >= maxWait && elapsed <= maxWait * 1.3, "timed out after " + elapsed + " ms");
         assertTrue(e.getMessage().contains("cap 1") && e.getMessage().contains("emfileguard.max.sockets"),
                 e.getMessage());
         assertEquals(1, gate.openSockets(), "a failed wait takes no unit");
-        assertEquals(1, gate.timeoutsTotal());
+        assertEquals(1, gate.stats().timeoutsTotal);
         assertEquals(0, gate.waitingThreads());
     }
 
     @Test
     void proceedingTimeoutCountsTheSocketAboveTheCap() throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 50, 200, GateSettings.OnTimeout.PROCEED));
+        SocketGate gate = gate(1, 50, 200, GateSettings.OnTimeout.PROCEED);
         gate.acquire(true);
-        long start = System.nanoTime();
-        assertEquals(SocketGate.Admission.OVER_CAP_TIMED_OUT, gate.acquire(true));
-        long elapsed = (System.nanoTime() - start) / 1_000_000;
+        long start = clock.nanoTime();
+        assertEquals(SocketGate.Admission.OVER_CAP_TIMED_OUT, clock.callAdvancing(10, () -> gate.acquire(true)));
+        long elapsed = (clock.nanoTime() - start) / 1_000_000;
         assertTrue(elapsed >= 200 && elapsed <= 260, "proceeded after " + elapsed + " ms");
         assertEquals(2, gate.openSockets());
         gate.release();
@@ -154,7 +160,7 @@ class SocketGateTest {
 
     @Test
     void interruptStopsTheWaitAndKeepsTheInterruptStatus() throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
@@ -168,10 +174,10 @@ class SocketGateTest {
         });
         waiter.start();
         awaitWaiting(gate, 1);
-        long start = System.nanoTime();
+        long start = clock.nanoTime();
         waiter.interrupt();
         waiter.join(5_000);
-        assertTrue((System.nanoTime() - start) / 1_000_000 < 1_000, "the interrupt must end the wait at once");
+        assertTrue((clock.nanoTime() - start) / 1_000_000 < 1_000, "the interrupt must end the wait at once");
         assertTrue(thrown.get() instanceof SocketGateInterruptedException, String.valueOf(thrown.get()));
         assertTrue(stillInterrupted.get());
         assertEquals(1, gate.openSockets());
@@ -182,13 +188,13 @@ class SocketGateTest {
 
     @Test
     void unparkableThreadsAreCountedAboveTheCapWithoutWaiting() throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 100, 60_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 100, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
-        long start = System.nanoTime();
+        long start = clock.nanoTime();
         assertEquals(SocketGate.Admission.OVER_CAP_UNPARKABLE, gate.acquire(false));
-        assertTrue((System.nanoTime() - start) / 1_000_000 < 50);
+        assertTrue((clock.nanoTime() - start) / 1_000_000 < 50);
         assertEquals(2, gate.openSockets());
-        assertEquals(1, gate.overCapTotal());
+        assertEquals(1, gate.stats().overCapTotal);
     }
 
     @Test
@@ -237,7 +243,7 @@ class SocketGateTest {
         assertTrue(maxInside.get() <= cap, "saw " + maxInside.get() + " inside a cap of " + cap);
         assertEquals(0, gate.openSockets());
         assertEquals(0, gate.waitingThreads());
-        assertTrue(gate.peakOpenSockets() <= cap);
+        assertTrue(gate.stats().peakOpenSockets <= cap);
     }
 
     static void startThread(Runnable body, boolean virtual) throws Exception {
@@ -301,7 +307,7 @@ class SocketGateTest {
 
     @Test
     void raisingTheCapAdmitsWaitersAtOnceAndLoweringItHoldsNewcomers() throws Exception {
-        SocketGate gate = new SocketGate(settings(2, 10_000, 60_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(2, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         gate.acquire(true);
         CountDownLatch admitted = new CountDownLatch(1);
@@ -331,7 +337,7 @@ class SocketGateTest {
         gate.addWithoutWaiting();
         gate.addWithoutWaiting();
         assertEquals(2, gate.openSockets());
-        assertEquals(2, gate.peakOpenSockets());
+        assertEquals(2, gate.stats().peakOpenSockets);
         gate.release();
         gate.release();
         assertEquals(0, gate.openSockets());
@@ -339,7 +345,7 @@ class SocketGateTest {
 
     @Test
     void reportsWaitingOnceThenSummariesAndTimeouts() throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 20, 100, GateSettings.OnTimeout.PROCEED));
+        SocketGate gate = gate(1, 20, 100, GateSettings.OnTimeout.PROCEED);
         AtomicInteger started = new AtomicInteger();
         AtomicInteger timedOut = new AtomicInteger();
         gate.setListener(new SocketGate.Listener() {
@@ -351,16 +357,16 @@ class SocketGateTest {
             }
         });
         gate.acquire(true);
-        gate.acquire(true); // waits 100 ms, proceeds
+        clock.callAdvancing(10, () -> gate.acquire(true)); // waits 100 ms, proceeds
         assertEquals(1, started.get());
         assertEquals(1, timedOut.get());
-        assertEquals(1, gate.waitsTotal());
-        assertTrue(gate.waitNanosTotal() >= TimeUnit.MILLISECONDS.toNanos(100));
+        assertEquals(1, gate.stats().waitsTotal);
+        assertTrue(gate.stats().waitNanosTotal >= TimeUnit.MILLISECONDS.toNanos(100));
     }
 
     @Test
     void waiterReclaimsAgainAfterEveryQuietSliceUntilItGetsAUnit() throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 20, 10_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 20, 10_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         AtomicInteger calls = new AtomicInteger();
         // Like a pool that takes its freed sockets back: the first two reclaims free nothing useful.
@@ -371,9 +377,9 @@ class SocketGateTest {
             }
             return false;
         });
-        long start = System.nanoTime();
-        assertEquals(SocketGate.Admission.AFTER_WAIT, gate.acquire(true));
-        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        long start = clock.nanoTime();
+        assertEquals(SocketGate.Admission.AFTER_WAIT, clock.callAdvancing(10, () -> gate.acquire(true)));
+        long waitedMillis = (clock.nanoTime() - start) / 1_000_000;
         assertEquals(3, calls.get(), "one reclaim per quiet slice, until one frees a unit");
         assertTrue(waitedMillis < 5_000, "proceeded after the reclaim, not after max.wait: " + waitedMillis);
         assertEquals(1, gate.openSockets());
@@ -381,20 +387,20 @@ class SocketGateTest {
 
     @Test
     void aQueueWithNothingReleasedAndNothingToReclaimRunsTheStuckTaskOnceItsStuck() throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 20, 10_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 20, 10_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         gate.setReclaimer(() -> false); // nothing idle
         AtomicInteger runs = new AtomicInteger();
         java.util.concurrent.atomic.AtomicLong ranAfterNanos = new java.util.concurrent.atomic.AtomicLong();
-        long start = System.nanoTime();
+        long start = clock.nanoTime();
         gate.setStuckTask(() -> {
             if (runs.incrementAndGet() == 1) {
-                ranAfterNanos.set(System.nanoTime() - start);
+                ranAfterNanos.set(clock.nanoTime() - start);
                 gate.release(); // what a collection does when it finds a dropped socket
             }
         });
-        assertEquals(SocketGate.Admission.AFTER_WAIT, gate.acquire(true));
-        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(SocketGate.Admission.AFTER_WAIT, clock.callAdvancing(10, () -> gate.acquire(true)));
+        long waitedMillis = (clock.nanoTime() - start) / 1_000_000;
         assertEquals(1, runs.get(), "asked once, and the freed unit ended the wait");
         assertTrue(ranAfterNanos.get() >= SocketGate.STUCK_NANOS, "not before the queue was stuck for "
                 + SocketGate.STUCK_NANOS / 1_000_000 + " ms: " + ranAfterNanos.get() / 1_000_000 + " ms");
@@ -405,28 +411,23 @@ class SocketGateTest {
     void aQueueThatKeepsMovingIsNeverStuck() throws Exception {
         // cap 1, twelve threads each holding the unit 100 ms: the queue waits ~1.2 s in all, but a
         // release comes every 100 ms, so nothing may ask for a collection.
-        SocketGate gate = new SocketGate(settings(1, 20, 10_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 20, 10_000, GateSettings.OnTimeout.FAIL);
         gate.setReclaimer(() -> false);
         AtomicInteger runs = new AtomicInteger();
         gate.setStuckTask(runs::incrementAndGet);
-        List<Thread> threads = new ArrayList<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int i = 0; i < 12; i++) {
-            Thread t = new Thread(() -> {
+            clock.start(() -> {
                 try {
                     gate.acquire(true);
-                    Thread.sleep(100);
+                    clock.sleepMillis(100);
                     gate.release();
                 } catch (Throwable e) {
                     failure.set(e);
                 }
             });
-            t.start();
-            threads.add(t);
         }
-        for (Thread t : threads) {
-            t.join();
-        }
+        clock.advanceWhileWorkersRun(10);
         assertEquals(null, failure.get());
         assertEquals(0, runs.get(), "releases kept coming: the queue was never stuck");
         assertEquals(0, gate.openSockets());
@@ -445,14 +446,14 @@ class SocketGateTest {
         assertTrue(e instanceof java.net.ConnectException, "clients retry a ConnectException");
         assertTrue(e.getMessage().contains("event.loop.at.cap") && e.getMessage().contains("cap of 1"), e.getMessage());
         assertEquals(1, refusing.openSockets(), "a refusal takes no unit");
-        assertEquals(1, refusing.refusedTotal());
+        assertEquals(1, refusing.stats().refusedTotal);
         refusing.release();
         assertEquals(SocketGate.Admission.IMMEDIATE, refusing.acquireWithoutWaiting(), "under the cap again: admitted");
     }
 
     @Test
     void waitersFarBackInTheQueueWakeRarelyButAreStillServedInOrder() throws Exception {
-        SocketGate gate = new SocketGate(settings(1, 20, 20_000, GateSettings.OnTimeout.FAIL));
+        SocketGate gate = gate(1, 20, 20_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         AtomicInteger sliceWakeUps = new AtomicInteger();
         gate.setSliceTask(sliceWakeUps::incrementAndGet);
@@ -475,7 +476,10 @@ class SocketGateTest {
             awaitWaiting(gate, i + 1);
         }
         sliceWakeUps.set(0);
-        Thread.sleep(1_000);
+        for (int slice = 0; slice < 50; slice++) { // 1 s
+            clock.advanceMillis(20);
+            clock.awaitParked(n); // every thread woken by the move is parked again
+        }
         int wakeUps = sliceWakeUps.get();
         // Front waiters: FRONT_WAITERS x ~50 slices of 20 ms; the other 136 about once each. All of
         // them in 20 ms slices would be n x 50 (over 7,500).
@@ -509,6 +513,6 @@ class SocketGateTest {
         }
         assertEquals(SocketGate.Admission.OVER_CAP_UNPARKABLE, gate.acquire(false));
         assertEquals(641, gate.openSockets());
-        assertEquals(1, gate.overCapTotal());
+        assertEquals(1, gate.stats().overCapTotal);
     }
 }

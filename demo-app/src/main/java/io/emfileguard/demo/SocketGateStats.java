@@ -16,6 +16,7 @@ public final class SocketGateStats {
 
     public static final String OBJECT_NAME = "io.emfileguard:type=SocketGate";
 
+    /** Attribute names as the agent declares them (its GateMetric enum); spelled here because the demo does not link the agent. */
     static final String[] ATTRIBUTES = {
         "OpenSockets", "PeakOpenSockets", "MaxSockets", "WaitingThreads", "WaitsTotal", "TimeoutsTotal",
         "WaitTimeMillisTotal", "OverCapTotal", "ReclaimedSocketsTotal",

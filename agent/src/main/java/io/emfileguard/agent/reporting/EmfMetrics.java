@@ -1,6 +1,7 @@
 package io.emfileguard.agent.reporting;
 
 import io.emfileguard.core.DescriptorGuard;
+import io.emfileguard.core.GateStats;
 import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 
@@ -14,6 +15,12 @@ import java.util.Map;
  * no SDK call.
  */
 public final class EmfMetrics {
+
+    /** The metrics of every line, in the line's order; {@link GateMetric#DESCRIPTORS_IN_USE} follows when the guard is on. */
+    private static final GateMetric[] LINE_METRICS = {
+        GateMetric.PEAK_OPEN_SOCKETS, GateMetric.OPEN_SOCKETS, GateMetric.WAITS, GateMetric.WAIT_TIME,
+        GateMetric.TIMEOUTS, GateMetric.RECLAIMED_SOCKETS,
+    };
 
     private final SocketGate gate;
     private final IdleReclaimer reclaimer;     // may be null
@@ -73,11 +80,12 @@ public final class EmfMetrics {
 
     /** @return the line written, or null when nothing happened since the last one */
     public synchronized String emitIfActive(long timestampMillis) {
-        long waits = gate.waitsTotal();
-        long timeouts = gate.timeoutsTotal();
-        long waitMillis = gate.waitNanosTotal() / 1_000_000;
+        GateStats stats = gate.stats();
+        long waits = stats.waitsTotal;
+        long timeouts = stats.timeoutsTotal;
+        long waitMillis = stats.waitMillisTotal();
         long reclaimed = reclaimer == null ? 0 : reclaimer.reclaimedTotal();
-        int open = gate.openSockets();
+        int open = stats.openSockets;
         int peak = gate.takeIntervalPeak();
         boolean active = waits != lastWaits || timeouts != lastTimeouts || reclaimed != lastReclaimed
                 || open != lastOpen || peak != open;
@@ -90,7 +98,8 @@ public final class EmfMetrics {
             descriptors = guard.lastDescriptors();
         }
         String line = line(timestampMillis, peak, waits - lastWaits, waitMillis - lastWaitMillis,
-                timeouts - lastTimeouts, reclaimed - lastReclaimed, open, descriptors);
+                timeouts - lastTimeouts, reclaimed - lastReclaimed, open,
+                gate.effectiveCap() /* after the guard's sample, which may have moved it */, descriptors);
         lastWaits = waits;
         lastTimeouts = timeouts;
         lastWaitMillis = waitMillis;
@@ -101,33 +110,37 @@ public final class EmfMetrics {
         return line;
     }
 
+    /** @param descriptors descriptors in use, or -1 when the guard is off (then the line leaves them out) */
     String line(long timestamp, int peak, long waits, long waitMillis, long timeouts, long reclaimed, int open,
-                int descriptors) {
+                int effectiveMaxSockets, int descriptors) {
+        long[] values = {peak, open, waits, waitMillis, timeouts, reclaimed}; // LINE_METRICS' order
         StringBuilder sb = new StringBuilder(512);
         sb.append("{\"_aws\":{\"Timestamp\":").append(timestamp)
                 .append(",\"CloudWatchMetrics\":[{\"Namespace\":").append(json(namespace))
-                .append(",\"Dimensions\":[[").append(json(dimensionName)).append("]],\"Metrics\":[")
-                .append("{\"Name\":\"OpenSocketsPeak\",\"Unit\":\"Count\"},")
-                .append("{\"Name\":\"OpenSockets\",\"Unit\":\"Count\"},")
-                .append("{\"Name\":\"Waits\",\"Unit\":\"Count\"},")
-                .append("{\"Name\":\"WaitTime\",\"Unit\":\"Milliseconds\"},")
-                .append("{\"Name\":\"Timeouts\",\"Unit\":\"Count\"},")
-                .append("{\"Name\":\"ReclaimedSockets\",\"Unit\":\"Count\"}");
-        if (descriptors >= 0) {
-            sb.append(",{\"Name\":\"DescriptorsInUse\",\"Unit\":\"Count\"}");
+                .append(",\"Dimensions\":[[").append(json(dimensionName)).append("]],\"Metrics\":[");
+        for (int i = 0; i < LINE_METRICS.length; i++) {
+            definition(sb.append(i == 0 ? "" : ","), LINE_METRICS[i]);
         }
-        sb.append("]}]},").append(json(dimensionName)).append(':').append(json(dimensionValue))
-                .append(",\"OpenSocketsPeak\":").append(peak)
-                .append(",\"OpenSockets\":").append(open)
-                .append(",\"Waits\":").append(waits)
-                .append(",\"WaitTime\":").append(waitMillis)
-                .append(",\"Timeouts\":").append(timeouts)
-                .append(",\"ReclaimedSockets\":").append(reclaimed)
-                .append(",\"MaxSockets\":").append(gate.effectiveCap());
         if (descriptors >= 0) {
-            sb.append(",\"DescriptorsInUse\":").append(descriptors);
+            definition(sb.append(','), GateMetric.DESCRIPTORS_IN_USE);
+        }
+        sb.append("]}]},").append(json(dimensionName)).append(':').append(json(dimensionValue));
+        for (int i = 0; i < LINE_METRICS.length; i++) {
+            member(sb, LINE_METRICS[i], values[i]);
+        }
+        member(sb, GateMetric.EFFECTIVE_MAX_SOCKETS, effectiveMaxSockets);
+        if (descriptors >= 0) {
+            member(sb, GateMetric.DESCRIPTORS_IN_USE, descriptors);
         }
         return sb.append('}').toString();
+    }
+
+    private static void definition(StringBuilder sb, GateMetric metric) {
+        sb.append("{\"Name\":\"").append(metric.emfName).append("\",\"Unit\":\"").append(metric.emfUnit).append("\"}");
+    }
+
+    private static void member(StringBuilder sb, GateMetric metric, long value) {
+        sb.append(",\"").append(metric.emfName).append("\":").append(value);
     }
 
     static String json(String s) {

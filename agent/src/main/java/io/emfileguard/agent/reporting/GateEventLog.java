@@ -1,6 +1,7 @@
 package io.emfileguard.agent.reporting;
 
 import io.emfileguard.core.AbandonedSocketCollector;
+import io.emfileguard.core.GateStats;
 import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketHooks;
@@ -34,8 +35,9 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
     public void waitingStarted(SocketGate gate) {
         if (!warnedOnce) {
             warnedOnce = true;
+            GateStats stats = gate.stats();
             log().warn("{} sockets open, at the cap of {}: new connections now wait for a free socket ({})",
-                    gate.openSockets(), gate.effectiveCap(), capExplanation(gate));
+                    stats.openSockets, stats.effectiveMaxSockets, capExplanation(stats));
             lastEpisodeLog.set(System.nanoTime());
             return;
         }
@@ -43,22 +45,24 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
         long last = lastEpisodeLog.get();
         long now = System.nanoTime();
         if (now - last >= TIMEOUT_LOG_INTERVAL_NANOS && lastEpisodeLog.compareAndSet(last, now)) {
+            GateStats stats = gate.stats();
             log().info("{} sockets open, at the cap of {}: connections are waiting again ({})",
-                    gate.openSockets(), gate.effectiveCap(), capExplanation(gate));
+                    stats.openSockets, stats.effectiveMaxSockets, capExplanation(stats));
         }
     }
 
     @Override
     public void stillWaiting(SocketGate gate) {
+        GateStats stats = gate.stats();
         log().info("still at the cap: {} open of {}, {} threads waiting, {} waits and {} timeouts so far ({})",
-                gate.openSockets(), gate.effectiveCap(), gate.waitingThreads(), gate.waitsTotal(),
-                gate.timeoutsTotal(), capExplanation(gate));
+                stats.openSockets, stats.effectiveMaxSockets, stats.waitingThreads, stats.waitsTotal,
+                stats.timeoutsTotal, capExplanation(stats));
     }
 
     /** Says where the cap comes from: the setting, or the descriptor guard lowering it. */
-    private static String capExplanation(SocketGate gate) {
-        if (gate.effectiveCap() < gate.maxSockets()) {
-            return "max.sockets=" + gate.maxSockets() + " lowered by the descriptor guard: other descriptors "
+    private static String capExplanation(GateStats stats) {
+        if (stats.capLoweredByDescriptorGuard()) {
+            return "max.sockets=" + stats.maxSockets + " lowered by the descriptor guard: other descriptors "
                     + "(files, pipes, native sockets) leave room for only this many; see fd.headroom";
         }
         return "set emfileguard.max.sockets to change the cap";
@@ -71,14 +75,15 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
         if (now - last < TIMEOUT_LOG_INTERVAL_NANOS || !lastTimeoutLog.compareAndSet(last, now)) {
             return;
         }
+        GateStats stats = gate.stats();
         if (proceeding) {
             log().warn("a connection waited {} ms for a free socket ({} open, cap {}) and proceeds above the "
                     + "cap (on.timeout=proceed; {} timeouts so far)", waitedNanos / 1_000_000,
-                    gate.openSockets(), gate.effectiveCap(), gate.timeoutsTotal());
+                    stats.openSockets, stats.effectiveMaxSockets, stats.timeoutsTotal);
         } else {
             log().warn("a connection waited {} ms for a free socket ({} open, cap {}) and fails "
                     + "(on.timeout=fail; {} timeouts so far)", waitedNanos / 1_000_000,
-                    gate.openSockets(), gate.effectiveCap(), gate.timeoutsTotal());
+                    stats.openSockets, stats.effectiveMaxSockets, stats.timeoutsTotal);
         }
     }
 
@@ -105,8 +110,9 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
             collectionLogged = true; // once: a process that drops sockets would log it every 2 s
             log().info("threads waited at the cap with nothing released and nothing idle to close: asked the JVM for a "
                     + "garbage collection so that sockets dropped without close() give their descriptors back "
-                    + "(at most one per 2 s, less often while they free nothing; counted in GcRequestsTotal, what "
-                    + "came back in CollectedSocketsTotal; collect.abandoned=false turns this off)");
+                    + "(at most one per 2 s, less often while they free nothing; counted in "
+                    + GateMetric.GC_REQUESTS.attribute + ", what came back in " + GateMetric.COLLECTED_SOCKETS.attribute
+                    + "; collect.abandoned=false turns this off)");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.emfileguard.agent.reporting;
 
+import io.emfileguard.core.GateStats;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketIntrospection;
 import io.emfileguard.core.SocketRegistry;
@@ -34,9 +35,10 @@ public final class OpenSocketsReport {
             }
         }
         StringBuilder out = new StringBuilder();
-        out.append("emfile-guard open sockets at ").append(Instant.now()).append(": ").append(gate.openSockets())
-                .append(" counted (").append(open.size()).append(" tracked), cap ").append(gate.effectiveCap())
-                .append(", peak ").append(gate.peakOpenSockets()).append(", ").append(gate.waitingThreads())
+        GateStats stats = gate.stats();
+        out.append("emfile-guard open sockets at ").append(Instant.now()).append(": ").append(stats.openSockets)
+                .append(" counted (").append(open.size()).append(" tracked), cap ").append(stats.effectiveMaxSockets)
+                .append(", peak ").append(stats.peakOpenSockets).append(", ").append(stats.waitingThreads)
                 .append(" threads waiting\n");
         out.append(String.format("%8s %12s %12s  %s%n", "sockets", "oldest (s)", "idle min (s)", "peer"));
         for (Map.Entry<String, Group> e : sorted(byPeer)) {

@@ -9,7 +9,11 @@ import io.emfileguard.core.SocketRegistry;
 import java.lang.management.ManagementFactory;
 import javax.management.ObjectName;
 
-/** Exposes the gate's metrics; holds no state of its own. */
+/**
+ * Exposes the gate's metrics; holds no state of its own. The gate's numbers come from one
+ * {@link SocketGate#stats()} read per attribute; the attributes' names are declared in
+ * {@link GateMetric}.
+ */
 public final class SocketGateMBean implements SocketGateMXBean {
 
     public static final String OBJECT_NAME = "io.emfileguard:type=SocketGate";
@@ -51,34 +55,34 @@ public final class SocketGateMBean implements SocketGateMXBean {
      */
     @Override public int getOpenSockets() {
         registry.expungeCollected();
-        return gate.openSockets();
+        return gate.stats().openSockets;
     }
 
     @Override public int getTrackedSockets() { return registry.size(); }
 
-    @Override public int getPeakOpenSockets() { return gate.peakOpenSockets(); }
+    @Override public int getPeakOpenSockets() { return gate.stats().peakOpenSockets; }
 
-    @Override public int getMaxSockets() { return gate.maxSockets(); }
+    @Override public int getMaxSockets() { return gate.stats().maxSockets; }
 
     @Override
     public void setMaxSockets(int maxSockets) {
         if (maxSockets < 1) {
-            throw new IllegalArgumentException("MaxSockets must be at least 1, was " + maxSockets);
+            throw new IllegalArgumentException(GateMetric.MAX_SOCKETS.attribute + " must be at least 1, was " + maxSockets);
         }
         gate.updateSettings(gate.settings().withMaxSockets(maxSockets));
         AgentLog.get().info("cap changed to {} through JMX", maxSockets);
     }
 
-    @Override public int getWaitingThreads() { return gate.waitingThreads(); }
+    @Override public int getWaitingThreads() { return gate.stats().waitingThreads; }
 
-    @Override public long getWaitsTotal() { return gate.waitsTotal(); }
+    @Override public long getWaitsTotal() { return gate.stats().waitsTotal; }
 
-    @Override public long getTimeoutsTotal() { return gate.timeoutsTotal(); }
+    @Override public long getTimeoutsTotal() { return gate.stats().timeoutsTotal; }
 
-    @Override public long getWaitTimeMillisTotal() { return gate.waitNanosTotal() / 1_000_000; }
+    @Override public long getWaitTimeMillisTotal() { return gate.stats().waitMillisTotal(); }
 
-    @Override public long getOverCapTotal() { return gate.overCapTotal(); }
-    @Override public long getRefusedConnectsTotal() { return gate.refusedTotal(); }
+    @Override public long getOverCapTotal() { return gate.stats().overCapTotal; }
+    @Override public long getRefusedConnectsTotal() { return gate.stats().refusedTotal; }
 
     @Override public long getCollectedSocketsTotal() {
         registry.expungeCollected();
@@ -94,7 +98,7 @@ public final class SocketGateMBean implements SocketGateMXBean {
     @Override public long getHandedBackSocketsTotal() { return reclaimer == null ? 0 : reclaimer.handedBackTotal(); }
     @Override public long getGcRequestsTotal() { return collector == null ? 0 : collector.requestedTotal(); }
 
-    @Override public int getEffectiveMaxSockets() { return gate.effectiveCap(); }
+    @Override public int getEffectiveMaxSockets() { return gate.stats().effectiveMaxSockets; }
 
     @Override public int getDescriptorsInUse() { return guard == null ? -1 : guard.lastDescriptors(); }
 
