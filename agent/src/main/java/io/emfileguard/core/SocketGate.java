@@ -245,13 +245,7 @@ public final class SocketGate {
             return Admission.IMMEDIATE;
         }
         if (!mayPark) {
-            reserveForThreadsThatCannotWait();
-            if (tryAcquireUpTo(effectiveCap)) {
-                return Admission.IMMEDIATE;
-            }
-            recordPeak(used.incrementAndGet());
-            counters.overCap.incrementAndGet();
-            return Admission.OVER_CAP_UNPARKABLE;
+            return fromReserve() ? Admission.IMMEDIATE : countOverCap();
         }
         return acquireSlow(claim);
     }
@@ -264,15 +258,24 @@ public final class SocketGate {
         if (tryAcquireFast()) {
             return Admission.IMMEDIATE;
         }
-        reserveForThreadsThatCannotWait();
-        if (tryAcquireUpTo(effectiveCap)) {
+        if (fromReserve()) {
             return Admission.IMMEDIATE;
         }
-        GateSettings s = settings;
-        if (s.refuseEventLoopsAtCap && used.get() >= effectiveCap) {
+        if (settings.refuseEventLoopsAtCap && used.get() >= effectiveCap) {
             counters.refused.incrementAndGet();
             throw new SocketGateRefusedException(effectiveCap, used.get(), Thread.currentThread().getName());
         }
+        return countOverCap();
+    }
+
+    /** A unit from the reserve below the cap that is kept for threads that cannot wait, if one is free. */
+    private boolean fromReserve() {
+        reserveForThreadsThatCannotWait();
+        return tryAcquireUpTo(effectiveCap);
+    }
+
+    /** A thread that cannot wait, at the cap: counted above it (the count is the truth). */
+    private Admission countOverCap() {
         recordPeak(used.incrementAndGet());
         counters.overCap.incrementAndGet();
         return Admission.OVER_CAP_UNPARKABLE;
@@ -415,50 +418,7 @@ public final class SocketGate {
                 }
                 clock.parkNanos(this, Math.min(left, slice));
                 if (waiter.state != Waiter.GRANTED) {
-                    try {
-                        sliceTask.run();
-                        Sampler smp = sampler;
-                        if (smp != null) {
-                            smp.maybeSample();
-                        }
-                        // Releases that reclaims caused are no progress of the application: counted
-                        // as such, one reclaim would silence every other waiter's reclaim for a slice,
-                        // and a queue of thousands would drain at a few sockets per slice.
-                        long releasesNow = releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
-                        Reclaimer r = reclaimer;
-                        // The releases of a whole slice could not serve the queue: the rest of the
-                        // cap may sit idle in pools that will never close it (a trickle of releases
-                        // must not hide that). Only the front waiters get here every slice (the rest
-                        // sleep long), so each frees its share of what the releases left unserved;
-                        // the freed units go to the head of the queue, and reclaims never outnumber
-                        // the units the queue needs: one per waiting thread, plus the units held above
-                        // what waiting threads may fill (the reserve for threads that cannot wait, in
-                        // use: a lone waiter needs all of those back before its own; one per slice,
-                        // a cap of 512 cost it 800 ms).
-                        int waiting = queued;
-                        int needed = waiting + Math.max(0, used.get() - parkableCap);
-                        long organic = releasesNow - releasesBefore;
-                        boolean reclaimed = false;
-                        if (r != null && organic < needed && waiter.state != Waiter.GRANTED) {
-                            int unserved = needed - (int) Math.max(0, organic);
-                            int reclaimers = Math.max(1, Math.min(waiting, FRONT_WAITERS));
-                            int share = Math.min(MAX_RECLAIMS_PER_SLICE,
-                                    Math.max(1, (unserved + reclaimers - 1) / reclaimers));
-                            for (int i = 0; i < share && r.reclaimOne(); i++) {
-                                reclaimsWhileWaiting.increment();
-                                reclaimed = true;
-                            }
-                        }
-                        releasesBefore = releasesNow;
-                        long afterSlice = clock.nanoTime();
-                        if (!reclaimed && waiter.state != Waiter.GRANTED && afterSlice - start >= STUCK_NANOS
-                                && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
-                            stuckTask.run();
-                        }
-                    } catch (RuntimeException e) {
-                        // bookkeeping help only; waiting goes on regardless
-                    }
-                    maybeSummarize();
+                    releasesBefore = betweenSlices(waiter, start, releasesBefore);
                 }
             }
         } finally {
@@ -600,6 +560,59 @@ public final class SocketGate {
     @Override
     public String toString() {
         return "SocketGate[open=" + used.get() + ", cap=" + settings.maxSockets + ", waiting=" + queued + "]";
+    }
+
+    /**
+     * A waiter's work after a slice with no grant: the slice task, a descriptor sample, reclaiming
+     * its share of the idle sockets the releases left unserved, and the stuck task.
+     * @return the release count to compare with after the next slice
+     */
+    private long betweenSlices(Waiter waiter, long start, long releasesBefore) {
+        try {
+            sliceTask.run();
+            Sampler smp = sampler;
+            if (smp != null) {
+                smp.maybeSample();
+            }
+            // Releases that reclaims caused are no progress of the application: counted
+            // as such, one reclaim would silence every other waiter's reclaim for a slice,
+            // and a queue of thousands would drain at a few sockets per slice.
+            long releasesNow = releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
+            Reclaimer r = reclaimer;
+            // The releases of a whole slice could not serve the queue: the rest of the
+            // cap may sit idle in pools that will never close it (a trickle of releases
+            // must not hide that). Only the front waiters get here every slice (the rest
+            // sleep long), so each frees its share of what the releases left unserved;
+            // the freed units go to the head of the queue, and reclaims never outnumber
+            // the units the queue needs: one per waiting thread, plus the units held above
+            // what waiting threads may fill (the reserve for threads that cannot wait, in
+            // use: a lone waiter needs all of those back before its own; one per slice,
+            // a cap of 512 cost it 800 ms).
+            int waiting = queued;
+            int needed = waiting + Math.max(0, used.get() - parkableCap);
+            long organic = releasesNow - releasesBefore;
+            boolean reclaimed = false;
+            if (r != null && organic < needed && waiter.state != Waiter.GRANTED) {
+                int unserved = needed - (int) Math.max(0, organic);
+                int reclaimers = Math.max(1, Math.min(waiting, FRONT_WAITERS));
+                int share = Math.min(MAX_RECLAIMS_PER_SLICE,
+                        Math.max(1, (unserved + reclaimers - 1) / reclaimers));
+                for (int i = 0; i < share && r.reclaimOne(); i++) {
+                    reclaimsWhileWaiting.increment();
+                    reclaimed = true;
+                }
+            }
+            releasesBefore = releasesNow;
+            long afterSlice = clock.nanoTime();
+            if (!reclaimed && waiter.state != Waiter.GRANTED && afterSlice - start >= STUCK_NANOS
+                    && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
+                stuckTask.run();
+            }
+        } catch (RuntimeException e) {
+            // bookkeeping help only; waiting goes on regardless
+        }
+        maybeSummarize();
+        return releasesBefore;
     }
 
     private static final class Waiter {
