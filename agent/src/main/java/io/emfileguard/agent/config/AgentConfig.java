@@ -48,31 +48,50 @@ public final class AgentConfig {
     private final Map<Setting, Source> sources;
     private final List<String> problems;
 
-    AgentConfig(boolean enabled, int maxSockets, long holdMillis, long maxWaitMillis, GateSettings.OnTimeout onTimeout,
-                EventLoopAtCap eventLoopAtCap,
-                List<String> excludes, int fdHeadroom, boolean reclaimIdle, long reclaimIdleMillis, boolean collectAbandoned,
-                boolean trackStacks, Metrics metrics, String metricsNamespace, int metricsIntervalSeconds,
-                LogLevel logLevel,
-                boolean jmx, long descriptorLimit,
-                Map<Setting, Source> sources, List<String> problems) {
-        this.enabled = enabled;
-        this.maxSockets = maxSockets;
-        this.holdMillis = holdMillis;
-        this.maxWaitMillis = maxWaitMillis;
-        this.onTimeout = onTimeout;
-        this.eventLoopAtCap = eventLoopAtCap;
-        this.excludes = Collections.unmodifiableList(excludes);
-        this.fdHeadroom = fdHeadroom;
-        this.trackStacks = trackStacks;
-        this.metrics = metrics;
-        this.metricsNamespace = metricsNamespace;
-        this.metricsIntervalSeconds = metricsIntervalSeconds;
-        this.reclaimIdle = reclaimIdle;
-        this.reclaimIdleMillis = reclaimIdleMillis;
-        this.collectAbandoned = collectAbandoned;
-        this.logLevel = logLevel;
-        this.jmx = jmx;
-        this.descriptorLimit = descriptorLimit;
+    /**
+     * The resolved values, by name, as {@link ConfigResolver} fills them in one by one (a constructor
+     * of twenty positional arguments is where two of the same type get swapped).
+     */
+    static final class Values {
+        boolean enabled;
+        int maxSockets;
+        long holdMillis;
+        long maxWaitMillis;
+        GateSettings.OnTimeout onTimeout;
+        EventLoopAtCap eventLoopAtCap;
+        List<String> excludes;
+        int fdHeadroom;
+        boolean reclaimIdle;
+        long reclaimIdleMillis;
+        boolean collectAbandoned;
+        boolean trackStacks;
+        Metrics metrics;
+        String metricsNamespace;
+        int metricsIntervalSeconds;
+        LogLevel logLevel;
+        boolean jmx;
+        long descriptorLimit;
+    }
+
+    AgentConfig(Values v, Map<Setting, Source> sources, List<String> problems) {
+        this.enabled = v.enabled;
+        this.maxSockets = v.maxSockets;
+        this.holdMillis = v.holdMillis;
+        this.maxWaitMillis = v.maxWaitMillis;
+        this.onTimeout = v.onTimeout;
+        this.eventLoopAtCap = v.eventLoopAtCap;
+        this.excludes = Collections.unmodifiableList(v.excludes);
+        this.fdHeadroom = v.fdHeadroom;
+        this.reclaimIdle = v.reclaimIdle;
+        this.reclaimIdleMillis = v.reclaimIdleMillis;
+        this.collectAbandoned = v.collectAbandoned;
+        this.trackStacks = v.trackStacks;
+        this.metrics = v.metrics;
+        this.metricsNamespace = v.metricsNamespace;
+        this.metricsIntervalSeconds = v.metricsIntervalSeconds;
+        this.logLevel = v.logLevel;
+        this.jmx = v.jmx;
+        this.descriptorLimit = v.descriptorLimit;
         this.sources = Collections.unmodifiableMap(new EnumMap<>(sources));
         this.problems = Collections.unmodifiableList(problems);
     }

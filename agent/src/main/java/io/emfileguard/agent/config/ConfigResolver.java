@@ -45,37 +45,37 @@ public final class ConfigResolver {
     }
 
     private AgentConfig build() {
-        boolean enabled = bool(Setting.ENABLED);
+        AgentConfig.Values v = new AgentConfig.Values();
+        v.enabled = bool(Setting.ENABLED);
         int defaultCap = limit.defaultMaxSockets();
         Integer explicitCap = integer(Setting.MAX_SOCKETS, defaultCap);
-        int maxSockets;
         if (explicitCap == null) {
-            maxSockets = defaultCap;
+            v.maxSockets = defaultCap;
             sources.put(Setting.MAX_SOCKETS, limit.soft() > 0 ? Source.DERIVED : Source.DEFAULT);
         } else {
-            maxSockets = explicitCap;
+            v.maxSockets = explicitCap;
         }
-        long hold = integer(Setting.HOLD_MILLIS);
-        long maxWait = integer(Setting.MAX_WAIT_MILLIS);
-        GateSettings.OnTimeout onTimeout = enumeration(Setting.ON_TIMEOUT, GateSettings.OnTimeout.class);
-        AgentConfig.EventLoopAtCap eventLoopAtCap = enumeration(Setting.EVENT_LOOP_AT_CAP, AgentConfig.EventLoopAtCap.class);
-        AgentConfig.LogLevel logLevel = enumeration(Setting.LOG_LEVEL, AgentConfig.LogLevel.class);
+        v.holdMillis = integer(Setting.HOLD_MILLIS);
+        v.maxWaitMillis = integer(Setting.MAX_WAIT_MILLIS);
+        v.onTimeout = enumeration(Setting.ON_TIMEOUT, GateSettings.OnTimeout.class);
+        v.eventLoopAtCap = enumeration(Setting.EVENT_LOOP_AT_CAP, AgentConfig.EventLoopAtCap.class);
+        v.logLevel = enumeration(Setting.LOG_LEVEL, AgentConfig.LogLevel.class);
         // On AWS Lambda nobody can connect to JMX and registering the MBean costs 200-300 ms of CPU
         // at every cold start (the platform MBean server): off unless asked for; metrics=emf is
         // the Lambda way to watch the agent.
         boolean inLambda = env.containsKey("AWS_LAMBDA_FUNCTION_NAME");
-        boolean jmx = bool(Setting.JMX, !inLambda);
+        v.jmx = bool(Setting.JMX, !inLambda);
         if (inLambda && sources.get(Setting.JMX) == Source.DEFAULT) {
             sources.put(Setting.JMX, Source.LAMBDA_DEFAULT);
         }
-        List<String> excludes = excludes();
-        int headroom = integer(Setting.FD_HEADROOM);
-        boolean reclaim = bool(Setting.RECLAIM_IDLE);
-        long reclaimMillis = integer(Setting.RECLAIM_IDLE_MILLIS);
-        boolean collectAbandoned = bool(Setting.COLLECT_ABANDONED);
-        boolean trackStacks = bool(Setting.TRACK_STACKS);
-        AgentConfig.Metrics metrics = enumeration(Setting.METRICS, AgentConfig.Metrics.class);
-        String namespace = first(Setting.METRICS_NAMESPACE, new Parser<String>() {
+        v.excludes = excludes();
+        v.fdHeadroom = integer(Setting.FD_HEADROOM);
+        v.reclaimIdle = bool(Setting.RECLAIM_IDLE);
+        v.reclaimIdleMillis = integer(Setting.RECLAIM_IDLE_MILLIS);
+        v.collectAbandoned = bool(Setting.COLLECT_ABANDONED);
+        v.trackStacks = bool(Setting.TRACK_STACKS);
+        v.metrics = enumeration(Setting.METRICS, AgentConfig.Metrics.class);
+        v.metricsNamespace = first(Setting.METRICS_NAMESPACE, new Parser<String>() {
             @Override
             public String parse(String raw, String[] why) {
                 if (raw.isEmpty() || raw.length() > 255 || raw.contains(":")) {
@@ -85,9 +85,9 @@ public final class ConfigResolver {
                 return raw;
             }
         }, Setting.METRICS_NAMESPACE.defaultValue, Setting.METRICS_NAMESPACE.defaultValue);
-        int interval = integer(Setting.METRICS_INTERVAL_SECONDS);
-        return new AgentConfig(enabled, maxSockets, hold, maxWait, onTimeout, eventLoopAtCap, excludes, headroom, reclaim, reclaimMillis,
-                collectAbandoned, trackStacks, metrics, namespace, interval, logLevel, jmx, limit.soft(), sources, problems);
+        v.metricsIntervalSeconds = integer(Setting.METRICS_INTERVAL_SECONDS);
+        v.descriptorLimit = limit.soft();
+        return new AgentConfig(v, sources, problems);
     }
 
     // ---- sources ----
