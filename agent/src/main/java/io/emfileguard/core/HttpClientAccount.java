@@ -124,14 +124,16 @@ public final class HttpClientAccount implements SocketGate.Claim {
             synchronized (this) {
                 left = deadline - clock.nanoTime();
                 if (needed() <= units || retiring == 0 || left <= 0) {
-                    openersWaiting.remove(self);
+                    openersWaiting.remove(self); // registered at most once (below), however often it parked
                     needUnit = needed() > units;
                     if (needUnit) {
                         units++;
                     }
                     break;
                 }
-                openersWaiting.add(self); // before parking: a close in between unparks it, and the park returns at once
+                if (!openersWaiting.contains(self)) {
+                    openersWaiting.add(self); // before parking: a close in between unparks it, and the park returns at once
+                }
             }
             clock.parkNanos(this, left);
             interrupted |= Thread.interrupted(); // keep waiting (a set status would end every park at once); restored below
