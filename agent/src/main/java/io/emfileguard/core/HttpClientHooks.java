@@ -165,7 +165,7 @@ public final class HttpClientHooks {
      * (its claim and this hand-back race on one compare-and-set: one of the two wins).
      */
     public static void httpConnectionBackInPool(Object connection) {
-        if (PooledClientHooks.threadsWaiting()) { // the common case: no thread waits
+        if (SocketHooks.threadsWaitingForAPooledSocket()) { // the common case: no thread waits
             onConnection(connection, ConnectionEvent.RETURNED);
         }
     }

@@ -12,12 +12,6 @@ public final class PooledClientHooks {
     private PooledClientHooks() {
     }
 
-    /** Whether a connection going back to its pool should go to a waiter: one volatile read when none waits. */
-    static boolean threadsWaiting() {
-        SocketGate g = SocketHooks.gate();
-        return g != null && g.waitingThreads() > 0 && SocketHooks.reclaimer() != null;
-    }
-
     // ---- Apache HttpCore 4/5: BHttpConnectionBase.isOpen(), the pool's "may I use it" ----
 
     /**
@@ -101,7 +95,7 @@ public final class PooledClientHooks {
             Object owner = ownerOfPooledConnection(cached);
             if (owner != null && owner != SocketIntrospection.CLOSED) {
                 r.backInPool(owner);
-                if (threadsWaiting()) {
+                if (SocketHooks.threadsWaitingForAPooledSocket()) {
                     handBackIfWaiting(cached);
                 }
             }
@@ -117,7 +111,7 @@ public final class PooledClientHooks {
      * pool finds it closed ({@code isOpen()} says so) and opens a new one when it needs one.
      */
     public static void pooledEntryReleasing(Object entry, boolean reusable) {
-        if (!reusable || entry == null || !threadsWaiting()) {
+        if (!reusable || entry == null || !SocketHooks.threadsWaitingForAPooledSocket()) {
             return; // the common case: one volatile read
         }
         try {
@@ -134,7 +128,7 @@ public final class PooledClientHooks {
      * ({@link #pooledConnectionHealthy}) and takes another.
      */
     public static void pooledConnectionIdle(boolean evicted, Object connection) {
-        if (evicted || connection == null || !threadsWaiting()) {
+        if (evicted || connection == null || !SocketHooks.threadsWaitingForAPooledSocket()) {
             return;
         }
         try {

@@ -64,6 +64,15 @@ public final class SocketHooks {
     }
 
     /**
+     * Whether a connection going back to its pool should go to a waiter (every pool's hand-back asks
+     * it first): one volatile read when none waits.
+     */
+    static boolean threadsWaitingForAPooledSocket() {
+        SocketGate g = gate;
+        return g != null && g.waitingThreads() > 0 && reclaimer != null;
+    }
+
+    /**
      * The one route for an error inside a hook (a bug of the agent's, or a JDK or library internal
      * that changed): reported once by the diagnostics, never thrown into the application.
      */
