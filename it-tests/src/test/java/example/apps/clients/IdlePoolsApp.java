@@ -14,12 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Eleven clients keep 50 idle pooled connections each (550 at a cap of 512, set by the test), a
- * 20 s long poll is in progress (a plain socket blocked in {@code read}), and then:
+ * Eleven clients fill their pools with 50 requests each, all at once (550 at a cap of 512, set by
+ * the test: the pools end up holding the cap in idle connections), a long poll is in progress (a plain socket blocked in {@code read}), and then:
  * <ol>
  *   <li>{@code probe}: one new connection at the cap, with every slot held by an idle pooled socket;</li>
- *   <li>{@code wave2}: each client sends 50 requests again, through pools that hold reclaimed
- *       (closed) connections: what each client makes of them;</li>
+ *   <li>{@code wave2}: each client sends 50 requests again, all clients at once, through pools that
+ *       hold reclaimed (closed) connections: what each client makes of them;</li>
  *   <li>{@code longpoll}: the long poll's reply (it must not have been reclaimed).</li>
  * </ol>
  * Args: endpoint longPollPort longPollMillis kind... (one client per kind argument).
@@ -46,12 +46,24 @@ public final class IdlePoolsApp {
         }
         System.out.println("gate before " + GateProbe.describe() + " socketFds=" + GateProbe.socketFds());
 
-        // The long poll: written, then blocked in read for longPollMillis.
+        // The long poll's connection is opened before the pools fill the cap (a plain socket, never
+        // pooled); its request is written after the fill, so that it is blocked in read from before
+        // the pools' connections are idle long enough to be reclaimed until after the second wave.
+        Socket longPollSocket = new Socket();
+        longPollSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), longPollPort));
+
+        // Fill: 50 concurrent requests per client, all clients at once (550 requests: the last ones
+        // wait at the cap and go through as the first ones' connections go back to their pools).
+        for (ClientStormApp.Outcome o : allAtOnce(clients, kinds, "fill-", 0)) {
+            if (o != null) {
+                o.print();
+            }
+        }
+
         String[] longPoll = new String[3];
         Thread poller = new Thread(() -> {
             long t0 = System.nanoTime();
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), longPollPort));
+            try (Socket s = longPollSocket) {
                 OutputStream out = s.getOutputStream();
                 out.write("LONGPOLL 1\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
@@ -63,14 +75,6 @@ public final class IdlePoolsApp {
             longPoll[2] = Long.toString((System.nanoTime() - t0) / 1_000_000);
         }, "long-poll");
         poller.start();
-        Thread.sleep(200);
-
-        // Fill: 50 concurrent requests per client, one client after the other.
-        for (int i = 0; i < clients.size(); i++) {
-            ClientStormApp.Outcome o = ClientStormApp.burst(clients.get(i), "fill-" + i + "-" + kinds.get(i),
-                    i * 1000, PER_CLIENT, 60);
-            o.print();
-        }
         Thread.sleep(400); // every pooled connection idle for longer than reclaim.idle.millis
         // The probe needs the cap full of idle pooled sockets. A client may have reused some of its
         // own connections within a burst (fewer than 550 opened): then the cap is lowered, through the
@@ -93,11 +97,11 @@ public final class IdlePoolsApp {
                     + " waitsTotal=" + GateProbe.get("WaitsTotal") + " longPollInFlight=" + poller.isAlive());
         }
 
-        // Second wave through pools that hold reclaimed connections.
-        for (int i = 0; i < clients.size(); i++) {
-            ClientStormApp.Outcome o = ClientStormApp.burst(clients.get(i), "wave2-" + i + "-" + kinds.get(i),
-                    100_000 + i * 1000, PER_CLIENT, 60);
-            o.print();
+        // Second wave through pools that hold reclaimed connections, all clients at once again.
+        for (ClientStormApp.Outcome o : allAtOnce(clients, kinds, "wave2-", 100_000)) {
+            if (o != null) {
+                o.print();
+            }
         }
         poller.join(longPollMillis + 30_000);
         System.out.println("longpoll reply=" + String.valueOf(longPoll[0]).replace(' ', '_') + " error=" + longPoll[1]
@@ -105,5 +109,29 @@ public final class IdlePoolsApp {
         System.out.println("gate after " + GateProbe.describe() + " socketFds=" + GateProbe.socketFds());
         System.out.flush();
         System.exit(0);
+    }
+
+    /** One burst of {@link #PER_CLIENT} requests per client, the clients side by side; null for a burst that threw. */
+    static ClientStormApp.Outcome[] allAtOnce(List<Clients.Client> clients, List<String> kinds, String label, int firstId)
+            throws InterruptedException {
+        ClientStormApp.Outcome[] outcomes = new ClientStormApp.Outcome[clients.size()];
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < clients.size(); i++) {
+            int client = i;
+            Thread t = new Thread(() -> {
+                try {
+                    outcomes[client] = ClientStormApp.burst(clients.get(client), label + client + "-" + kinds.get(client),
+                            firstId + client * 1000, PER_CLIENT, 60);
+                } catch (Exception e) {
+                    System.out.println("failure kind=" + label + client + ":" + ClientStormApp.chain(e) + " count=1");
+                }
+            }, label + i);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return outcomes;
     }
 }

@@ -23,11 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 4, "pools hold descriptors": real clients whose pools were raised to 5,000 connections, 3,300
- * concurrent requests against the stub services (1 s latency; 1.5 s for the AWS SDK), {@code max.sockets=500},
+ * Issue 4, "pools hold descriptors": real clients whose pools were raised to 5,000 connections, 1,500
+ * concurrent requests against the stub services (1 s latency; 3 s for the AWS SDK), {@code max.sockets=500},
  * under {@code prlimit --nofile=1024:1024}. Once the first 500 replies are read those connections sit
- * idle in their pools and nothing closes them: only idle reclamation lets the other 2,800 requests
- * open theirs. Each client must stay under the cap, finish in about ceil(3300/500) = 7 rounds of the
+ * idle in their pools and nothing closes them: only idle reclamation lets the other 1,000 requests
+ * open theirs. Each client must stay under the cap, finish in about ceil(1500/500) = 3 rounds of the
  * latency (a stall would cost the 30 s max wait), reclaim idle sockets, and never die of EMFILE.
  *
  * <p>What a reclaimed connection costs a request depends on the client: the agent closes the
@@ -38,13 +38,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Order(1) // longest first: see junit-platform.properties
 class ConnectionPoolIT {
     static final int CAP = 500;
-    static final int REQUESTS = 3300;
+    /**
+     * Three rounds of the cap: the second and third can only open connections by reclaiming the
+     * first round's idle ones, which is what these storms prove (3,300 requests, seven rounds, proved
+     * nothing more and cost 110 s of the end-to-end run: issue 17).
+     */
+    static final int REQUESTS = 1500;
     /**
      * The server's latency for the AWS SDK's storms: its requests are CPU-heavy (marshalling,
-     * signing), and on a loaded machine 1.5 s is what lets it have close to the cap in flight before
-     * the first replies come back (458 of 500 seen at a load average of 28).
+     * signing), ~200-300 a second on this 2-core machine, so it takes a latency of seconds to have
+     * the cap's 500 in flight. At 1.5 s and 1,500 requests 3 of 4 storms peaked at 394-448 and never
+     * waited; at 3 s, ~600-900 are in flight before the first replies come back.
      */
-    static final Duration SDK_LATENCY = Duration.ofMillis(1500);
+    static final Duration SDK_LATENCY = Duration.ofMillis(3000);
     /**
      * The other clients' storms (OkHttp, Apache 5, HttpURLConnection): light requests, 3,300 threads
      * released at once have the cap's 500 connections open long before 1 s (it was 1.5 s for every
@@ -61,8 +67,7 @@ class ConnectionPoolIT {
     static StubServices stub;
     /**
      * For the idle-pools test: 0.5 s replies, long enough that each burst of 50 is concurrent (the
-     * pools fill the cap: 504 of 512 open at the probe), short enough that the eleven clients' pools
-     * are full well inside the 20 s long poll (at 1 s the probe came 14.5 s into it, at load ~10).
+     * pools fill the cap: 504 of 512 open at the probe).
      */
     static StubServices idleStub;
 
@@ -87,7 +92,7 @@ class ConnectionPoolIT {
     }
 
     /**
-     * 7 rounds of the server's latency plus 30 s for a 2-core machine shared with other builds (the
+     * The rounds of the server's latency plus 30 s for a 2-core machine shared with other builds (the
      * AWS SDK's requests are CPU-heavy: 31-36 s at a load average of 28). A max-wait stall is caught
      * exactly by {@code TimeoutsTotal == 0} (a waiter that waited the whole 30 s); without
      * reclamation the storm would not end at all.
@@ -151,16 +156,17 @@ class ConnectionPoolIT {
             () -> assertTrue(r.peakTcpSocketFds <= CAP, "TCP socket descriptors in /proc/<pid>/fd peaked at "
                     + r.peakTcpSocketFds + ", above the cap " + CAP),
             () -> assertTrue(r.number("gate after", "PeakOpenSockets") <= CAP, "the MBean's PeakOpenSockets"),
-            // On a loaded machine the CPU-heavy SDK clients sometimes keep fewer than 500 requests in
-            // flight at once (458 seen): the storm must still have pushed hard against the cap.
-            () -> assertTrue(r.number("gate after", "PeakOpenSockets") >= CAP * 3 / 4, "the storm pushed against the cap"),
+            // The premise: the storm pushed against the cap (threads waited at it), else it proved
+            // nothing about the pools' idle connections.
+            () -> assertTrue(r.number("gate after", "PeakOpenSockets") >= CAP - CAP / 64, "the storm filled the cap"),
+            () -> assertTrue(r.number("gate after", "WaitsTotal") > 0, "threads waited at the cap: the storm tested it"),
             () -> assertEquals(0, r.number("gate after", "TimeoutsTotal"), "waits that ran into max.wait.millis"),
             () -> assertEquals(0, r.number("gate after", "OverCapTotal"), "sockets counted above the cap"),
             () -> assertTrue(r.number("storm", "elapsedMs") < maxElapsedMillis, "the storm took "
                     + r.number("storm", "elapsedMs") + " ms; " + ROUNDS + " rounds of " + latency(kind).toMillis()
                     + " ms should take well under " + maxElapsedMillis + " ms (a stall costs 30 s)"),
             () -> {
-                if (reclaimsNeeded && r.number("gate after", "WaitsTotal") > 0) {
+                if (reclaimsNeeded) {
                     assertTrue(r.number("gate after", "ReclaimedSocketsTotal") > 0,
                             "threads waited at the cap while the pool kept its idle connections: idle pooled "
                             + "sockets were reclaimed (else the storm would have stalled)");
@@ -229,13 +235,18 @@ class ConnectionPoolIT {
     /** The eleven clients of the idle-pools test: the blocking pooled clients and the JDK HttpClient. */
     static final List<String> ELEVEN = List.of("apache5", "apache5", "apache5", "okhttp-execute", "okhttp-execute",
             "sdk-apache", "sdk-apache", "sdk-apache", "urlconnection", "jdk-httpclient", "jdk-httpclient");
-    static final long LONG_POLL_MILLIS = 20_000;
+    /**
+     * The long poll is written once the pools are full: 6 s covers the probe and the second wave
+     * (1-2 s, all clients at once) with room for a loaded machine.
+     */
+    static final long LONG_POLL_MILLIS = 6_000;
 
     /**
-     * Eleven clients keep 50 idle pooled connections each (550, cap 512) while a 20 s long poll is
+     * Eleven clients keep 50 idle pooled connections each (550, cap 512) while a long poll is
      * blocked in {@code read}: a new connection at the cap proceeds at once by reclaiming an idle one
      * (not after the 30 s max wait), the long poll is never reclaimed and gets its reply, and a second
-     * wave of 50 requests per client, through pools holding reclaimed connections, all succeed.
+     * wave of 50 requests per client, all clients at once through pools holding reclaimed
+     * connections, all succeed.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
@@ -283,7 +294,7 @@ class ConnectionPoolIT {
                     + probe),
             () -> assertEquals("OK_LONGPOLL_1", longPoll.get("reply"), "the long poll got its reply: " + longPoll),
             () -> assertTrue(Long.parseLong(longPoll.get("elapsedMs")) >= LONG_POLL_MILLIS - 100,
-                    "the reply came after the server's 20 s: " + longPoll),
+                    "the reply came after the server's " + LONG_POLL_MILLIS + " ms: " + longPoll),
             () -> assertEquals(0, r.number("gate after", "TimeoutsTotal"), "waits that ran into max.wait.millis"),
             () -> assertEquals(0, r.number("gate after", "OverCapTotal"), "sockets counted above the cap"),
             () -> assertEquals(ELEVEN.size(), wave2.size(), "a second wave per client"),

@@ -41,6 +41,12 @@ class RealClientsIT {
     /** The cap the event-loop test lowers to (MBean) for the SDK's Netty client, and its requests. */
     static final int SDK_CAP = 100;
     static final int SDK_REQUESTS = 400;
+    /**
+     * The requests {@code Bootstrap.connect} makes from the caller's thread in the event-loop test:
+     * more than the cap, so that the caller waits at it while the loops' sockets go above it (3,000
+     * proved nothing more, in two more rounds of the 2 s latency: issue 17).
+     */
+    static final int CALLER_REQUESTS = 1500;
     static StubServices stub;
 
     @BeforeAll
@@ -140,7 +146,7 @@ class RealClientsIT {
     static ChildResult eventLoops(Jdk jdk, String mode) {
         ChildJvm child = ChildJvm.on(jdk, "real-event-loops-" + mode)
                 .withAgent(mode == null ? null : "event.loop.at.cap=" + mode)
-                .main(EventLoopClientsApp.class, stub.endpoint(), REQUESTS, SDK_CAP, SDK_REQUESTS)
+                .main(EventLoopClientsApp.class, stub.endpoint(), CALLER_REQUESTS, SDK_CAP, SDK_REQUESTS)
                 .classPath(ClientLibs.jars())
                 .systemProperty("it.mbean.wait.millis", 10_000)
                 .timeout(Duration.ofSeconds(240));
@@ -160,8 +166,8 @@ class RealClientsIT {
                                             Map<String, String> caller) {
         assertAll(r.toString(),
             () -> assertEquals(0, n(caller, "failed"), "Bootstrap.connect from the caller's thread: no failure " + caller),
-            () -> assertEquals(REQUESTS, n(caller, "ok"), "every caller-thread request completed " + caller),
-            () -> assertTrue(n(opened, "netty.caller") >= REQUESTS,
+            () -> assertEquals(CALLER_REQUESTS, n(caller, "ok"), "every caller-thread request completed " + caller),
+            () -> assertTrue(n(opened, "netty.caller") >= CALLER_REQUESTS,
                     "Bootstrap.connect creates its channel on the caller's thread: " + opened),
             () -> assertEquals(20, n(opened, "netty.eventloop"), "the 20 connects issued inside the event loop: " + opened),
             () -> assertEquals(0, n(opened, "sdk.caller"), "the SDK's Netty client never opens on the caller's thread: "

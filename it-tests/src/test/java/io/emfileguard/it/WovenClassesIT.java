@@ -43,7 +43,10 @@ class WovenClassesIT {
     @MethodSource("io.emfileguard.it.harness.Jdk#withJdk21")
     void everyWovenClassPassesTheVerifierWhenTheAgentJarIsRenamed(Jdk jdk) throws Exception {
         jdk.assumeAvailable();
-        java.nio.file.Path renamed = java.nio.file.Files.createTempDirectory("renamed-agent").resolve("guard.jar");
+        // Under target/ (it.output.dir), not /tmp: a build leaves nothing behind outside its tree.
+        java.nio.file.Path outputDir = java.nio.file.Files.createDirectories(
+                java.nio.file.Path.of(System.getProperty("it.output.dir", "target/child-output")));
+        java.nio.file.Path renamed = java.nio.file.Files.createTempDirectory(outputDir, "renamed-agent").resolve("guard.jar");
         java.nio.file.Files.copy(AgentJar.path(), renamed);
         check(child(jdk, "woven-renamed-jar")
                 .jvmOption("-javaagent:" + renamed + "=" + SETTINGS)
