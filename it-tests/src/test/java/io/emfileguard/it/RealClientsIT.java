@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 6: real clients configured the way an application that hits EMFILE configures them (pools
- * raised, or a new connection per call), 3,000 concurrent requests against the stub services
+ * raised, or a new connection per call), 2,000 concurrent requests against the stub services
  * (2 s ± 0.3 s), the default cap (896 under 1,024 descriptors).
  *
  * <p>Where each client is proven (one storm per client): plain {@code java.net.Socket} in
@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Order(3) // longest first: see junit-platform.properties
 class RealClientsIT {
-    static final int REQUESTS = 3000;
+    /** Three rounds of the default cap (896): 3,000 (four rounds) proved nothing more (issue 17). */
+    static final int REQUESTS = 2000;
     static final int CAP = 896;
     /** The cap the event-loop test lowers to (MBean) for the SDK's Netty client, and its requests. */
     static final int SDK_CAP = 100;
@@ -51,7 +52,7 @@ class RealClientsIT {
 
     @BeforeAll
     static void startStub() {
-        // 2 s: at 1.5 s a loaded machine once started the 3,000 threads so slowly that none ever
+        // 2 s: at 1.5 s a loaded machine once started 3,000 threads so slowly that none ever
         // waited (peak exactly 896, WaitsTotal 0), and the storm proved nothing.
         stub = StubServices.start(Duration.ofMillis(2000), Duration.ofMillis(300));
     }

@@ -34,9 +34,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SteadyLoadIT {
     static final int CAP = 64;
     static final int THREADS_PER_CLIENT = 30;
-    static final int SECONDS = 20;
-    /** Shorter than the default 30 s, so that a starving waiter shows within the run. */
-    static final int MAX_WAIT_MILLIS = 8_000;
+    static final int SECONDS = 12;
+    /**
+     * Shorter than the default 30 s, so that a starving waiter shows within the run (a wait here
+     * normally lasts one or two of the server's 40 ms replies).
+     */
+    static final int MAX_WAIT_MILLIS = 4_000;
     static final List<String> CLIENTS = List.of("urlconnection", "apache5", "okhttp-execute", "sdk-apache");
 
     static StubServices stub;
