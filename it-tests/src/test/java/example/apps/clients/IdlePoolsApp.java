@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * Eleven clients fill their pools with 50 requests each, all at once (550 at a cap of 512, set by
- * the test: the pools end up holding the cap in idle connections), a long poll is in progress (a plain socket blocked in {@code read}), and then:
+ * the test: the pools end up holding the cap in idle connections), a long poll is in progress (a
+ * plain socket blocked in {@code read}), and then:
  * <ol>
  *   <li>{@code probe}: one new connection at the cap, with every slot held by an idle pooled socket;</li>
  *   <li>{@code wave2}: each client sends 50 requests again, all clients at once, through pools that
@@ -46,9 +47,10 @@ public final class IdlePoolsApp {
         }
         System.out.println("gate before " + GateProbe.describe() + " socketFds=" + GateProbe.socketFds());
 
-        // The long poll's connection is opened before the pools fill the cap (a plain socket, never
-        // pooled); its request is written after the fill, so that it is blocked in read from before
-        // the pools' connections are idle long enough to be reclaimed until after the second wave.
+        // The long poll's connection is opened before the pools fill the cap. Its request is written
+        // after the fill, so that it is blocked in read through the probe and the second wave, where
+        // idle pooled connections are reclaimed around it. (Through the fill it is connected and
+        // idle: a plain socket, never pooled, which no reclaim may touch either.)
         Socket longPollSocket = new Socket();
         longPollSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), longPollPort));
 

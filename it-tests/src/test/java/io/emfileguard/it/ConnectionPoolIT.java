@@ -68,7 +68,7 @@ class ConnectionPoolIT {
     static StubServices stub;
     /**
      * For the idle-pools test: 0.5 s replies, long enough that each burst of 50 is concurrent (the
-     * pools fill the cap: 504 of 512 open at the probe).
+     * pools fill the cap: 498-504 of 512 open at the probe).
      */
     static StubServices idleStub;
 
