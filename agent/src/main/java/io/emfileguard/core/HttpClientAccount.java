@@ -108,6 +108,12 @@ public final class HttpClientAccount implements SocketGate.Claim {
      * very channel from its pool and now opens a replacement), it waits up to 100 ms for that
      * descriptor to go and takes over its unit: otherwise both would be open at once, one above
      * the cap. That wait depends only on the client's selector, which the reclaimer has woken.
+     *
+     * <p>The same holds when the channel needs a unit beyond the client's own while waiting threads
+     * fill the cap, and the client keeps an idle channel (e.g. to another host, or its exchange
+     * ended before its connection was made): that idle channel is closed and the new one takes over
+     * its unit. Without this, each such channel was counted above the cap (HttpClientLeakIT: the
+     * count reached cap + 7, the kernel cap + 2).
      */
     void channelOpening() {
         // Waits on the gate's clock, parked outside the lock: tests move that clock instead of sleeping.
@@ -115,25 +121,38 @@ public final class HttpClientAccount implements SocketGate.Claim {
         Thread self = Thread.currentThread();
         boolean needUnit;
         boolean interrupted = false;
+        // A selector thread must not wait for a descriptor that only its own next select lets go of.
+        boolean swapTried = ThreadPolicy.isEventLoopThread(self);
         synchronized (this) {
             channels++;
         }
         long deadline = clock.nanoTime() + RETIRE_WAIT_NANOS;
         for (;;) {
             long left;
+            boolean swap = false;
             synchronized (this) {
                 left = deadline - clock.nanoTime();
                 if (needed() <= units || retiring == 0 || left <= 0) {
                     openersWaiting.remove(self); // registered at most once (below), however often it parked
                     needUnit = needed() > units;
-                    if (needUnit) {
-                        units++;
+                    if (needUnit && !swapTried && retiring == 0 && channels > exchanges) {
+                        swap = true; // outside the lock: retiring one takes the registry's and this lock
+                    } else {
+                        if (needUnit) {
+                            units++;
+                        }
+                        break;
                     }
-                    break;
-                }
-                if (!openersWaiting.contains(self)) {
+                } else if (!openersWaiting.contains(self)) {
                     openersWaiting.add(self); // before parking: a close in between unparks it, and the park returns at once
                 }
+            }
+            if (swap) {
+                swapTried = true;
+                if (gate.reclaimIdleChannelOf(this)) {
+                    deadline = clock.nanoTime() + RETIRE_WAIT_NANOS; // now wait for its descriptor, as above
+                }
+                continue;
             }
             clock.parkNanos(this, left);
             interrupted |= Thread.interrupted(); // keep waiting (a set status would end every park at once); restored below

@@ -75,6 +75,40 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
     }
 
     /**
+     * One of {@code client}'s channels idle in its pool, the least recently used, for a channel the
+     * client opens at the cap (see {@link HttpClientAccount#channelOpening}): retired and closed now,
+     * however briefly it has been idle (it is in the pool, nothing uses it), so that the new channel
+     * takes over its unit instead of going above the cap. Runs on the client's own thread.
+     */
+    @Override
+    public boolean reclaimIdleChannelOf(HttpClientAccount client) {
+        long now = registry.clock().nanoTime();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            TrackedSocket best = null;
+            Object bestOwner = null;
+            for (TrackedSocket t : registry.trackedSockets()) {
+                if (t.account != client || !t.idleInHttpClient(now) || !t.mayBeReclaimed(now, 0)
+                        || (best != null && t.idleNanos(now) <= best.idleNanos(now))) {
+                    continue;
+                }
+                Object owner = t.get();
+                if (owner != null && ELIGIBLE.test(owner)) {
+                    best = t;
+                    bestOwner = owner;
+                }
+            }
+            if (bestOwner == null) {
+                return false;
+            }
+            if (close(bestOwner, 0)) {
+                listener.reclaimed(peer(bestOwner), minIdleNanos / 1_000_000, reclaimedTotal.incrementAndGet());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The least recently used socket that may be reclaimed: not accepted, its last exchange complete
      * (it has read data since its last write: the reply came, so it is back in its pool), no I/O for
      * {@code minIdleNanos}, if it belongs to an HTTP client that client has more channels than

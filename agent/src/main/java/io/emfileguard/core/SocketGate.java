@@ -196,6 +196,24 @@ public final class SocketGate {
     public interface Reclaimer {
         /** @return true if a socket was closed (its unit comes back through the normal close path) */
         boolean reclaimOne();
+
+        /**
+         * Closes one of {@code client}'s idle pooled channels (retired from its account first), for
+         * a channel that client's own thread is opening at the cap: the new channel takes over its unit.
+         * @return true if one was retired and is being closed
+         */
+        default boolean reclaimIdleChannelOf(HttpClientAccount client) {
+            return false;
+        }
+    }
+
+    /**
+     * For a channel an HTTP client's own thread opens beyond its client's units while waiting threads
+     * fill the cap: closes one of that client's idle channels instead of counting one more socket.
+     */
+    boolean reclaimIdleChannelOf(HttpClientAccount client) {
+        Reclaimer r = reclaimer;
+        return r != null && (queued != 0 || used.get() >= parkableCap) && r.reclaimIdleChannelOf(client);
     }
 
     public void setReclaimer(Reclaimer reclaimer) {

@@ -87,4 +87,77 @@ class HttpClientAccountTest {
         account.retiredChannelClosed();
         assertEquals(2, gate.openSockets());
     }
+
+    /** Stands for the registry's reclaimer: retires the client's idle channel, as closing it would, and counts the calls. */
+    private static final class IdleChannelCloser implements SocketGate.Reclaimer {
+        int asked;
+        private final boolean finds;
+
+        IdleChannelCloser(boolean finds) {
+            this.finds = finds;
+        }
+
+        @Override
+        public boolean reclaimOne() {
+            return false;
+        }
+
+        @Override
+        public boolean reclaimIdleChannelOf(HttpClientAccount client) {
+            asked++;
+            return finds && client.retireIdleChannel();
+        }
+    }
+
+    /** At the cap: E=2 (one admitted on the idle channel's room), K=1 idle + the new one for another host. */
+    private static HttpClientAccount newHostWhileAnIdleChannelHoldsTheRoom(SocketGate gate) throws Exception {
+        HttpClientAccount account = clientWithOneIdleChannel(gate);
+        assertTrue(account.tryClaim(), "admitted on the idle channel's room, without a unit");
+        return account;
+    }
+
+    @Test
+    void channelForAnotherHostAtTheCapTakesOverAnIdleChannelsUnitInsteadOfGoingAboveTheCap() throws Exception {
+        SocketGate gate = new SocketGate(GateSettings.of(2), clock);
+        IdleChannelCloser closer = new IdleChannelCloser(true);
+        gate.setReclaimer(closer);
+        HttpClientAccount account = newHostWhileAnIdleChannelHoldsTheRoom(gate);
+        // The pool has no connection to the new host: the client's worker thread opens one.
+        Thread opener = new Thread(account::channelOpening);
+        opener.start();
+        clock.awaitParked(1);
+        assertEquals(1, closer.asked, "the client's idle channel was asked for");
+        assertTrue(opener.isAlive(), "the new channel waits while the idle one's descriptor is open");
+        assertEquals(2, gate.openSockets());
+        account.retiredChannelClosed(); // the selector let go of the idle channel's descriptor
+        opener.join(TimeUnit.SECONDS.toMillis(5));
+        assertFalse(opener.isAlive());
+        assertEquals(2, gate.openSockets(), "never three: the new channel took the idle one's unit");
+        assertEquals(0, gate.stats().overCapTotal);
+        assertEquals(2, account.units());
+    }
+
+    @Test
+    void channelForAnotherHostUnderTheCapLeavesTheIdleChannelInItsPool() throws Exception {
+        SocketGate gate = new SocketGate(GateSettings.of(10), clock);
+        IdleChannelCloser closer = new IdleChannelCloser(true);
+        gate.setReclaimer(closer);
+        HttpClientAccount account = newHostWhileAnIdleChannelHoldsTheRoom(gate);
+        account.channelOpening();
+        assertEquals(0, closer.asked, "room under the cap: nothing is closed");
+        assertEquals(3, gate.openSockets());
+        assertEquals(3, account.units());
+    }
+
+    @Test
+    void channelForAnotherHostAtTheCapIsCountedWhenNoIdleChannelCanBeClosed() throws Exception {
+        SocketGate gate = new SocketGate(GateSettings.of(2), clock);
+        IdleChannelCloser closer = new IdleChannelCloser(false);
+        gate.setReclaimer(closer);
+        HttpClientAccount account = newHostWhileAnIdleChannelHoldsTheRoom(gate);
+        account.channelOpening(); // never parks: the client's own thread
+        assertEquals(1, closer.asked);
+        assertEquals(3, gate.openSockets(), "counted above the cap: the count is the truth");
+        assertEquals(1, gate.stats().overCapTotal);
+    }
 }
