@@ -71,11 +71,17 @@ class HttpClientLeakIT {
             // 19 of 4,500 per run here with the agent's reclaim off (reclaim.idle=false), 0 on JDK 25. Those two kinds have a client of
             // their own (HttpLeakApp.CANCELLING_CLIENT), where JDK 17 is allowed 1%; on the clients that
             // never time out or cancel, a connection closed under its exchange is the agent's doing.
+            // Under load JDK 17's HttpClient also lets a 300 ms timeout pass and delivers the reply
+            // (1 s later): without the agent at all (nofile 16,384), 7 and 20 of 2,000 timeouts per run
+            // here ended with status 200; never on JDK 25. Counted with the quirks above.
+            long lateTimeouts = 0;
             long closedByClient = 0;
             long closedElsewhere = 0;
             for (String line : r.linesStartingWith("unexpected")) {
                 Map<String, String> v = ChildResult.values(line);
-                if (closedUnderItsRead(v.get("what"))) {
+                if (v.get("kind").equals("timeout") && v.get("what").equals("status_200")) {
+                    lateTimeouts += Long.parseLong(v.get("count"));
+                } else if (closedUnderItsRead(v.get("what"))) {
                     long n = Long.parseLong(v.get("count"));
                     if (v.get("kind").equals("timeout") || v.get("kind").equals("cancel")) {
                         closedByClient += n;
@@ -85,10 +91,11 @@ class HttpClientLeakIT {
                 }
             }
             long closedLocally = closedByClient + closedElsewhere;
-            long tolerated = closedByClient;
+            long tolerated = closedByClient + lateTimeouts;
             long allowed = jdk == Jdk.JDK17 ? TOTAL / 100 : 0;
-            checks.add(() -> assertTrue(tolerated <= allowed, "'connection closed locally' ending a timeout or"
-                    + " cancel: " + tolerated + " (" + allowed + " allowed on " + jdk + ")"));
+            checks.add(() -> assertTrue(tolerated <= allowed, "JDK 17's own quirks ending a timeout or cancel"
+                    + " ('connection closed locally', a timeout answered by its reply): " + tolerated + " ("
+                    + allowed + " allowed on " + jdk + ")"));
             long closedByAgent = closedElsewhere;
             checks.add(() -> assertEquals(0, closedByAgent,
                     "'connection closed locally' on a client that never times out or cancels: the agent closed"
@@ -99,7 +106,7 @@ class HttpClientLeakIT {
                 checks.add(() -> assertTrue(Long.parseLong(v.get("issued")) > 0, "issued: " + line));
                 unexpected += Long.parseLong(v.get("unexpected"));
             }
-            long otherwise = unexpected - closedLocally;
+            long otherwise = unexpected - closedLocally - lateTimeouts;
             checks.add(() -> assertEquals(0, otherwise, "exchanges that did not end as intended: " + outcomes));
             // Replacement connections the HttpClient's own threads open after timeouts and
             // cancellations are counted at once above the cap (OverCapTotal), never parked.
