@@ -109,6 +109,12 @@ class HttpClientAccountTest {
         }
     }
 
+    private SocketGate gateReclaimingWith(IdleChannelCloser closer, int cap) {
+        SocketGate gate = new SocketGate(GateSettings.of(cap), clock);
+        gate.setReclaimer(closer);
+        return gate;
+    }
+
     /** At the cap: E=2 (one admitted on the idle channel's room), K=1 idle + the new one for another host. */
     private static HttpClientAccount newHostWhileAnIdleChannelHoldsTheRoom(SocketGate gate) throws Exception {
         HttpClientAccount account = clientWithOneIdleChannel(gate);
@@ -118,9 +124,8 @@ class HttpClientAccountTest {
 
     @Test
     void channelForAnotherHostAtTheCapTakesOverAnIdleChannelsUnitInsteadOfGoingAboveTheCap() throws Exception {
-        SocketGate gate = new SocketGate(GateSettings.of(2), clock);
         IdleChannelCloser closer = new IdleChannelCloser(true);
-        gate.setReclaimer(closer);
+        SocketGate gate = gateReclaimingWith(closer, 2);
         HttpClientAccount account = newHostWhileAnIdleChannelHoldsTheRoom(gate);
         // The pool has no connection to the new host: the client's worker thread opens one.
         Thread opener = new Thread(account::channelOpening);
@@ -139,9 +144,8 @@ class HttpClientAccountTest {
 
     @Test
     void channelForAnotherHostUnderTheCapLeavesTheIdleChannelInItsPool() throws Exception {
-        SocketGate gate = new SocketGate(GateSettings.of(10), clock);
         IdleChannelCloser closer = new IdleChannelCloser(true);
-        gate.setReclaimer(closer);
+        SocketGate gate = gateReclaimingWith(closer, 10);
         HttpClientAccount account = newHostWhileAnIdleChannelHoldsTheRoom(gate);
         account.channelOpening();
         assertEquals(0, closer.asked, "room under the cap: nothing is closed");
@@ -151,9 +155,8 @@ class HttpClientAccountTest {
 
     @Test
     void channelForAnotherHostAtTheCapIsCountedWhenNoIdleChannelCanBeClosed() throws Exception {
-        SocketGate gate = new SocketGate(GateSettings.of(2), clock);
         IdleChannelCloser closer = new IdleChannelCloser(false);
-        gate.setReclaimer(closer);
+        SocketGate gate = gateReclaimingWith(closer, 2);
         HttpClientAccount account = newHostWhileAnIdleChannelHoldsTheRoom(gate);
         account.channelOpening(); // never parks: the client's own thread
         assertEquals(1, closer.asked);
