@@ -31,6 +31,10 @@ final class Report {
         rows.add(row("peak sockets (/proc)", number(plain.peakSockets), number(guarded.peakSockets)));
         rows.add(row("peak descriptors (/proc)", number(plain.peakDescriptors), number(guarded.peakDescriptors)));
         rows.add(row("wall time of the batch", wallOf(plain), wallOf(guarded)));
+        // The app's own start: a thread per blocking call, all started before any call is released
+        // (a JDK HttpClient sendAsync caller waits at the cap while issuing: with the agent, included).
+        rows.add(row("  of which issuing the calls", seconds(plain.number("issueMillis")),
+                seconds(guarded.number("issueMillis"))));
         rows.add(row("agent: cap / peak open sockets", capAndPeak(plain), capAndPeak(guarded)));
         rows.add(row("calls that waited at the cap", gate(plain, "gate.WaitsTotal"), gate(guarded, "gate.WaitsTotal")));
         rows.add(row("  average wait", averageWaitOf(plain), averageWaitOf(guarded)));

@@ -66,11 +66,11 @@ class OptionsAndReportTest {
     @Test
     void pairTableHasOneRowPerFactAndDashesWhereThereIsNoAgent() {
         RunResult plain = result(false, 300, "requests=3300 succeeded=1000 failed=2300 failedTooManyOpenFiles=2290 "
-                + "failedOther=10 unfinished=0 wallMillis=4200");
+                + "failedOther=10 unfinished=0 wallMillis=4200 issueMillis=610");
         plain.peakDescriptors = 1024;
         plain.peakSockets = 1010;
         RunResult guarded = result(true, 300, "requests=3300 succeeded=3300 failed=0 failedTooManyOpenFiles=0 "
-                + "failedOther=0 unfinished=0 wallMillis=9100 gate.PeakOpenSockets=896 gate.MaxSockets=896 "
+                + "failedOther=0 unfinished=0 wallMillis=9100 issueMillis=680 gate.PeakOpenSockets=896 gate.MaxSockets=896 "
                 + "gate.WaitsTotal=2000 gate.WaitTimeMillisTotal=5000000 gate.TimeoutsTotal=0 gate.ReclaimedSocketsTotal=3");
         List<String> lines = Report.pair(plain, guarded);
         String table = String.join("\n", lines);
@@ -81,6 +81,7 @@ class OptionsAndReportTest {
         assertEquals(List.of("agent: cap / peak open sockets", "-", "896 / 896"), cells(lines, "agent: cap"), table);
         assertEquals(List.of("average wait", "-", "2.5 s"), cells(lines, "average wait"), table);
         assertEquals(List.of("wall time of the batch", "4.2 s", "9.1 s"), cells(lines, "wall time"), table);
+        assertEquals(List.of("of which issuing the calls", "0.6 s", "0.7 s"), cells(lines, "of which issuing"), table);
         assertEquals(lines.get(0).length(), lines.get(1).length(), "columns line up");
     }
 
