@@ -149,7 +149,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
             }
             if (swap) {
                 swapTried = true;
-                if (gate.reclaimIdleChannelOf(this)) {
+                if (swappedForIdleChannel()) {
                     deadline = clock.nanoTime() + RETIRE_WAIT_NANOS; // now wait for its descriptor, as above
                 }
                 continue;
@@ -166,6 +166,16 @@ public final class HttpClientAccount implements SocketGate.Claim {
             } catch (SocketGateTimeoutException | SocketGateInterruptedException impossible) {
                 throw new AssertionError(impossible); // acquire(false) never waits
             }
+        }
+    }
+
+    /** Whether one of this client's idle channels is being closed for the channel opening now; never throws. */
+    private boolean swappedForIdleChannel() {
+        try {
+            return gate.reclaimIdleChannelOf(this);
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("http client idle channel swap", e); // the opening goes on: counted
+            return false;
         }
     }
 
