@@ -121,8 +121,9 @@ public final class HttpClientAccount implements SocketGate.Claim {
         Thread self = Thread.currentThread();
         boolean needUnit;
         boolean interrupted = false;
-        // A selector thread must not wait for a descriptor that only its own next select lets go of.
-        boolean swapTried = ThreadPolicy.isEventLoopThread(self);
+        // Once at most; never on a selector thread: it would wait for a descriptor that only its own
+        // next select lets go of.
+        boolean maySwap = !ThreadPolicy.isEventLoopThread(self);
         synchronized (this) {
             channels++;
         }
@@ -135,7 +136,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
                 if (needed() <= units || retiring == 0 || left <= 0) {
                     openersWaiting.remove(self); // registered at most once (below), however often it parked
                     needUnit = needed() > units;
-                    if (needUnit && !swapTried && retiring == 0 && channels > exchanges) {
+                    if (needUnit && maySwap && retiring == 0 && channels > exchanges) {
                         swap = true; // outside the lock: retiring one takes the registry's and this lock
                     } else {
                         if (needUnit) {
@@ -148,7 +149,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
                 }
             }
             if (swap) {
-                swapTried = true;
+                maySwap = false;
                 if (swappedForIdleChannel()) {
                     deadline = clock.nanoTime() + RETIRE_WAIT_NANOS; // now wait for its descriptor, as above
                 }

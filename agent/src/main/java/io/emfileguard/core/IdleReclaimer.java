@@ -65,9 +65,7 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
                 noScanBefore.set(registry.clock().nanoTime() + EMPTY_SCAN_PAUSE_NANOS);
                 return false;
             }
-            if (close(owner, minIdleNanos)) {
-                long total = reclaimedTotal.incrementAndGet();
-                listener.reclaimed(peer(owner), minIdleNanos / 1_000_000, total);
+            if (closeAndCount(owner, minIdleNanos)) {
                 return true;
             }
         }
@@ -82,30 +80,34 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
      */
     @Override
     public boolean reclaimIdleChannelOf(HttpClientAccount client) {
-        long now = registry.clock().nanoTime();
         for (int attempt = 0; attempt < 3; attempt++) {
-            TrackedSocket best = null;
-            Object bestOwner = null;
-            for (TrackedSocket t : registry.trackedSockets()) {
-                if (t.account != client || !t.idleInHttpClient(now) || !t.mayBeReclaimed(now, 0)
-                        || (best != null && t.idleNanos(now) <= best.idleNanos(now))) {
-                    continue;
-                }
-                Object owner = t.get();
-                if (owner != null && ELIGIBLE.test(owner)) {
-                    best = t;
-                    bestOwner = owner;
-                }
-            }
-            if (bestOwner == null) {
+            Object owner = leastRecentlyUsedIdleChannelOf(client);
+            if (owner == null) {
                 return false;
             }
-            if (close(bestOwner, 0)) {
-                listener.reclaimed(peer(bestOwner), minIdleNanos / 1_000_000, reclaimedTotal.incrementAndGet());
+            if (closeAndCount(owner, 0)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private Object leastRecentlyUsedIdleChannelOf(HttpClientAccount client) {
+        long now = registry.clock().nanoTime();
+        TrackedSocket best = null;
+        Object bestOwner = null;
+        for (TrackedSocket t : registry.trackedSockets()) {
+            if (t.account != client || !t.idleInHttpClient(now) || !t.mayBeReclaimed(now, 0)
+                    || (best != null && t.idleNanos(now) <= best.idleNanos(now))) {
+                continue;
+            }
+            Object owner = t.get();
+            if (owner != null && ELIGIBLE.test(owner)) {
+                best = t;
+                bestOwner = owner;
+            }
+        }
+        return bestOwner;
     }
 
     /**
@@ -181,11 +183,10 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         if (registry.gate().waitingThreads() == 0 || !ELIGIBLE.test(owner)) {
             return false;
         }
-        if (!close(owner, 0)) {
+        if (!closeAndCount(owner, 0)) {
             return false;
         }
         handedBackTotal.incrementAndGet();
-        listener.reclaimed(peer(owner), minIdleNanos / 1_000_000, reclaimedTotal.incrementAndGet());
         return true;
     }
 
@@ -217,6 +218,15 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
             return true;
         }
     };
+
+    /** Closes {@code owner} (see {@link #close}) and, if it was closed, counts and reports it once. */
+    private boolean closeAndCount(Object owner, long idleNanos) {
+        if (!close(owner, idleNanos)) {
+            return false;
+        }
+        listener.reclaimed(peer(owner), minIdleNanos / 1_000_000, reclaimedTotal.incrementAndGet());
+        return true;
+    }
 
     private boolean close(Object owner, long idleNanos) {
         if (SocketIntrospection.ioInProgress(owner) || !SocketIntrospection.isOpen(owner)) {
