@@ -1,13 +1,16 @@
 package io.emfileguard.core;
 
-import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The process-wide count of open sockets and the FIFO queue of threads waiting for one.
+ * The process-wide count of open sockets and the FIFO queue of what waits for one: parked threads
+ * and deferred work ({@link Deferred}: an async call's next step, run when a unit frees).
  *
  * <h2>Accounting model</h2>
  * One <em>unit</em> stands for one socket descriptor. A unit is taken before the descriptor is
@@ -25,6 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>Grant and cancel (timeout, interrupt) both happen under {@link #lock}, so a waiter whose wait
  *       ends at the instant a release grants it a slot either owns that slot or it went to the next
  *       waiter: the count always returns to its baseline.</li>
+ *   <li>Async work never parks anyone: it joins the same queue as a {@link Deferred} node, and a
+ *       grant decided under the lock is delivered after it by one agent thread
+ *       ({@link DeferredDelivery}, started only while such nodes exist), never on the releasing
+ *       thread, which may be a selector or the thread inside a socket's close.</li>
  *   <li>Parking is {@link LockSupport#parkNanos(Object, long)}, which does not pin virtual threads;
  *       the gate is the park blocker, so thread dumps name who holds the threads. The time of waits
  *       and the timed parks both come from one {@link ParkingClock}, so tests move it instead of
@@ -44,7 +51,69 @@ public final class SocketGate {
         /** Counted above the cap because the wait timed out and the policy is to proceed. */
         OVER_CAP_TIMED_OUT,
         /** No unit taken: the caller's {@link Claim} found room elsewhere while it waited. */
-        CLAIMED
+        CLAIMED,
+        /** Not yet: the {@link Deferred} work waits in the queue and is run when a unit frees. */
+        DEFERRED
+    }
+
+    /**
+     * Work that waits at the cap without a thread: an async call's step that would open a socket
+     * (an exchange's start, a pool's acquire). It joins the queue in arrival order with the parked
+     * threads; when a unit frees, it is {@link #admitted} on the gate's delivery thread. Its wait
+     * ends exactly once: granted (a unit is taken for it), claimed (room found elsewhere), timed out
+     * ({@code max.wait.millis} and {@code on.timeout}, as for threads), expired (its own deadline,
+     * such as a request's timeout) or cancelled by its owner ({@link SocketGate#cancel(Deferred)}).
+     * The callbacks run on the delivery thread, never under the gate's lock, one at a time: keep
+     * them short (hand the work to the client's own executor).
+     */
+    public abstract static class Deferred extends WaitQueue.Node {
+        /** No deadline of its own: {@code max.wait.millis} alone bounds the wait. */
+        public static final long NO_DEADLINE = Long.MAX_VALUE;
+        /** Its own deadline on the gate's clock (a request's timeout), or {@link #NO_DEADLINE}. */
+        volatile long ownDeadlineNanos = NO_DEADLINE;
+        /** When {@code max.wait.millis} ends its wait; set when it joins the queue. */
+        long maxWaitDeadlineNanos;
+
+        /** Sets a deadline of its own, {@code nanos} from now on the gate's clock; call before it queues. */
+        public final void expireAfter(SocketGate gate, long nanos) {
+            long now = gate.clock().nanoTime();
+            ownDeadlineNanos = nanos >= NO_DEADLINE - now ? NO_DEADLINE : now + Math.max(0, nanos);
+        }
+
+        /**
+         * The wait is over and the work may go on: {@code how} is {@link Admission#AFTER_WAIT} or
+         * {@link Admission#OVER_CAP_TIMED_OUT} (a unit was taken for it: its socket open must use it,
+         * or give it back) or {@link Admission#CLAIMED} (no unit: {@link #tryClaim} found room).
+         */
+        protected abstract void admitted(Admission how);
+
+        /** {@code max.wait.millis} ran out with {@code on.timeout=fail}: no unit; fail the work with {@code reason}. */
+        protected abstract void refused(SocketGateTimeoutException reason);
+
+        /** Its own deadline came before a unit: no unit; end the work as its client's own timeout would. */
+        protected abstract void expired();
+
+        /**
+         * Room other than a unit, offered when its client has some (see {@link SocketGate#offerClaim}):
+         * an HTTP client's idle connection, for instance. Runs on the delivery thread.
+         * @return true if room was taken; {@link #undoClaim} gives it back if a grant won meanwhile
+         */
+        protected boolean tryClaim() {
+            return false;
+        }
+
+        /** Gives back what {@link #tryClaim} took (a unit was granted at the same instant). */
+        protected void undoClaim() {
+        }
+    }
+
+    /** A thread parked in the queue. */
+    private static final class ParkedThread extends WaitQueue.Node {
+        final Thread thread;
+
+        ParkedThread(Thread thread) {
+            this.thread = thread;
+        }
     }
 
     /**
@@ -76,9 +145,13 @@ public final class SocketGate {
     private final ParkingClock clock;
     private final AtomicInteger used = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private final WaitQueue waiters = new WaitQueue();
     /** Mirror of {@code waiters.size()}, readable without the lock (closes the fast path). */
     private volatile int queued;
+    /** How many of the queued are {@link Deferred} (the delivery thread runs while any are); under the lock. */
+    private int deferredQueued;
+    /** Runs deferred work: created with the gate, its thread only while deferred work exists. */
+    private final DeferredDelivery delivery = new DeferredDelivery(this);
 
     private volatile GateSettings settings;
     /** min(max.sockets, what the descriptor guard allows): the cap actually enforced. */
@@ -109,9 +182,9 @@ public final class SocketGate {
     private final GateCounters counters = new GateCounters();
     private final AtomicLong lastSummaryNanos = new AtomicLong();
     /** Releases seen while threads wait: tells a waiter whether its last slice saw any progress. */
-    private final java.util.concurrent.atomic.LongAdder releasesWhileWaiting = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder releasesWhileWaiting = new LongAdder();
     /** Of those, the ones a waiter's reclaim caused (a closed idle socket): not progress. */
-    private final java.util.concurrent.atomic.LongAdder reclaimsWhileWaiting = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder reclaimsWhileWaiting = new LongAdder();
     private volatile Reclaimer reclaimer;
     private volatile boolean waitingEpisode;
 
@@ -364,29 +437,13 @@ public final class SocketGate {
     private Admission acquireSlow(Claim claim) throws SocketGateTimeoutException, SocketGateInterruptedException {
         GateSettings s = settings;
         Thread self = Thread.currentThread();
-        Waiter waiter = new Waiter(self);
-        long start = clock.nanoTime();
+        ParkedThread waiter = new ParkedThread(self);
+        long start = enqueue(waiter);
         long deadline = start + s.maxWaitNanos();
-        lock.lock();
-        try {
-            waiter.ticket = ++enqueued;
-            waiters.addLast(waiter);
-            queued = waiters.size();
-        } finally {
-            lock.unlock();
-        }
-        counters.waits.incrementAndGet();
-        long releasesBefore = releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
-        // We may have queued just after the last release looked at the queue: offer ourselves a slot.
-        dispatch();
-        if (waiter.state != Waiter.GRANTED && !waitingEpisode) {
-            waitingEpisode = true;
-            lastSummaryNanos.set(start);
-            listener.waitingStarted(this);
-        }
+        long releasesBefore = progressSoFar();
         try {
             for (;;) {
-                if (waiter.state == Waiter.GRANTED) {
+                if (waiter.isGranted()) {
                     return Admission.AFTER_WAIT;
                 }
                 if (claim != null && claim.tryClaim()) {
@@ -416,7 +473,7 @@ public final class SocketGate {
                     long waited = now - start;
                     counters.timeouts.incrementAndGet();
                     boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
-                    listener.timedOut(this, waited, proceed);
+                    notifyListener(LISTENER_TIMED_OUT, waited, proceed);
                     if (proceed) {
                         recordPeak(used.incrementAndGet());
                         counters.overCap.incrementAndGet();
@@ -431,19 +488,294 @@ public final class SocketGate {
                 // them, and the dispatcher unparks each one that moves into the front: they park
                 // until their deadline, so 10,000 waiting threads cost nothing while nothing moves.
                 long slice = waiter.ticket - dequeued <= FRONT_WAITERS ? s.holdNanos() : left;
-                if (waiter.state == Waiter.GRANTED) {
+                if (waiter.isGranted()) {
                     continue; // granted since the top of the loop: its permit may be spent already
                 }
                 clock.parkNanos(this, Math.min(left, slice));
-                if (waiter.state != Waiter.GRANTED) {
-                    releasesBefore = betweenSlices(waiter, start, releasesBefore);
+                if (!waiter.isGranted()) {
+                    releasesBefore = betweenSlices(waiter, releasesBefore);
                 }
             }
         } finally {
-            counters.waitNanos.addAndGet(clock.nanoTime() - start);
-            if (queued == 0) {
-                waitingEpisode = false;
+            waitEnded(start);
+        }
+    }
+
+    /**
+     * Joins the queue (a thread or deferred work), counts the wait, and offers the queue a unit at
+     * once: the last release may have looked at the queue just before this node joined it.
+     * @return when the wait started, on the gate's clock
+     */
+    private long enqueue(WaitQueue.Node node) {
+        long start = clock.nanoTime();
+        node.startNanos = start;
+        boolean deferred = node instanceof Deferred;
+        if (deferred) {
+            Deferred d = (Deferred) node;
+            long maxWait = settings.maxWaitNanos();
+            d.maxWaitDeadlineNanos = maxWait >= Long.MAX_VALUE - start ? Long.MAX_VALUE : start + maxWait;
+        }
+        lock.lock();
+        try {
+            node.ticket = ++enqueued;
+            waiters.addLast(node);
+            queued = waiters.size();
+            if (deferred) {
+                deferredQueued++;
             }
+        } finally {
+            lock.unlock();
+        }
+        counters.waits.incrementAndGet();
+        if (deferred) {
+            delivery.workArrived(); // its thread runs while deferred work waits: timeouts, housekeeping
+        }
+        dispatch();
+        if (node.isWaiting() && !waitingEpisode) {
+            waitingEpisode = true;
+            lastSummaryNanos.set(start);
+            notifyListener(LISTENER_WAITING_STARTED, 0, false);
+        }
+        return start;
+    }
+
+    /** A wait ended (granted, claimed, timed out, cancelled): its time counts, and the episode ends with the queue. */
+    private void waitEnded(long start) {
+        counters.waitNanos.addAndGet(clock.nanoTime() - start);
+        if (queued == 0) {
+            waitingEpisode = false;
+        }
+    }
+
+    /** Releases that were progress of the application so far (reclaims excluded): what a slice compares. */
+    long progressSoFar() {
+        return releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
+    }
+
+    // ---- deferred work (async callers)
+
+    /**
+     * A unit for {@code work} now ({@link Admission#IMMEDIATE}: the caller goes on itself, holding it),
+     * or {@link Admission#DEFERRED}: it waits in the queue, behind whatever waits already, and its
+     * {@link Deferred#admitted} (or {@code refused}, {@code expired}) runs later on the gate's
+     * delivery thread. Never parks, never throws the gate's exceptions: async callers get the
+     * outcome through the callbacks.
+     */
+    public Admission acquireOrDefer(Deferred work) {
+        if (tryAcquireFast()) {
+            return Admission.IMMEDIATE;
+        }
+        enqueue(work);
+        return Admission.DEFERRED;
+    }
+
+    /**
+     * The owner of {@code work} gives up its wait (its caller cancelled, its pool shut down).
+     * @return true if it left the queue without a unit; false if its wait had already ended (a unit
+     *         may have been granted: then its {@code admitted} runs, or has run, as usual)
+     */
+    public boolean cancel(Deferred work) {
+        return leaveQueue(work, WaitQueue.Node.CANCELLED);
+    }
+
+    /**
+     * {@code work}'s client has room other than a unit for it now (an exchange of the same HTTP
+     * client ended, its connection idles): the delivery thread asks {@link Deferred#tryClaim}.
+     * Called on any thread; cheap.
+     */
+    public void offerClaim(Deferred work) {
+        if (work.isWaiting()) {
+            delivery.claimOffered(work);
+        }
+    }
+
+    /** How many deferred waits are queued now. */
+    public int deferredWaiting() {
+        lock.lock();
+        try {
+            return deferredQueued;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the delivery thread runs now (it runs only while deferred work exists). */
+    boolean deliveryThreadRunning() {
+        return delivery.isRunning();
+    }
+
+    /** For the delivery thread: deferred work still waits in the queue. */
+    boolean hasDeferredWaiting() {
+        lock.lock();
+        try {
+            return deferredQueued > 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For the delivery thread: the earliest deadline of the queued deferred work (or Long.MAX_VALUE). */
+    long nextDeferredDeadline() {
+        lock.lock();
+        try {
+            long next = Long.MAX_VALUE;
+            if (deferredQueued == 0) {
+                return next;
+            }
+            for (WaitQueue.Node n = waiters.after(null); n != null; n = waiters.after(n)) {
+                if (n instanceof Deferred) {
+                    next = Math.min(next, deadlineOf((Deferred) n));
+                }
+            }
+            return next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static long deadlineOf(Deferred d) {
+        return Math.min(d.ownDeadlineNanos, d.maxWaitDeadlineNanos);
+    }
+
+    /**
+     * For the delivery thread: the deferred work whose deadline has passed leaves the queue (without
+     * a unit) and its wait ends the way its deadline says: its own ({@link Deferred#expired}), or
+     * {@code max.wait.millis} with {@code on.timeout} (proceed: a unit counted above the cap, as for
+     * a thread; fail: {@link Deferred#refused}).
+     */
+    void expireOverdue() {
+        long now = clock.nanoTime();
+        List<Deferred> overdue = null;
+        lock.lock();
+        try {
+            if (deferredQueued == 0) {
+                return;
+            }
+            for (WaitQueue.Node n = waiters.after(null); n != null; ) {
+                WaitQueue.Node next = waiters.after(n);
+                if (n instanceof Deferred && now - deadlineOf((Deferred) n) >= 0
+                        && removeLocked(n, WaitQueue.Node.CANCELLED)) {
+                    if (overdue == null) {
+                        overdue = new ArrayList<>();
+                    }
+                    overdue.add((Deferred) n);
+                }
+                n = next;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (overdue == null) {
+            return;
+        }
+        GateSettings s = settings;
+        for (Deferred d : overdue) {
+            waitEnded(d.startNanos);
+            if (d.ownDeadlineNanos <= d.maxWaitDeadlineNanos) {
+                DeferredDelivery.run(d, DeferredDelivery.EXPIRED, null);
+                continue;
+            }
+            long waited = now - d.startNanos;
+            counters.timeouts.incrementAndGet();
+            boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
+            notifyListener(LISTENER_TIMED_OUT, waited, proceed);
+            if (proceed) {
+                recordPeak(used.incrementAndGet());
+                counters.overCap.incrementAndGet();
+                DeferredDelivery.run(d, DeferredDelivery.ADMITTED, Admission.OVER_CAP_TIMED_OUT);
+            } else {
+                DeferredDelivery.run(d, DeferredDelivery.REFUSED,
+                        new SocketGateTimeoutException(s.maxSockets, used.get(), waited));
+            }
+        }
+    }
+
+    /** For the delivery thread: a granted node's wait is over; its time counts. */
+    void deferredWaitEnded(Deferred d) {
+        waitEnded(d.startNanos);
+    }
+
+    /**
+     * For the delivery thread, after a slice: if deferred work is at the head of the queue, nobody
+     * parked is there to do the front's housekeeping (reclaiming idle pooled sockets, sampling
+     * descriptors, the GC assist), so the delivery thread does it for that node.
+     * @return the progress count to compare with after the next slice
+     */
+    long housekeepingForDeferred(long releasesBefore) {
+        WaitQueue.Node head;
+        lock.lock();
+        try {
+            head = waiters.peekFirst();
+        } finally {
+            lock.unlock();
+        }
+        if (!(head instanceof Deferred)) {
+            return progressSoFar(); // a parked thread at the head does it
+        }
+        return betweenSlices(head, releasesBefore);
+    }
+
+    /** Under the lock: the node leaves the queue with state {@code to}, if it was still waiting. */
+    private boolean removeLocked(WaitQueue.Node node, int to) {
+        if (!node.leaveWaiting(to)) {
+            return false;
+        }
+        if (waiters.remove(node)) {
+            dequeued++;
+            if (node instanceof Deferred) {
+                deferredQueued--;
+            }
+            wakeNewFrontWaiters(1); // someone behind it may have moved into the front
+        }
+        queued = waiters.size();
+        return true;
+    }
+
+    private boolean leaveQueue(WaitQueue.Node node, int to) {
+        lock.lock();
+        try {
+            return removeLocked(node, to);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A deferred node's claim (see {@link #offerClaim}), on the delivery thread: the claim is taken
+     * only while the node waits, and kept only if the node then leaves the queue unit-less.
+     */
+    void claimFor(Deferred d) {
+        if (!d.isWaiting() || !d.tryClaim()) {
+            return;
+        }
+        if (leaveQueue(d, WaitQueue.Node.CANCELLED)) {
+            waitEnded(d.startNanos);
+            DeferredDelivery.run(d, DeferredDelivery.ADMITTED, Admission.CLAIMED);
+        } else {
+            d.undoClaim(); // a unit was granted at the same instant: that grant is delivered instead
+        }
+    }
+
+    private static final int LISTENER_WAITING_STARTED = 0;
+    private static final int LISTENER_STILL_WAITING = 1;
+    private static final int LISTENER_TIMED_OUT = 2;
+
+    /**
+     * Tells the listener (logs, metrics) of an event; what it throws is reported through the one
+     * error route and never reaches the waiter: a log line must not cost a unit or a wait.
+     */
+    private void notifyListener(int event, long waitedNanos, boolean proceeding) {
+        Listener l = listener;
+        try {
+            if (event == LISTENER_WAITING_STARTED) {
+                l.waitingStarted(this);
+            } else if (event == LISTENER_STILL_WAITING) {
+                l.stillWaiting(this);
+            } else {
+                l.timedOut(this, waitedNanos, proceeding);
+            }
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("gate listener", e);
         }
     }
 
@@ -451,7 +783,7 @@ public final class SocketGate {
         long last = lastSummaryNanos.get();
         long now = clock.nanoTime();
         if (now - last >= SUMMARY_INTERVAL_NANOS && lastSummaryNanos.compareAndSet(last, now)) {
-            listener.stillWaiting(this);
+            notifyListener(LISTENER_STILL_WAITING, 0, false);
         }
     }
 
@@ -469,8 +801,13 @@ public final class SocketGate {
     private long enqueued;
     private volatile long dequeued;
 
-    /** Grants units to the head of the queue while the count is under the cap. */
+    /**
+     * Grants units to the head of the queue while the count is under the cap. Decided under the lock,
+     * delivered after it: a parked thread is unparked, deferred work goes to the delivery thread
+     * (this may run on a selector thread, or inside a socket's close: nothing else runs here).
+     */
     private void dispatch() {
+        boolean deferredGranted = false;
         lock.lock();
         try {
             int granted = 0;
@@ -482,12 +819,23 @@ public final class SocketGate {
                 if (!used.compareAndSet(current, current + 1)) {
                     continue;
                 }
-                recordPeak(current + 1);
-                Waiter head = waiters.pollFirst();
+                WaitQueue.Node head = waiters.pollFirst();
                 dequeued++;
                 queued = waiters.size();
-                head.state = Waiter.GRANTED;
-                clock.unpark(head.thread);
+                if (head instanceof Deferred) {
+                    deferredQueued--;
+                }
+                if (!head.leaveWaiting(WaitQueue.Node.GRANTED)) {
+                    used.decrementAndGet(); // its wait had ended: the unit goes to the next node
+                    continue;
+                }
+                recordPeak(current + 1);
+                if (head instanceof Deferred) {
+                    delivery.granted((Deferred) head);
+                    deferredGranted = true;
+                } else {
+                    clock.unpark(((ParkedThread) head).thread);
+                }
                 granted++;
             }
             if (granted > 0) {
@@ -495,6 +843,9 @@ public final class SocketGate {
             }
         } finally {
             lock.unlock();
+        }
+        if (deferredGranted) {
+            delivery.workArrived();
         }
     }
 
@@ -509,34 +860,17 @@ public final class SocketGate {
         }
         int index = 0;
         int firstNew = Math.max(0, FRONT_WAITERS - moved);
-        for (Waiter w : waiters) {
-            if (index >= FRONT_WAITERS) {
-                break;
-            }
-            if (index >= firstNew) {
-                clock.unpark(w.thread);
+        for (WaitQueue.Node w = waiters.after(null); w != null && index < FRONT_WAITERS; w = waiters.after(w)) {
+            if (index >= firstNew && w instanceof ParkedThread) {
+                clock.unpark(((ParkedThread) w).thread); // deferred work: the delivery thread slices anyway
             }
             index++;
         }
     }
 
     /** @return true if the waiter left the queue without a slot; false if it had been granted one */
-    private boolean cancel(Waiter waiter) {
-        lock.lock();
-        try {
-            if (waiter.state == Waiter.GRANTED) {
-                return false;
-            }
-            waiter.state = Waiter.CANCELLED;
-            if (waiters.remove(waiter)) {
-                dequeued++;
-                wakeNewFrontWaiters(1); // someone behind it may have moved into the front
-            }
-            queued = waiters.size();
-            return true;
-        } finally {
-            lock.unlock();
-        }
+    private boolean cancel(ParkedThread waiter) {
+        return leaveQueue(waiter, WaitQueue.Node.CANCELLED);
     }
 
     private void recordPeak(int value) {
@@ -585,7 +919,8 @@ public final class SocketGate {
      * its share of the idle sockets the releases left unserved, and the stuck task.
      * @return the release count to compare with after the next slice
      */
-    private long betweenSlices(Waiter waiter, long start, long releasesBefore) {
+    private long betweenSlices(WaitQueue.Node waiter, long releasesBefore) {
+        long start = waiter.startNanos;
         try {
             sliceTask.run();
             Sampler smp = sampler;
@@ -610,7 +945,7 @@ public final class SocketGate {
             int needed = waiting + Math.max(0, used.get() - parkableCap);
             long organic = releasesNow - releasesBefore;
             boolean reclaimed = false;
-            if (r != null && organic < needed && waiter.state != Waiter.GRANTED) {
+            if (r != null && organic < needed && !waiter.isGranted()) {
                 int unserved = needed - (int) Math.max(0, organic);
                 int reclaimers = Math.max(1, Math.min(waiting, FRONT_WAITERS));
                 int share = Math.min(MAX_RECLAIMS_PER_SLICE,
@@ -622,7 +957,7 @@ public final class SocketGate {
             }
             releasesBefore = releasesNow;
             long afterSlice = clock.nanoTime();
-            if (!reclaimed && waiter.state != Waiter.GRANTED && afterSlice - start >= STUCK_NANOS
+            if (!reclaimed && !waiter.isGranted() && afterSlice - start >= STUCK_NANOS
                     && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
                 stuckTask.run();
             }
@@ -633,18 +968,4 @@ public final class SocketGate {
         return releasesBefore;
     }
 
-    private static final class Waiter {
-        static final int WAITING = 0;
-        static final int GRANTED = 1;
-        static final int CANCELLED = 2;
-
-        final Thread thread;
-        volatile int state = WAITING;
-        /** Arrival number: minus {@code dequeued}, about how many waiters are ahead (never more). */
-        long ticket;
-
-        Waiter(Thread thread) {
-            this.thread = thread;
-        }
-    }
 }

@@ -98,6 +98,9 @@ public final class ThreadPolicy {
     }
 
     static boolean isEventLoopType(Class<?> type) {
+        if (DeferredDelivery.DeliveryThread.class.isAssignableFrom(type)) {
+            return true; // the gate's own delivery thread un-parks others: it never parks at the gate
+        }
         for (Class<?> c = type; c != null && c != Thread.class; c = c.getSuperclass()) {
             if (matches(c.getName()) || anyInterfaceMatches(c)) {
                 return true;
