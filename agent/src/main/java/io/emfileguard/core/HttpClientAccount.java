@@ -42,7 +42,12 @@ public final class HttpClientAccount implements SocketGate.Claim {
     private static final long RETIRE_WAIT_NANOS = 100_000_000L;
     /** Channel openings parked in {@link #channelOpening} for a retiring channel's descriptor; guarded by this. */
     private final List<Thread> openersWaiting = new ArrayList<>(1);
-    private final ConcurrentLinkedQueue<Thread> admitters = new ConcurrentLinkedQueue<>();
+    /**
+     * This client's callers waiting at the cap, in arrival order: parked threads ({@code send}) and
+     * deferred exchanges ({@code sendAsync}); the first is told when an exchange of this client ends
+     * and leaves room (an idle connection it can reuse without a new unit).
+     */
+    private final ConcurrentLinkedQueue<Object> admitters = new ConcurrentLinkedQueue<>();
 
     HttpClientAccount(SocketGate gate) {
         this.gate = gate;
@@ -64,6 +69,38 @@ public final class HttpClientAccount implements SocketGate.Claim {
         if (a == SocketGate.Admission.CLAIMED) {
             return;
         }
+        admittedWithUnit();
+    }
+
+    /**
+     * An async exchange ({@code sendAsync}): room of the client's own ({@link SocketGate.Admission#CLAIMED},
+     * counted), a unit now ({@link SocketGate.Admission#IMMEDIATE}, counted), or
+     * {@link SocketGate.Admission#DEFERRED}: the exchange waits in the gate's queue, and is told when
+     * this client has room before a unit frees. Never parks.
+     */
+    SocketGate.Admission admitAsync(PendingExchange exchange) {
+        if (tryClaim()) {
+            return SocketGate.Admission.CLAIMED;
+        }
+        SocketGate.Admission a = gate.acquireOrDefer(exchange);
+        if (a != SocketGate.Admission.DEFERRED) {
+            admittedWithUnit();
+            return a;
+        }
+        admitters.add(exchange);
+        if (hasRoomForAnExchange()) {
+            gate.offerClaim(exchange); // an exchange ended between the claim above and now
+        }
+        return a;
+    }
+
+    /** A deferred exchange's wait is over, whichever way: no longer told of room. */
+    void admitterDone(PendingExchange exchange) {
+        admitters.remove(exchange);
+    }
+
+    /** An exchange was admitted with a unit of the gate: it counts, and U = max(E, K) + R again. */
+    void admittedWithUnit() {
         int surplus;
         synchronized (this) {
             exchanges++;
@@ -71,6 +108,10 @@ public final class HttpClientAccount implements SocketGate.Claim {
             surplus = normalize();
         }
         giveBack(surplus);
+    }
+
+    private synchronized boolean hasRoomForAnExchange() {
+        return exchanges < units - retiring;
     }
 
     @Override
@@ -95,9 +136,11 @@ public final class HttpClientAccount implements SocketGate.Claim {
         }
         giveBack(surplus);
         if (room) {
-            Thread t = admitters.peek(); // a caller of this client waits: an idle connection is free
-            if (t != null) {
-                gate.clock().unpark(t);
+            Object first = admitters.peek(); // a caller of this client waits: an idle connection is free
+            if (first instanceof Thread) {
+                gate.clock().unpark((Thread) first);
+            } else if (first instanceof PendingExchange) {
+                gate.offerClaim((PendingExchange) first); // claimed on the gate's delivery thread
             }
         }
     }

@@ -1,7 +1,8 @@
 package io.emfileguard.core;
 
 /**
- * The hooks of the JDK {@code java.net.http.HttpClient}: an exchange's caller waits at the cap (see
+ * The hooks of the JDK {@code java.net.http.HttpClient}: a {@code send} caller waits at the cap, a
+ * {@code sendAsync} exchange is deferred without parking anyone ({@link PendingExchange}; see
  * {@link HttpClientAccount} for the model), the channel a connection opens joins its client's
  * account, and its pool ({@code ConnectionPool}) says when a connection is idle. Errors go to
  * {@link SocketHooks#internalError}, never to the application.
@@ -10,6 +11,9 @@ public final class HttpClientHooks {
 
     /** The HTTP client whose connection the current thread is building, if any. */
     private static final ThreadLocal<HttpClientAccount> CURRENT_HTTP_CLIENT = new ThreadLocal<>();
+
+    /** The async exchange the current thread's {@code sendAsync} is starting, until its MultiExchange takes it. */
+    private static final ThreadLocal<PendingExchange> STARTING_ASYNC = new ThreadLocal<>();
 
     /** Per-client accounts, weakly keyed: HttpClientImpl keeps identity equals/hashCode. */
     private static final java.util.Map<Object, HttpClientAccount> ACCOUNTS = new java.util.WeakHashMap<>();
@@ -30,11 +34,15 @@ public final class HttpClientHooks {
     }
 
     /**
-     * Before an exchange ({@code send} or {@code sendAsync}) starts: the caller waits here at the
-     * cap, the same way a blocking connect would. See {@link HttpClientAccount} for the model.
-     * @return the client's account (for {@link #afterExchangeStarted}), or null if not counted
+     * Before an exchange starts ({@code HttpClientImpl}'s private {@code sendAsync}, which both
+     * {@code send} and {@code sendAsync} call; {@code exchangeExecutor} is null for {@code send}).
+     * A {@code send} caller waits here at the cap, the same way a blocking connect would. A
+     * {@code sendAsync} caller never waits: its exchange's start is deferred instead (see
+     * {@link #exchangeExecutor}). See {@link HttpClientAccount} for the model.
+     * @return the client's account or the {@link PendingExchange} (for {@link #afterExchangeStarted}),
+     *         a {@link RefusedExchange}, or null if not counted
      */
-    public static Object beforeExchange(Object client) {
+    public static Object beforeExchange(Object client, Object request, Object exchangeExecutor) {
         SocketGate g = SocketHooks.gate();
         if (g == null || client == null) {
             return null;
@@ -43,6 +51,11 @@ public final class HttpClientHooks {
         boolean mayPark;
         try {
             account = accountOf(client);
+            if (exchangeExecutor != null) {
+                PendingExchange pending = new PendingExchange(account, g, requestTimeoutNanos(request));
+                STARTING_ASYNC.set(pending);
+                return pending;
+            }
             mayPark = ThreadPolicy.mayParkForExchange();
         } catch (RuntimeException | Error e) {
             SocketHooks.internalError("http client admission", e);
@@ -65,6 +78,11 @@ public final class HttpClientHooks {
         if (taken instanceof RefusedExchange) {
             return java.util.concurrent.CompletableFuture.failedFuture(((RefusedExchange) taken).reason);
         }
+        if (taken instanceof PendingExchange) {
+            STARTING_ASYNC.remove();
+            asyncExchangeReturned((PendingExchange) taken, result, thrown);
+            return result;
+        }
         if (!(taken instanceof HttpClientAccount)) {
             return result;
         }
@@ -80,6 +98,74 @@ public final class HttpClientHooks {
         }
         return result;
     }
+
+    /**
+     * {@code MultiExchange.responseAsync(executor)}, on the {@code sendAsync} caller: the executor
+     * that starts the exchange is replaced by its {@link PendingExchange}, which starts it when
+     * admitted. Any other call (a {@code send}) keeps its executor.
+     */
+    public static Object exchangeExecutor(Object multiExchange, Object executor) {
+        PendingExchange pending = STARTING_ASYNC.get();
+        if (pending == null || !(executor instanceof java.util.concurrent.Executor)) {
+            return executor;
+        }
+        STARTING_ASYNC.remove();
+        try {
+            return pending.standIn(multiExchange, (java.util.concurrent.Executor) executor);
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("http client async start", e);
+            return executor;
+        }
+    }
+
+    /** {@code sendAsync} returned (or threw): the returned future ends the exchange in its account. */
+    private static void asyncExchangeReturned(PendingExchange pending, Object result, Throwable thrown) {
+        try {
+            if (pending.started() || thrown != null || !(result instanceof java.util.concurrent.CompletableFuture)
+                    || ((java.util.concurrent.CompletableFuture<?>) result).isDone()) {
+                pending.whenReturned(result, thrown); // (never started: it failed before its start, e.g. a closed client)
+                return;
+            }
+            // Started past the agent (its responseAsync was not woven): counted, as a thread that cannot wait.
+            HttpClientAccount account = pending.account();
+            account.admitExchange(false);
+            ((java.util.concurrent.CompletableFuture<?>) result).whenComplete(new ExchangeEnd(account));
+        } catch (RuntimeException | Error | SocketGateTimeoutException | SocketGateInterruptedException e) {
+            SocketHooks.internalError("http client async exchange", e);
+        }
+    }
+
+    /** {@code HttpRequest.timeout()} in nanoseconds, 0 when it has none (public API, read reflectively: not the core's module). */
+    private static long requestTimeoutNanos(Object request) {
+        if (request == null) {
+            return 0;
+        }
+        try {
+            java.lang.reflect.Method timeout = REQUEST_TIMEOUT.get(request.getClass());
+            Object optional = timeout == null ? null : timeout.invoke(request);
+            if (optional instanceof java.util.Optional && ((java.util.Optional<?>) optional).isPresent()) {
+                return ((java.time.Duration) ((java.util.Optional<?>) optional).get()).toNanos();
+            }
+            return 0;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            SocketHooks.internalError("http request timeout", e);
+            return 0;
+        }
+    }
+
+    private static final ClassValue<java.lang.reflect.Method> REQUEST_TIMEOUT = new ClassValue<java.lang.reflect.Method>() {
+        @Override
+        protected java.lang.reflect.Method computeValue(Class<?> type) {
+            try {
+                // The public API's method, not the (non-exported) implementation class's.
+                Class<?> api = Class.forName("java.net.http.HttpRequest", false, type.getClassLoader());
+                return api.getMethod("timeout");
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                SocketHooks.internalError("http request timeout accessor", e);
+                return null;
+            }
+        }
+    };
 
     /** A {@code PlainHttpConnection} is being built: the channel it opens belongs to this client. */
     public static void httpConnectionStarting(Object client) {

@@ -124,6 +124,8 @@ public final class InterceptionPoint {
     boolean exitReplacesReturn;
     /** Skip the method's body when the entry hook returned an instance of this (internal name). */
     String skipWhenEnteredIs;
+    /** The parameter (0-based) that the entry hook's result replaces, or -1. */
+    int enterReplacesArg = -1;
 
     private InterceptionPoint(String className, String methodName, String descriptor, Needs needs, String why) {
         this.className = className;
@@ -140,6 +142,17 @@ public final class InterceptionPoint {
     /** Calls {@code hook} at entry; a non-void result is kept for the exit hook ({@link Arg#ENTERED}). */
     InterceptionPoint enter(String hook, String returns, Arg... args) {
         this.enter = new Call(hook, returns, args);
+        return this;
+    }
+
+    /**
+     * Calls {@code hook} at entry and passes the method what it returns in place of its parameter
+     * {@code index} (a reference, cast back to the parameter's type): how deferred work is slipped
+     * in where the method hands work on, e.g. an executor that queues at the cap.
+     */
+    InterceptionPoint enterReplacing(int index, String hook, Arg... args) {
+        this.enter = new Call(hook, "Ljava/lang/Object;", args);
+        this.enterReplacesArg = index;
         return this;
     }
 

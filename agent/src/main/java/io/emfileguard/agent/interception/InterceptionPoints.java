@@ -74,16 +74,24 @@ public final class InterceptionPoints {
                 "a thread selects: it is an event loop from now on (counted, never parked)")
             .enter("selecting", "V", arg(1)),
 
-        // ---- java.net.http.HttpClient: public send and sendAsync all go through this private sendAsync,
-        // on the caller's thread: the caller waits here; a refused exchange completes its future exceptionally.
+        // ---- java.net.http.HttpClient: public send and sendAsync all go through this private sendAsync, on
+        // the caller's thread (its last argument is null for send): a send caller waits here, and a refused
+        // exchange completes its future exceptionally; a sendAsync exchange is admitted at its start (below).
         point(ALWAYS, "jdk.internal.net.http.HttpClientImpl", "sendAsync",
                 "(Ljava/net/http/HttpRequest;Ljava/net/http/HttpResponse$BodyHandler;"
                         + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)"
                         + "Ljava/util/concurrent/CompletableFuture;",
-                "an HttpClient exchange starts: its caller waits at the cap")
-            .enter("HttpClientHooks.beforeExchange", "Ljava/lang/Object;", THIS)
+                "an HttpClient exchange starts: a `send` caller waits at the cap, a `sendAsync` one never does")
+            .enter("HttpClientHooks.beforeExchange", "Ljava/lang/Object;", THIS, arg(0), arg(3))
             .skipWhenEnteredIs("io/emfileguard/core/RefusedExchange")
             .exitOrThrowReplacing("HttpClientHooks.afterExchangeStarted", RETURNED, ENTERED, THROWN),
+        // The exchange's start: `start.completeAsync(() -> null, executor)`, the executor used for nothing
+        // else. For `sendAsync` the agent hands the JDK an executor that starts it when admitted (deferred
+        // at the cap: the caller returns at once); `send` keeps its own.
+        point(ALWAYS, "jdk.internal.net.http.MultiExchange", "responseAsync",
+                "(Ljava/util/concurrent/Executor;)Ljava/util/concurrent/CompletableFuture;",
+                "a `sendAsync` exchange's start: deferred at the cap, never its caller")
+            .enterReplacing(0, "HttpClientHooks.exchangeExecutor", THIS, arg(0)),
         // (addr, client) on JDK 17 and 21, (addr, client, label) on JDK 25: the channel it opens belongs to
         // that client's account, so an exchange and its connection take one unit between them.
         point(ALWAYS, "jdk.internal.net.http.PlainHttpConnection", "<init>",

@@ -245,7 +245,13 @@ final class Weaver {
                 }
                 invokeHook(point.enter);
                 Type entered = Type.getType(point.enter.returns);
-                if (entered.getSort() != Type.VOID) {
+                if (point.enterReplacesArg >= 0) {
+                    // The result becomes the parameter: cast to its declared type, so every frame's
+                    // type for that slot still holds.
+                    Type parameter = parameters[point.enterReplacesArg];
+                    super.visitTypeInsn(Opcodes.CHECKCAST, parameter.getInternalName());
+                    super.visitVarInsn(Opcodes.ASTORE, parameterSlot(point.enterReplacesArg));
+                } else if (entered.getSort() != Type.VOID) {
                     if (usesEntered()) {
                         enteredLocal = newLocal(entered, frameType(entered));
                         super.visitVarInsn(entered.getOpcode(Opcodes.ISTORE), enteredLocal);

@@ -45,6 +45,15 @@ public final class TestHooks {
         return value == null ? "replaced" : value;
     }
 
+    /** Replaces the executor: the woven method hands its task to this one instead. */
+    public static Object executorFor(Object self, Object executor) {
+        CALLS.add("executorFor(" + (executor != null) + ")");
+        return (java.util.concurrent.Executor) task -> {
+            CALLS.add("replacement ran the task");
+            task.run();
+        };
+    }
+
     public static Object beforeSend(Object self, long timeout) {
         CALLS.add("beforeSend " + timeout);
         return timeout < 0 ? new Refused() : "account";

@@ -49,6 +49,18 @@ public class WeaveTarget {
         return CompletableFuture.completedFuture(request + timeout + weight);
     }
 
+    /** Hands work on to an executor it is given (a loop and a second use of the parameter: frames). */
+    public int handOn(long id, java.util.concurrent.Executor executor, Runnable task) {
+        int handed = 0;
+        for (int i = 0; i < 2; i++) {
+            if (i == 1 && executor != null) {
+                executor.execute(task);
+                handed++;
+            }
+        }
+        return handed;
+    }
+
     /** A long parameter before the one the hook reads: slots, not indexes. */
     public void endRead(long bytes, boolean completed) throws java.io.IOException {
         if (bytes < 0) {

@@ -59,6 +59,9 @@ class WeaverTest {
                 .enter("beforeSend", "Ljava/lang/Object;", THIS, arg(1))
                 .skipWhenEnteredIs(HOOKS + "$Refused")
                 .exitOrThrowReplacing("afterSend", RETURNED, ENTERED, THROWN),
+            point(Needs.ALWAYS, TARGET, "handOn", "(JLjava/util/concurrent/Executor;Ljava/lang/Runnable;)I",
+                    "a parameter replaced at entry")
+                .enterReplacing(1, "executorFor", THIS, arg(1)),
             point(Needs.ALWAYS, TARGET, "endRead", "(JZ)V", "a long before the argument")
                 .exitOrThrow("readEnded", THIS, arg(1), THROWN),
             point(Needs.ALWAYS, TARGET, "absent", "()V", "a method the class does not have")
@@ -73,6 +76,19 @@ class WeaverTest {
                 return defineClass(TARGET, bytes, 0, bytes.length);
             }
         }.define();
+    }
+
+    @Test
+    void anEntryHookCanReplaceAParameterThatTheBodyThenUses() throws Exception {
+        Object target = woven.getConstructor(String.class, Object.class).newInstance("t", "o");
+        Method handOn = woven.getMethod("handOn", long.class, java.util.concurrent.Executor.class, Runnable.class);
+        List<String> ran = new ArrayList<>();
+        java.util.concurrent.Executor original = task -> ran.add("original executor");
+        assertEquals(1, handOn.invoke(target, 7L, original, (Runnable) () -> ran.add("task")));
+        assertEquals(List.of("task"), ran, "the task ran through the replacement, not the original executor");
+        List<String> calls = TestHooks.CALLS;
+        assertEquals(List.of("executorFor(true)", "replacement ran the task"),
+                calls.subList(calls.indexOf("executorFor(true)"), calls.size()));
     }
 
     @Test
