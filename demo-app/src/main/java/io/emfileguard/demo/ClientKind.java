@@ -14,7 +14,13 @@ public enum ClientKind {
     /** AWS SDK v2 {@code DynamoDbClient} (GetItem / Query) over the Apache client with a raised pool. */
     DYNAMODB("dynamodb"),
     /** AWS SDK v2 {@code LambdaClient} asynchronous invoke ({@code InvocationType.EVENT}) over the URL-connection client. */
-    LAMBDA("lambda");
+    LAMBDA("lambda"),
+    /**
+     * AWS SDK v2 {@code DynamoDbAsyncClient} (GetItem / Query) over its Netty client with
+     * {@code maxConcurrency} raised: every call issued from the handler's thread and joined with
+     * {@code CompletableFuture.allOf}, the fan-out AWS recommends in a Lambda function.
+     */
+    DYNAMODB_ASYNC("dynamodb-async");
 
     public static final String DEFAULT_MIX = "httpclient,urlconnection,dynamodb,lambda";
 
@@ -30,7 +36,8 @@ public enum ClientKind {
 
     /**
      * Parses a comma-separated mix: {@code httpclient}, {@code urlconnection}, {@code dynamodb},
-     * {@code lambda}, {@code sdk} (= dynamodb,lambda), {@code blocking} (= urlconnection,dynamodb,lambda),
+     * {@code lambda}, {@code dynamodb-async}, {@code sdk} (= dynamodb,lambda,dynamodb-async),
+     * {@code blocking} (= urlconnection,dynamodb,lambda),
      * {@code all}. Service {@code i} uses entry {@code i % size} of the result.
      */
     public static List<ClientKind> parseMix(String mix) {
@@ -46,6 +53,7 @@ public enum ClientKind {
                 case "sdk":
                     kinds.add(DYNAMODB);
                     kinds.add(LAMBDA);
+                    kinds.add(DYNAMODB_ASYNC);
                     break;
                 case "blocking":
                     kinds.add(URLCONNECTION);
@@ -69,7 +77,7 @@ public enum ClientKind {
             }
         }
         throw new IllegalArgumentException("unknown client '" + id
-                + "' (httpclient, urlconnection, dynamodb, lambda, sdk, blocking, all)");
+                + "' (httpclient, urlconnection, dynamodb, lambda, dynamodb-async, sdk, blocking, all)");
     }
 
     public static String ids(List<ClientKind> kinds) {

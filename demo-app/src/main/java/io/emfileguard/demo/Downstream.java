@@ -23,8 +23,10 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
@@ -52,6 +54,7 @@ final class Downstream implements AutoCloseable {
     private final AtomicReferenceArray<HttpClient> httpClients;
     private volatile DynamoDbClient dynamoDb;
     private volatile LambdaClient lambda;
+    private volatile DynamoDbAsyncClient dynamoDbAsync;
 
     Downstream(FanOutConfig config) {
         this.config = config;
@@ -71,6 +74,8 @@ final class Downstream implements AutoCloseable {
                 dynamoDb();
             } else if (kind == ClientKind.LAMBDA) {
                 lambda();
+            } else if (kind == ClientKind.DYNAMODB_ASYNC) {
+                dynamoDbAsync();
             }
         }
     }
@@ -98,6 +103,8 @@ final class Downstream implements AutoCloseable {
                     await(go);
                     lambdaCall(service, record);
                 }, blocking);
+            case DYNAMODB_ASYNC:
+                return dynamoDbAsyncCall(service, record);
             default:
                 throw new IllegalArgumentException(kind.toString());
         }
@@ -167,6 +174,27 @@ final class Downstream implements AutoCloseable {
         }
     }
 
+    /** Issued from the caller's thread, as the SDK's async API is meant to be used: nothing blocks. */
+    private CompletableFuture<Void> dynamoDbAsyncCall(int service, String record) {
+        String table = serviceName(service);
+        AttributeValue key = AttributeValue.fromS(record);
+        if (service % 2 == 0) {
+            return dynamoDbAsync().getItem(b -> b.tableName(table).key(Map.of("pk", key))).thenAccept(response -> {
+                if (!response.hasItem() || !key.equals(response.item().get("pk"))) {
+                    throw new IllegalStateException("GetItem answered without the item for " + record);
+                }
+            });
+        }
+        return dynamoDbAsync().query(b -> b.tableName(table)
+                .keyConditionExpression("pk = :pk")
+                .expressionAttributeValues(Map.of(":pk", key))).thenAccept(response -> {
+                    if (response.count() == null || response.count() < 1
+                            || !key.equals(response.items().get(0).get("pk"))) {
+                        throw new IllegalStateException("Query answered without the item for " + record);
+                    }
+                });
+    }
+
     private void lambdaCall(int service, String record) {
         // An asynchronous invocation: Lambda queues the event and answers 202 Accepted.
         InvokeResponse response = lambda().invoke(b -> b.functionName(serviceName(service))
@@ -220,6 +248,33 @@ final class Downstream implements AutoCloseable {
         return client;
     }
 
+    private DynamoDbAsyncClient dynamoDbAsync() {
+        DynamoDbAsyncClient client = dynamoDbAsync;
+        if (client == null) {
+            synchronized (this) {
+                client = dynamoDbAsync;
+                if (client == null) {
+                    client = DynamoDbAsyncClient.builder()
+                            .endpointOverride(URI.create(config.dynamoDbEndpoint))
+                            .region(Region.of(config.region))
+                            .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
+                            // 50 concurrent connections by default; a fan-out raises it after
+                            // "Acquire operation took longer than the configured maximum time"
+                            .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                                    .maxConcurrency(10_000)
+                                    .maxPendingConnectionAcquires(100_000)
+                                    .connectionTimeout(CONNECT_TIMEOUT)
+                                    .connectionAcquisitionTimeout(config.requestTimeout.multipliedBy(2))
+                                    .readTimeout(config.requestTimeout))
+                            .overrideConfiguration(o -> o.apiCallTimeout(config.requestTimeout.multipliedBy(2)))
+                            .build();
+                    dynamoDbAsync = client;
+                }
+            }
+        }
+        return client;
+    }
+
     private LambdaClient lambda() {
         LambdaClient client = lambda;
         if (client == null) {
@@ -250,6 +305,9 @@ final class Downstream implements AutoCloseable {
         }
         if (lambda != null) {
             lambda.close();
+        }
+        if (dynamoDbAsync != null) {
+            dynamoDbAsync.close();
         }
     }
 

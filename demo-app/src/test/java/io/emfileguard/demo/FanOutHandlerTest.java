@@ -54,6 +54,17 @@ class FanOutHandlerTest {
     }
 
     @Test
+    void theAsyncDynamoDbClientReadsAndQueriesTheStubFromTheHandlersThread() {
+        FanOutHandler handler = new FanOutHandler(FanOutConfig.forEndpoint(stub.endpoint(), 2,
+                List.of(ClientKind.DYNAMODB_ASYNC)));
+        Map<String, Object> answer = handler.handleRequest(Map.of("records", 3), null);
+        assertEquals(6, answer.get("succeeded"), () -> "errors: " + answer.get("errors"));
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> byClient = (Map<String, Map<String, Object>>) answer.get("byClient");
+        assertEquals(6, byClient.get("dynamodb-async").get("succeeded"), "GetItem (service 1) and Query (service 2)");
+    }
+
+    @Test
     void theEventMayListRecordsAndOverrideServicesAndClients() {
         FanOutHandler handler = new FanOutHandler(FanOutConfig.forEndpoint(stub.endpoint(), 11, List.of(ClientKind.URLCONNECTION)));
         Map<String, Object> answer = handler.handleRequest(Map.of(
