@@ -150,8 +150,11 @@ public final class SocketGate {
     private volatile int queued;
     /** How many of the queued are {@link Deferred} (the delivery thread runs while any are); under the lock. */
     private int deferredQueued;
-    /** Runs deferred work: created with the gate, its thread only while deferred work exists. */
-    private final DeferredDelivery delivery = new DeferredDelivery(this);
+    /**
+     * Runs deferred work: created (under the lock) when the first deferred work queues, so that a
+     * process that never defers loads none of it; its thread runs only while deferred work exists.
+     */
+    private volatile DeferredDelivery delivery;
 
     private volatile GateSettings settings;
     /** min(max.sockets, what the descriptor guard allows): the cap actually enforced. */
@@ -522,6 +525,9 @@ public final class SocketGate {
             queued = waiters.size();
             if (deferred) {
                 deferredQueued++;
+                if (delivery == null) {
+                    delivery = new DeferredDelivery(this);
+                }
             }
         } finally {
             lock.unlock();
@@ -584,8 +590,9 @@ public final class SocketGate {
      * Called on any thread; cheap.
      */
     public void offerClaim(Deferred work) {
-        if (work.isWaiting()) {
-            delivery.claimOffered(work);
+        DeferredDelivery d = delivery;
+        if (work.isWaiting() && d != null) { // (waiting and never queued: its admission is still under way)
+            d.claimOffered(work);
         }
     }
 
@@ -601,7 +608,8 @@ public final class SocketGate {
 
     /** Whether the delivery thread runs now (it runs only while deferred work exists). */
     boolean deliveryThreadRunning() {
-        return delivery.isRunning();
+        DeferredDelivery d = delivery;
+        return d != null && d.isRunning();
     }
 
     /** For the delivery thread: deferred work still waits in the queue. */
