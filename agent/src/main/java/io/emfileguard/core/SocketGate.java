@@ -240,8 +240,9 @@ public final class SocketGate {
     /** Waiting this long with no release and nothing to reclaim counts as stuck. */
     static final long STUCK_NANOS = 500_000_000L;
 
+    /** The listener's calls are guarded: an error in one is reported, never thrown out of {@link #acquire}. */
     public void setListener(Listener listener) {
-        this.listener = listener == null ? Listener.NONE : listener;
+        this.listener = listener == null ? Listener.NONE : new GuardedListener(listener);
     }
 
     /**
@@ -389,7 +390,7 @@ public final class SocketGate {
                 if (waiter.state == Waiter.GRANTED) {
                     return Admission.AFTER_WAIT;
                 }
-                if (claim != null && claim.tryClaim()) {
+                if (claim != null && claimed(claim)) {
                     if (!cancel(waiter)) {
                         release(); // granted at the same instant: the unit goes to the next waiter
                     }
@@ -626,11 +627,64 @@ public final class SocketGate {
                     && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
                 stuckTask.run();
             }
-        } catch (RuntimeException e) {
-            // bookkeeping help only; waiting goes on regardless
+        } catch (RuntimeException | Error e) {
+            // Housekeeping help only: waiting goes on regardless, but the error is reported.
+            SocketHooks.internalError("a waiting thread's slice work", e);
         }
         maybeSummarize();
         return releasesBefore;
+    }
+
+    /**
+     * {@code claim.tryClaim()}; an error in it is reported and counts as no room: thrown out of the
+     * wait it would leave this waiter in the queue, to be granted a unit nobody gives back.
+     */
+    private static boolean claimed(Claim claim) {
+        try {
+            return claim.tryClaim();
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("a waiting thread's claim", e);
+            return false;
+        }
+    }
+
+    /**
+     * Reports the listener's errors instead of throwing them: a listener is called while its thread is
+     * in the queue (an error there would leave a waiter nobody serves) or about to take a unit.
+     */
+    private static final class GuardedListener implements Listener {
+        private final Listener listener;
+
+        GuardedListener(Listener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void waitingStarted(SocketGate gate) {
+            try {
+                listener.waitingStarted(gate);
+            } catch (RuntimeException | Error e) {
+                SocketHooks.internalError("the gate's listener (waiting started)", e);
+            }
+        }
+
+        @Override
+        public void stillWaiting(SocketGate gate) {
+            try {
+                listener.stillWaiting(gate);
+            } catch (RuntimeException | Error e) {
+                SocketHooks.internalError("the gate's listener (still waiting)", e);
+            }
+        }
+
+        @Override
+        public void timedOut(SocketGate gate, long waitedNanos, boolean proceeding) {
+            try {
+                listener.timedOut(gate, waitedNanos, proceeding);
+            } catch (RuntimeException | Error e) {
+                SocketHooks.internalError("the gate's listener (timed out)", e);
+            }
+        }
     }
 
     private static final class Waiter {

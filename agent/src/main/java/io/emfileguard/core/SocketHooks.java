@@ -379,10 +379,19 @@ public final class SocketHooks {
             excluded = true; // unsure: count it, never park or refuse
             eventLoop = false;
         }
-        if (eventLoop) {
-            g.acquireWithoutWaiting(); // counted above the cap, or refused (event.loop.at.cap=fail)
-        } else {
-            g.acquire(!excluded);
+        try {
+            if (eventLoop) {
+                g.acquireWithoutWaiting(); // counted above the cap, or refused (event.loop.at.cap=fail)
+            } else {
+                g.acquire(!excluded);
+            }
+        } catch (SocketGateTimeoutException | SocketGateInterruptedException | SocketGateRefusedException refused) {
+            throw refused; // the gate's own, where the settings ask for them
+        } catch (RuntimeException | Error e) {
+            // The gate takes no unit when it throws (its listener, claim and slice work report their
+            // own errors): the socket opens anyway, and counts. The count is the truth.
+            internalError("socket admission", e);
+            g.addWithoutWaiting();
         }
         return true;
     }

@@ -1,17 +1,24 @@
 package io.emfileguard.core;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The one route for internal errors ({@link SocketHooks#internalError}): every error the agent does
- * not expect is counted and reported there, never dropped and never thrown into the application.
+ * not expect, in a hook, a waiting thread's housekeeping or a listener, is counted and reported
+ * there, never dropped and never thrown into the application.
  */
 class InternalErrorRouteTest {
 
@@ -22,21 +29,33 @@ class InternalErrorRouteTest {
         reported.add(where + ": " + error);
         errors.add(error);
     };
+    private final MovableClock clock = new MovableClock();
+    private final TestThreads threads = new TestThreads();
+    private long countBefore;
+
+    @BeforeEach
+    void recordReports() {
+        SocketHooks.install(null, null, null, recording);
+        countBefore = SocketHooks.internalErrorsTotal();
+    }
 
     @AfterEach
-    void uninstall() {
+    void uninstall() throws Exception {
         SocketHooks.install(null, null, null, null);
+        threads.assertAllEndedAndNoFailureUnseen();
+    }
+
+    private void assertReported(String... expected) {
+        assertEquals(List.of(expected), reported);
+        assertEquals(countBefore + expected.length, SocketHooks.internalErrorsTotal(), "each one counted");
     }
 
     @Test
     void everyErrorIsCountedAndReachesTheDiagnostics() {
-        SocketHooks.install(null, null, null, recording);
-        long before = SocketHooks.internalErrorsTotal();
         IllegalStateException error = new IllegalStateException("x");
         SocketHooks.internalError("somewhere", error);
         SocketHooks.internalError("somewhere", error);
-        assertEquals(before + 2, SocketHooks.internalErrorsTotal(), "every one counted, repeats too");
-        assertEquals(List.of("somewhere: " + error, "somewhere: " + error), reported);
+        assertReported("somewhere: " + error, "somewhere: " + error);
         assertSame(error, errors.get(0));
     }
 
@@ -45,8 +64,154 @@ class InternalErrorRouteTest {
         SocketHooks.install(null, null, null, (where, error) -> {
             throw new IllegalStateException("the log is broken");
         });
-        long before = SocketHooks.internalErrorsTotal();
         SocketHooks.internalError("somewhere", new RuntimeException());
-        assertEquals(before + 1, SocketHooks.internalErrorsTotal());
+        assertEquals(countBefore + 1, SocketHooks.internalErrorsTotal());
+    }
+
+    // ---- the gate: a waiting thread's housekeeping, its listener, a claim ----
+
+    private SocketGate fullGate(long holdMillis, long maxWaitMillis, GateSettings.OnTimeout onTimeout) throws Exception {
+        SocketGate gate = new SocketGate(new GateSettings(1, holdMillis, maxWaitMillis, onTimeout, null), clock);
+        gate.acquire(true);
+        return gate;
+    }
+
+    /** Before, {@code betweenSlices} swallowed a RuntimeException without a word, and an Error left a waiter in the queue. */
+    @Test
+    void aWaitingThreadsFailingSliceWorkIsReportedAndItKeepsWaitingForItsUnit() throws Exception {
+        SocketGate gate = fullGate(20, 60_000, GateSettings.OnTimeout.FAIL);
+        IllegalStateException first = new IllegalStateException("slice task broken");
+        LinkageError second = new LinkageError("slice task broken again");
+        int[] slices = {0};
+        gate.setSliceTask(() -> {
+            if (slices[0]++ == 0) {
+                throw first;
+            }
+            throw second;
+        });
+        TestThreads.Outcome<SocketGate.Admission> waiter = threads.call("waiter", () -> gate.acquire(true));
+        clock.awaitParked(1);
+        clock.advanceMillis(20);
+        clock.awaitParked(1); // its slice work failed; it waits on
+        clock.advanceMillis(20);
+        clock.awaitParked(1);
+        assertEquals(1, gate.waitingThreads(), "still in the queue");
+        gate.release();
+        assertEquals(SocketGate.Admission.AFTER_WAIT, waiter.get(), "served as if nothing had failed");
+        assertReported("a waiting thread's slice work: " + first, "a waiting thread's slice work: " + second);
+    }
+
+    @Test
+    void aFailingListenerIsReportedAndNeitherEndsTheWaitNorStrandsTheWaiter() throws Exception {
+        SocketGate gate = fullGate(1_000, 25_000, GateSettings.OnTimeout.PROCEED);
+        gate.setListener(new SocketGate.Listener() {
+            @Override public void waitingStarted(SocketGate g) { throw new IllegalStateException("started"); }
+            @Override public void stillWaiting(SocketGate g) { throw new IllegalStateException("still"); }
+            @Override public void timedOut(SocketGate g, long waitedNanos, boolean proceeding) {
+                throw new IllegalStateException("timed out");
+            }
+        });
+        assertEquals(SocketGate.Admission.OVER_CAP_TIMED_OUT, clock.callAdvancing(1_000, () -> gate.acquire(true)),
+                "waited its 25 s and proceeded, as the settings say");
+        assertEquals(0, gate.waitingThreads());
+        assertEquals(2, gate.openSockets());
+        assertReported(
+                "the gate's listener (waiting started): java.lang.IllegalStateException: started",
+                "the gate's listener (still waiting): java.lang.IllegalStateException: still",  // at 10 s
+                "the gate's listener (still waiting): java.lang.IllegalStateException: still",  // at 20 s
+                "the gate's listener (timed out): java.lang.IllegalStateException: timed out");
+    }
+
+    /** Before, the claim's exception left the acquire with its waiter still queued, to be granted a unit nobody released. */
+    @Test
+    void aFailingClaimIsReportedAndCountsAsNoRoom() throws Exception {
+        SocketGate gate = fullGate(20, 60_000, GateSettings.OnTimeout.FAIL);
+        IllegalStateException broken = new IllegalStateException("claim broken");
+        SocketGate.Claim claim = () -> {
+            throw broken;
+        };
+        TestThreads.Outcome<SocketGate.Admission> waiter = threads.call("waiter", () -> gate.acquire(true, claim));
+        clock.awaitParked(1);
+        assertEquals(1, gate.waitingThreads());
+        gate.release();
+        assertEquals(SocketGate.Admission.AFTER_WAIT, waiter.get());
+        assertEquals(1, gate.openSockets(), "the waiter's unit, and no other");
+        assertEquals(0, gate.waitingThreads());
+        assertEquals("a waiting thread's claim: " + broken, reported.get(0));
+    }
+
+    // ---- hooks: an error while admitting never reaches the application ----
+
+    /** A clock whose reads fail once told to: an unexpected error inside the gate's wait. */
+    private static final class FailingClock implements ParkingClock {
+        volatile boolean failing;
+
+        @Override
+        public long nanoTime() {
+            if (failing) {
+                throw new IllegalStateException("clock broken");
+            }
+            return 0;
+        }
+
+        @Override
+        public void parkNanos(Object blocker, long nanos) {
+            LockSupport.parkNanos(blocker, nanos);
+        }
+
+        @Override
+        public void unpark(Thread thread) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** A gate of 1 on a clock that fails from now on, installed for the hooks. */
+    private SocketGate installFullGateThatFailsToWait() throws Exception {
+        FailingClock failing = new FailingClock();
+        SocketGate gate = new SocketGate(GateSettings.of(1), failing);
+        SocketHooks.install(gate, new SocketRegistry(gate, failing), null, recording);
+        gate.acquire(true);
+        failing.failing = true;
+        return gate;
+    }
+
+    @Test
+    void anUnexpectedErrorWhileASocketIsAdmittedIsReportedAndTheSocketOpensCounted() throws Exception {
+        SocketGate gate = installFullGateThatFailsToWait();
+        boolean unitTaken = threads.call("connecting", () -> SocketHooks.beforeCreate(false, true)).get();
+        assertTrue(unitTaken, "the socket counts");
+        assertEquals(2, gate.openSockets(), "counted above the cap: the count is the truth");
+        assertEquals(0, gate.waitingThreads(), "no waiter left in the queue");
+        assertReported("socket admission: java.lang.IllegalStateException: clock broken");
+    }
+
+    @Test
+    void anUnexpectedErrorWhileAnHttpClientExchangeIsAdmittedIsReportedAndTheExchangeGoesOn() throws Exception {
+        SocketGate gate = installFullGateThatFailsToWait();
+        Object client = new Object();
+        Object taken = threads.call("sender", () -> HttpClientHooks.beforeExchange(client)).get();
+        assertNull(taken, "neither admitted nor refused: the exchange goes on, uncounted");
+        assertEquals(1, gate.openSockets(), "no unit taken for it");
+        assertEquals(0, gate.waitingThreads());
+        assertReported("http client admission: java.lang.IllegalStateException: clock broken");
+    }
+
+    // ---- the descriptor guard, on the gate's fast path ----
+
+    @Test
+    void aFailingDescriptorSampleIsReportedAndTheCapStaysAsItWas(@TempDir File dir) {
+        SocketGate gate = new SocketGate(GateSettings.of(896));
+        IllegalStateException gone = new IllegalStateException("no /proc");
+        File broken = new File(dir, "fd") {
+            @Override
+            public String[] list() {
+                throw gone;
+            }
+        };
+        DescriptorGuard guard = new DescriptorGuard(gate, 1024, 64, 0, broken);
+        guard.maybeSample();
+        assertEquals(896, gate.effectiveCap());
+        assertEquals(-1, guard.lastDescriptors());
+        assertReported("descriptor sampling: " + gone);
     }
 }
