@@ -6,11 +6,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -213,5 +218,46 @@ class InternalErrorRouteTest {
         assertEquals(896, gate.effectiveCap());
         assertEquals(-1, guard.lastDescriptors());
         assertReported("descriptor sampling: " + gone);
+    }
+
+    // ---- reading the JDK's sockets reflectively ----
+
+    @Test
+    void aMemberTheAgentReadsThatDoesNotResolveIsReportedByName() throws Exception {
+        assertNull(SocketIntrospection.Access.field(String.class, "readerThread", true));
+        assertNull(SocketIntrospection.Access.field(String.class, "readerThread", false), "not expected there: not reported");
+        assertNull(SocketIntrospection.Access.method(String.class, "available", true));
+        // Present but not opened to the core: java.base does not open jdk.internal.misc.
+        assertNull(SocketIntrospection.Access.field(Class.forName("jdk.internal.misc.VM"), "initLevel", true));
+        assertEquals(List.of(
+                "socket introspection: java.lang.String.readerThread does not resolve: java.lang.NoSuchFieldException: readerThread",
+                "socket introspection: java.lang.String.available() does not resolve: java.lang.NoSuchMethodException: java.lang.Object.available()"),
+                reported.subList(0, 2));
+        assertTrue(reported.get(2).startsWith("socket introspection: jdk.internal.misc.VM.initLevel does not resolve: "
+                + "java.lang.reflect.InaccessibleObjectException"), reported.get(2));
+    }
+
+    /** Every member of the JDK's own socket classes resolves here, and a socket closed under a read is expected. */
+    @Test
+    void readingALiveAndAClosedJdkSocketReportsNothing() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(server.getInetAddress(), server.getLocalPort()), 2_000);
+            Object owner = SocketIntrospection.descriptorOwnerOfSocket(socket);
+            assertTrue(SocketIntrospection.canTell(owner), owner.getClass().getName());
+            assertFalse(SocketIntrospection.ioInProgress(owner));
+            assertEquals(server.getLocalPort(), SocketIntrospection.peer(owner).getPort());
+            assertTrue(SocketIntrospection.isOpen(owner));
+            assertEquals(0, SocketIntrospection.unreadBytes(owner));
+            socket.close();
+            assertFalse(SocketIntrospection.isOpen(owner));
+            assertEquals(1, SocketIntrospection.unreadBytes(owner), "closed: its available() fails, and unsure means busy");
+        }
+        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open()) {
+            assertTrue(SocketIntrospection.canTell(channel));
+            assertFalse(SocketIntrospection.ioInProgress(channel));
+            assertTrue(SocketIntrospection.close(channel));
+        }
+        assertReported();
     }
 }
