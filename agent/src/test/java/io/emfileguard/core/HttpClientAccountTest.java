@@ -1,8 +1,8 @@
 package io.emfileguard.core;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +12,12 @@ class HttpClientAccountTest {
 
     /** The time a channel opening waits on: the tests move it. */
     private final MovableClock clock = new MovableClock();
+    private final TestThreads threads = new TestThreads();
+
+    @AfterEach
+    void everyThreadEndedAndNoFailureWasLost() throws Exception {
+        threads.assertAllEndedAndNoFailureUnseen();
+    }
 
     /** A client with two channels, one of them idle after its exchange ended: E=1, K=2, U=2. */
     private static HttpClientAccount clientWithOneIdleChannel(SocketGate gate) throws Exception {
@@ -58,15 +64,13 @@ class HttpClientAccountTest {
         HttpClientAccount account = clientWithOneIdleChannel(gate);
         assertTrue(account.retireIdleChannel());
         // The client had picked that very channel from its pool; its retry opens a replacement.
-        Thread opener = new Thread(account::channelOpening);
-        opener.start();
+        TestThreads.Outcome<Void> opener = threads.run("opener", account::channelOpening);
         clock.awaitParked(1);
         clock.advanceMillis(30);
-        assertTrue(opener.isAlive(), "the replacement waits while the old descriptor is open");
+        assertTrue(opener.thread.isAlive(), "the replacement waits while the old descriptor is open");
         assertEquals(2, gate.openSockets());
         account.retiredChannelClosed();
-        opener.join(TimeUnit.SECONDS.toMillis(5));
-        assertFalse(opener.isAlive());
+        opener.get();
         assertEquals(2, gate.openSockets(), "never three: the replacement took the reclaimed unit");
         assertEquals(0, gate.stats().overCapTotal);
     }
@@ -128,15 +132,13 @@ class HttpClientAccountTest {
         SocketGate gate = gateReclaimingWith(closer, 2);
         HttpClientAccount account = newHostWhileAnIdleChannelHoldsTheRoom(gate);
         // The pool has no connection to the new host: the client's worker thread opens one.
-        Thread opener = new Thread(account::channelOpening);
-        opener.start();
+        TestThreads.Outcome<Void> opener = threads.run("opener", account::channelOpening);
         clock.awaitParked(1);
         assertEquals(1, closer.asked, "the client's idle channel was asked for");
-        assertTrue(opener.isAlive(), "the new channel waits while the idle one's descriptor is open");
+        assertTrue(opener.thread.isAlive(), "the new channel waits while the idle one's descriptor is open");
         assertEquals(2, gate.openSockets());
         account.retiredChannelClosed(); // the selector let go of the idle channel's descriptor
-        opener.join(TimeUnit.SECONDS.toMillis(5));
-        assertFalse(opener.isAlive());
+        opener.get();
         assertEquals(2, gate.openSockets(), "never three: the new channel took the idle one's unit");
         assertEquals(0, gate.stats().overCapTotal);
         assertEquals(2, account.units());
@@ -163,4 +165,5 @@ class HttpClientAccountTest {
         assertEquals(3, gate.openSockets(), "counted above the cap: the count is the truth");
         assertEquals(1, gate.stats().overCapTotal);
     }
+
 }
