@@ -166,4 +166,27 @@ class HttpClientAccountTest {
         assertEquals(1, gate.stats().overCapTotal);
     }
 
+    /**
+     * A caller of the client waits at the cap; one of the client's exchanges ends, so its connection
+     * idles in the pool: the caller is woken at once (not at its next slice) and reuses that room.
+     */
+    @Test
+    void anExchangeEndingWakesACallerOfTheSameClientWaitingAtTheCapWhichReusesItsConnection() throws Exception {
+        // Slices of 10 s and a clock that never moves here: only the exchange's end can wake the caller.
+        SocketGate gate = new SocketGate(new GateSettings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL, null), clock);
+        HttpClientAccount account = new HttpClientAccount(gate);
+        account.admitExchange(true);
+        account.channelOpening(); // E=1, K=1, U=1: the cap
+        TestThreads.Outcome<Void> caller = threads.run("caller", () -> account.admitExchange(true));
+        clock.awaitParked(1);
+        assertEquals(1, gate.waitingThreads(), "the caller waits at the cap");
+        long endedAt = clock.nanoTime();
+        account.exchangeEnded();
+        caller.get();
+        assertEquals(endedAt, clock.nanoTime(), "no slice ended: the exchange's end woke it");
+        assertEquals(0, gate.waitingThreads());
+        assertEquals(1, gate.openSockets(), "no new unit: the caller reuses the idle connection");
+        assertEquals(1, account.units());
+        assertFalse(account.tryClaim(), "the idle room is taken: one exchange, one connection");
+    }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -523,4 +524,124 @@ class SocketGateTest {
         assertEquals(1, gate.stats().overCapTotal);
     }
 
+    // ---- a waiter's claim: room found elsewhere while it waits ----
+
+    @Test
+    void aWaiterWhoseClaimFindsRoomLeavesTheQueueWithoutTakingAUnit() throws Exception {
+        SocketGate gate = gate(1, 20, 60_000, GateSettings.OnTimeout.FAIL);
+        gate.acquire(true);
+        AtomicBoolean room = new AtomicBoolean();
+        AtomicInteger asked = new AtomicInteger();
+        SocketGate.Claim claim = () -> {
+            asked.incrementAndGet();
+            return room.get();
+        };
+        TestThreads.Outcome<SocketGate.Admission> waiter = threads.call("waiter", () -> gate.acquire(true, claim));
+        awaitWaiting(gate, 1);
+        int askedBeforeRoom = asked.get();
+        room.set(true); // e.g. an exchange of its HTTP client ended: a pooled connection is free
+        clock.advanceMillis(20); // its slice ends: it asks again
+        assertEquals(SocketGate.Admission.CLAIMED, waiter.get());
+        assertTrue(asked.get() > askedBeforeRoom, "asked again after the slice");
+        assertEquals(1, gate.openSockets(), "no unit taken: it uses the room it claimed");
+        assertEquals(0, gate.waitingThreads(), "it left the queue");
+        gate.release();
+        assertEquals(0, gate.openSockets());
+        assertTrue(gate.tryAcquireFast(), "nobody is left holding a unit it does not use");
+    }
+
+    /**
+     * The release of the socket a waiter's claim stands for grants that very waiter a unit, and its
+     * claim succeeds too: it needs one of the two, and the unit goes on to the next waiter.
+     */
+    @Test
+    void aWaiterGrantedAUnitTheInstantItsClaimSucceedsPassesTheUnitToTheNextWaiter() throws Exception {
+        SocketGate gate = gate(1, 20, 60_000, GateSettings.OnTimeout.FAIL);
+        gate.acquire(true); // held by the socket about to be released
+        AtomicBoolean releaseAndClaim = new AtomicBoolean();
+        SocketGate.Claim claim = () -> {
+            if (!releaseAndClaim.get()) {
+                return false;
+            }
+            gate.release(); // granted to this waiter, the head of the queue...
+            return true;    // ...while its claim finds room as well
+        };
+        TestThreads.Outcome<SocketGate.Admission> claimer = threads.call("claimer", () -> gate.acquire(true, claim));
+        awaitWaiting(gate, 1);
+        TestThreads.Outcome<SocketGate.Admission> next = threads.call("next", () -> gate.acquire(true));
+        awaitWaiting(gate, 2);
+        releaseAndClaim.set(true);
+        clock.advanceMillis(20); // the claimer's slice ends: it asks its claim again
+        assertEquals(SocketGate.Admission.CLAIMED, claimer.get());
+        // The clock moves no more: only the claimer handing its unit on can admit the next waiter.
+        assertEquals(SocketGate.Admission.AFTER_WAIT, next.get(), "the claimer's unit went on to the next waiter");
+        assertEquals(1, gate.openSockets(), "one unit, the next waiter's: none lost, none doubled");
+        assertEquals(0, gate.waitingThreads());
+        gate.release();
+        assertEquals(0, gate.openSockets());
+    }
+
+    // ---- reclaiming idle sockets between slices: each front waiter its share ----
+
+    /**
+     * {@code waiters} threads wait at a full cap of 4 with {@code above} more sockets counted above
+     * it; each reclaim "closes" an idle socket whose unit has yet to come back. Returns how many
+     * reclaims each waiter asked for in one slice, in arrival order.
+     */
+    private List<Integer> reclaimsPerWaiterInOneSlice(int waiters, int above) throws Exception {
+        SocketGate gate = gate(4, 20, 60_000, GateSettings.OnTimeout.FAIL);
+        for (int i = 0; i < 4; i++) {
+            gate.acquire(true);
+        }
+        for (int i = 0; i < above; i++) {
+            gate.addWithoutWaiting();
+        }
+        java.util.Map<Thread, AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
+        gate.setReclaimer(() -> {
+            asked.computeIfAbsent(Thread.currentThread(), t -> new AtomicInteger()).incrementAndGet();
+            return true;
+        });
+        List<TestThreads.Outcome<SocketGate.Admission>> queue = new ArrayList<>();
+        for (int i = 0; i < waiters; i++) {
+            queue.add(threads.call("waiter " + i, () -> gate.acquire(true)));
+            awaitWaiting(gate, i + 1);
+        }
+        assertTrue(asked.isEmpty(), "no slice has ended yet");
+        clock.advanceMillis(20);     // one slice, with no release in it
+        clock.awaitParked(waiters);  // every front waiter did its slice's work and parks again
+        List<Integer> perWaiter = new ArrayList<>();
+        for (TestThreads.Outcome<SocketGate.Admission> w : queue) {
+            AtomicInteger n = asked.get(w.thread);
+            perWaiter.add(n == null ? 0 : n.get());
+        }
+        gate.updateSettings(gate.settings().withMaxSockets(1_000)); // room for all: the queue drains
+        for (TestThreads.Outcome<SocketGate.Admission> w : queue) {
+            assertEquals(SocketGate.Admission.AFTER_WAIT, w.get());
+        }
+        return perWaiter;
+    }
+
+    @Test
+    void aLoneWaiterAtAFullCapReclaimsOneIdleSocketPerQuietSlice() throws Exception {
+        assertEquals(List.of(1), reclaimsPerWaiterInOneSlice(1, 0));
+    }
+
+    @Test
+    void aLoneWaiterAlsoReclaimsTheUnitsHeldAboveWhatWaitersMayFill() throws Exception {
+        // Needed: 1 for itself + 5 above the cap; without them back it cannot get in.
+        assertEquals(List.of(6), reclaimsPerWaiterInOneSlice(1, 5));
+    }
+
+    @Test
+    void frontWaitersEachReclaimTheirShareOfWhatTheQueueNeedsAndTheRestNone() throws Exception {
+        // 3 waiters + 5 above the cap = 8 needed, shared by 3: 3 each (rounded up).
+        assertEquals(List.of(3, 3, 3), reclaimsPerWaiterInOneSlice(3, 5));
+        // 6 waiters + 5 = 11, shared by the 4 front waiters: 3 each; the 2 behind them sleep on.
+        assertEquals(List.of(3, 3, 3, 3, 0, 0), reclaimsPerWaiterInOneSlice(SocketGate.FRONT_WAITERS + 2, 5));
+    }
+
+    @Test
+    void aFrontWaiterReclaimsAtMostMaxReclaimsPerSliceInOneSlice() throws Exception {
+        assertEquals(List.of(SocketGate.MAX_RECLAIMS_PER_SLICE), reclaimsPerWaiterInOneSlice(1, 100));
+    }
 }
