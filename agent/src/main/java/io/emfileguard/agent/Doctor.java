@@ -155,7 +155,7 @@ final class Doctor {
         try {
             return new File(Doctor.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
         } catch (Exception e) {
-            return "emfile-guard-agent.jar";
+            return "emfile-guard-agent.jar"; // not a file (a nested jar): the doctor's text names the jar generically
         }
     }
 }

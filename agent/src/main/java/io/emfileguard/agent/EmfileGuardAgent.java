@@ -122,7 +122,7 @@ public final class EmfileGuardAgent {
             Class<?> hooks = Class.forName(CORE_PROBE, false, null);
             return hooks.getMethod("gate").invoke(null) != null;
         } catch (ReflectiveOperationException | LinkageError e) {
-            return false;
+            return false; // no core in the boot loader (or not ours): not active there
         }
     }
 }

@@ -99,7 +99,7 @@ public final class AddressRule {
         try {
             return InetAddress.getByName(s).getAddress(); // literals are parsed, never resolved
         } catch (UnknownHostException e) {
-            return null;
+            return null; // a literal that does not parse after all: "not a literal", as documented
         }
     }
 

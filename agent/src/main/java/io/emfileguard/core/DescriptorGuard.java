@@ -53,18 +53,25 @@ public final class DescriptorGuard implements SocketGate.Sampler {
         sampleNow();
     }
 
-    /** Counts descriptors and sets the gate's descriptor cap. */
+    /**
+     * Counts descriptors and sets the gate's descriptor cap. Never throws: it runs on the gate's fast
+     * path (a socket being admitted), where an error is reported and the cap stays as it was.
+     */
     public void sampleNow() {
-        String[] fds = fdDir.list();
-        if (fds == null) {
-            return;
+        try {
+            String[] fds = fdDir.list();
+            if (fds == null) {
+                return;
+            }
+            int inUse = fds.length - 1; // the listing itself holds one while it runs
+            lastDescriptors = inUse;
+            int sockets = gate.openSockets();
+            long others = Math.max(0, inUse - sockets);
+            long allowed = softLimit - headroom - others;
+            gate.setDescriptorCap((int) Math.max(0, Math.min(Integer.MAX_VALUE, allowed)));
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("descriptor sampling", e);
         }
-        int inUse = fds.length - 1; // the listing itself holds one while it runs
-        lastDescriptors = inUse;
-        int sockets = gate.openSockets();
-        long others = Math.max(0, inUse - sockets);
-        long allowed = softLimit - headroom - others;
-        gate.setDescriptorCap((int) Math.max(0, Math.min(Integer.MAX_VALUE, allowed)));
     }
 
     /** Descriptors in use at the last sample, or -1 before the first. */

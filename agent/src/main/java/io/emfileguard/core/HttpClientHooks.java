@@ -65,6 +65,11 @@ public final class HttpClientHooks {
             account.admitExchange(mayPark);
         } catch (SocketGateTimeoutException | SocketGateInterruptedException refused) {
             return new RefusedExchange(refused);
+        } catch (RuntimeException | Error e) {
+            // Not admitted (the gate takes no unit when it throws): the exchange goes on uncounted,
+            // and the channel it opens, if any, still counts in its client's account.
+            SocketHooks.internalError("http client admission", e);
+            return null;
         }
         return account;
     }

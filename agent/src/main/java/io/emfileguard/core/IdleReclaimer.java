@@ -145,7 +145,10 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
             if (!t.mayBeReclaimed(now, minIdleNanos)) {
                 continue;
             }
-            if (t.account != null && (newestOfClient.get(t.account) != t || !t.account.hasIdleChannel())) {
+            // No newest idle channel of any client (newestOfClient == null): an HttpClient channel
+            // that passed mayBeReclaimed is one its client is closing itself (retired), no candidate.
+            if (t.account != null && (newestOfClient == null || newestOfClient.get(t.account) != t
+                    || !t.account.hasIdleChannel())) {
                 continue;
             }
             if (best != null && t.idleNanos(now) <= best.idleNanos(now)) {

@@ -316,8 +316,9 @@ public final class SocketGate {
     /** Waiting this long with no release and nothing to reclaim counts as stuck. */
     static final long STUCK_NANOS = 500_000_000L;
 
+    /** The listener's calls are guarded: an error in one is reported, never thrown out of {@link #acquire}. */
     public void setListener(Listener listener) {
-        this.listener = listener == null ? Listener.NONE : listener;
+        this.listener = listener == null ? Listener.NONE : new GuardedListener(listener);
     }
 
     /**
@@ -449,7 +450,7 @@ public final class SocketGate {
                 if (waiter.isGranted()) {
                     return Admission.AFTER_WAIT;
                 }
-                if (claim != null && claim.tryClaim()) {
+                if (claim != null && claimed(claim)) {
                     if (!cancel(waiter)) {
                         release(); // granted at the same instant: the unit goes to the next waiter
                     }
@@ -476,7 +477,7 @@ public final class SocketGate {
                     long waited = now - start;
                     counters.timeouts.incrementAndGet();
                     boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
-                    notifyListener(LISTENER_TIMED_OUT, waited, proceed);
+                    listener.timedOut(this, waited, proceed);
                     if (proceed) {
                         recordPeak(used.incrementAndGet());
                         counters.overCap.incrementAndGet();
@@ -540,7 +541,7 @@ public final class SocketGate {
         if (node.isWaiting() && !waitingEpisode) {
             waitingEpisode = true;
             lastSummaryNanos.set(start);
-            notifyListener(LISTENER_WAITING_STARTED, 0, false);
+            listener.waitingStarted(this);
         }
         return start;
     }
@@ -686,7 +687,7 @@ public final class SocketGate {
             long waited = now - d.startNanos;
             counters.timeouts.incrementAndGet();
             boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
-            notifyListener(LISTENER_TIMED_OUT, waited, proceed);
+            listener.timedOut(this, waited, proceed);
             if (proceed) {
                 recordPeak(used.incrementAndGet());
                 counters.overCap.incrementAndGet();
@@ -764,34 +765,11 @@ public final class SocketGate {
         }
     }
 
-    private static final int LISTENER_WAITING_STARTED = 0;
-    private static final int LISTENER_STILL_WAITING = 1;
-    private static final int LISTENER_TIMED_OUT = 2;
-
-    /**
-     * Tells the listener (logs, metrics) of an event; what it throws is reported through the one
-     * error route and never reaches the waiter: a log line must not cost a unit or a wait.
-     */
-    private void notifyListener(int event, long waitedNanos, boolean proceeding) {
-        Listener l = listener;
-        try {
-            if (event == LISTENER_WAITING_STARTED) {
-                l.waitingStarted(this);
-            } else if (event == LISTENER_STILL_WAITING) {
-                l.stillWaiting(this);
-            } else {
-                l.timedOut(this, waitedNanos, proceeding);
-            }
-        } catch (RuntimeException | Error e) {
-            SocketHooks.internalError("gate listener", e);
-        }
-    }
-
     private void maybeSummarize() {
         long last = lastSummaryNanos.get();
         long now = clock.nanoTime();
         if (now - last >= SUMMARY_INTERVAL_NANOS && lastSummaryNanos.compareAndSet(last, now)) {
-            notifyListener(LISTENER_STILL_WAITING, 0, false);
+            listener.stillWaiting(this);
         }
     }
 
@@ -969,11 +947,63 @@ public final class SocketGate {
                     && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
                 stuckTask.run();
             }
-        } catch (RuntimeException e) {
-            // bookkeeping help only; waiting goes on regardless
+        } catch (RuntimeException | Error e) {
+            // Housekeeping help only: waiting goes on regardless, but the error is reported.
+            SocketHooks.internalError("a waiting thread's slice work", e);
         }
         maybeSummarize();
         return releasesBefore;
     }
 
+    /**
+     * {@code claim.tryClaim()}; an error in it is reported and counts as no room: thrown out of the
+     * wait it would leave this waiter in the queue, to be granted a unit nobody gives back.
+     */
+    private static boolean claimed(Claim claim) {
+        try {
+            return claim.tryClaim();
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("a waiting thread's claim", e);
+            return false;
+        }
+    }
+
+    /**
+     * Reports the listener's errors instead of throwing them: a listener is called while its thread is
+     * in the queue (an error there would leave a waiter nobody serves) or about to take a unit.
+     */
+    private static final class GuardedListener implements Listener {
+        private final Listener listener;
+
+        GuardedListener(Listener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void waitingStarted(SocketGate gate) {
+            try {
+                listener.waitingStarted(gate);
+            } catch (RuntimeException | Error e) {
+                SocketHooks.internalError("the gate's listener (waiting started)", e);
+            }
+        }
+
+        @Override
+        public void stillWaiting(SocketGate gate) {
+            try {
+                listener.stillWaiting(gate);
+            } catch (RuntimeException | Error e) {
+                SocketHooks.internalError("the gate's listener (still waiting)", e);
+            }
+        }
+
+        @Override
+        public void timedOut(SocketGate gate, long waitedNanos, boolean proceeding) {
+            try {
+                listener.timedOut(gate, waitedNanos, proceeding);
+            } catch (RuntimeException | Error e) {
+                SocketHooks.internalError("the gate's listener (timed out)", e);
+            }
+        }
+    }
 }

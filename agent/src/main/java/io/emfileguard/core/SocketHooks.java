@@ -73,11 +73,25 @@ public final class SocketHooks {
     }
 
     /**
-     * The one route for an error inside a hook (a bug of the agent's, or a JDK or library internal
-     * that changed): reported once by the diagnostics, never thrown into the application.
+     * The one route for an unexpected error inside the agent: a hook, a waiting thread's housekeeping,
+     * a listener, a reflective read of a JDK or library internal that changed. Counted (the MBean's
+     * {@code InternalErrorsTotal}) and handed to the diagnostics, which log one line per kind of
+     * error; never thrown into the application.
      */
-    static void internalError(String where, Throwable error) {
-        diagnostics.internalError(where, error);
+    public static void internalError(String where, Throwable error) {
+        INTERNAL_ERRORS.incrementAndGet();
+        try {
+            diagnostics.internalError(where, error);
+        } catch (RuntimeException | Error reportFailed) {
+            // The report itself failed (the log's stream): nowhere left to report it; counted above.
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong INTERNAL_ERRORS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Internal errors reported so far, of every kind (the MBean's {@code InternalErrorsTotal}). */
+    public static long internalErrorsTotal() {
+        return INTERNAL_ERRORS.get();
     }
 
     // ---- java.net.Socket: sun.nio.ch.NioSocketImpl ----
@@ -365,10 +379,19 @@ public final class SocketHooks {
             excluded = true; // unsure: count it, never park or refuse
             eventLoop = false;
         }
-        if (eventLoop) {
-            g.acquireWithoutWaiting(); // counted above the cap, or refused (event.loop.at.cap=fail)
-        } else {
-            g.acquire(!excluded);
+        try {
+            if (eventLoop) {
+                g.acquireWithoutWaiting(); // counted above the cap, or refused (event.loop.at.cap=fail)
+            } else {
+                g.acquire(!excluded);
+            }
+        } catch (SocketGateTimeoutException | SocketGateInterruptedException | SocketGateRefusedException refused) {
+            throw refused; // the gate's own, where the settings ask for them
+        } catch (RuntimeException | Error e) {
+            // The gate takes no unit when it throws (its listener, claim and slice work report their
+            // own errors): the socket opens anyway, and counts. The count is the truth.
+            internalError("socket admission", e);
+            g.addWithoutWaiting();
         }
         return true;
     }

@@ -14,6 +14,12 @@ import java.nio.channels.Channel;
  * Reflection, cached per class: used by the idle reclaimer and the leak report, and, once per
  * request, by the pool hooks that find the socket behind a pooled connection (a few field reads;
  * never per read or write, never per connect).
+ *
+ * <p>Where a member the agent reads does not resolve (a JDK or library internal that changed, or a
+ * package not opened to the core), or reading it fails, each method falls back to "unsure" (busy,
+ * unknown peer, not closed) and the failure goes to the one route for internal errors
+ * ({@link SocketHooks#internalError}), naming the member. I/O errors of the JDK's own methods (a
+ * socket closed meanwhile) are expected and fall back without a report.
  */
 public final class SocketIntrospection {
 
@@ -43,6 +49,7 @@ public final class SocketIntrospection {
         try {
             return !a.usable || a.readerThread.getLong(owner) != 0 || a.writerThread.getLong(owner) != 0;
         } catch (Exception e) {
+            failed(owner.getClass().getName() + ".readerThread/writerThread", e);
             return true;
         }
     }
@@ -60,6 +67,7 @@ public final class SocketIntrospection {
         try {
             return (Integer) available.invoke(owner);
         } catch (Exception e) {
+            failed(owner.getClass().getName() + ".available()", e); // closed meanwhile: expected, not reported
             return 1; // unsure: treat it as busy
         }
     }
@@ -77,9 +85,9 @@ public final class SocketIntrospection {
                 return ia == null ? null : new InetSocketAddress(ia, a.port.getInt(owner));
             }
         } catch (Exception e) {
-            // unknown
+            failed(owner.getClass().getName() + (a.remoteAddress != null ? ".remoteAddress" : ".address/port"), e);
         }
-        return null;
+        return null; // unknown
     }
 
     /** Not closed nor closing (a closed channel may wait for its selector before its descriptor goes). */
@@ -91,7 +99,8 @@ public final class SocketIntrospection {
         try {
             return isOpen == null || (Boolean) isOpen.invoke(owner);
         } catch (Exception e) {
-            return true;
+            failed(owner.getClass().getName() + ".isOpen()", e);
+            return true; // unsure: open
         }
     }
 
@@ -115,16 +124,19 @@ public final class SocketIntrospection {
             close.invoke(owner);
             return true;
         } catch (Exception e) {
-            return false;
+            failed(owner.getClass().getName() + ".close()", e); // an I/O error closing it: expected, not reported
+            return false; // not closed: the caller keeps it counted
         }
     }
 
-    private static final Field DELEGATE = Access.field(findClass("java.net.DelegatingSocketImpl"), "delegate");
+    private static final Field DELEGATE = Access.field(findClass("java.net.DelegatingSocketImpl"), "delegate", true);
 
+    /** A JDK class the agent reads (every JDK it runs on has it), or null, reported. */
     private static Class<?> findClass(String name) {
         try {
             return Class.forName(name, false, null);
         } catch (ClassNotFoundException e) {
+            unresolved(name, e);
             return null;
         }
     }
@@ -135,18 +147,19 @@ public final class SocketIntrospection {
             try {
                 return DELEGATE.get(impl);
             } catch (Exception e) {
-                return null;
+                failed("java.net.DelegatingSocketImpl.delegate", e);
+                return null; // unknown owner: not linked, not reclaimed
             }
         }
         return impl;
     }
 
-    private static final Field SOCKET_IMPL = Access.field(java.net.Socket.class, "impl");
+    private static final Field SOCKET_IMPL = Access.field(java.net.Socket.class, "impl", true);
     /** {@code BaseSSLSocketImpl.self} for the JDK's TLS sockets (looked up per class: no TLS class loads early). */
     private static final ClassValue<Field> TLS_LAYERED_OVER = new ClassValue<Field>() {
         @Override
         protected Field computeValue(Class<?> type) {
-            return type.getName().startsWith("sun.security.ssl.") ? Access.field(type, "self") : null;
+            return type.getName().startsWith("sun.security.ssl.") ? Access.field(type, "self", true) : null;
         }
     };
 
@@ -207,6 +220,8 @@ public final class SocketIntrospection {
             try {
                 return type.getMethod("getConnection");
             } catch (NoSuchMethodException e) {
+                // Only Apache HttpCore's pool entries come here, and both versions have it.
+                unresolved(type.getName() + ".getConnection()", e);
                 return null;
             }
         }
@@ -216,16 +231,18 @@ public final class SocketIntrospection {
         @Override
         protected Field computeValue(Class<?> type) {
             if (type.getName().startsWith("okhttp3.")) {
-                Field f = Access.field(type, "rawSocket"); // OkHttp 4 and 5 RealConnection: the TCP socket
-                return f != null && f.getType() == java.net.Socket.class ? f : null;
+                Field f = Access.field(type, "rawSocket", true); // OkHttp 4 and 5 RealConnection: the TCP socket
+                return socketTyped(type, f, java.net.Socket.class);
             }
             if (type.getName().startsWith("sun.net.")) {
-                Field f = Access.field(type, "serverSocket"); // the JDK's keep-alive HttpClient (NetworkClient)
-                return f != null && f.getType() == java.net.Socket.class ? f : null;
+                Field f = Access.field(type, "serverSocket", true); // the JDK's keep-alive HttpClient (NetworkClient)
+                return socketTyped(type, f, java.net.Socket.class);
             }
-            Field f = Access.field(type, "socketHolder");
+            // Apache HttpCore 4 and 5 (BHttpConnectionBase); not reported when absent: an async
+            // client's pool entries hold connections without a socket, and those are never handed back.
+            Field f = Access.field(type, "socketHolder", false);
             if (f == null) {
-                f = Access.field(type, "socketHolderRef");
+                f = Access.field(type, "socketHolderRef", false);
             }
             return f != null && f.getType() == java.util.concurrent.atomic.AtomicReference.class ? f : null;
         }
@@ -234,9 +251,19 @@ public final class SocketIntrospection {
     private static final ClassValue<Field> HOLDER_BASE_SOCKET = new ClassValue<Field>() {
         @Override
         protected Field computeValue(Class<?> type) {
-            return Access.field(type, "baseSocket");
+            return Access.field(type, "baseSocket", true); // HttpCore 5's SocketHolder
         }
     };
+
+    /** {@code f} if it holds a {@code type}; else null, reported (the field changed its type). */
+    private static Field socketTyped(Class<?> owner, Field f, Class<?> type) {
+        if (f == null || f.getType() == type) {
+            return f;
+        }
+        unresolved(owner.getName() + "." + f.getName(),
+                new NoSuchFieldException(f.getName() + " is a " + f.getType().getName() + ", not a " + type.getName()));
+        return null;
+    }
 
     /** Closes a {@code java.net.Socket} (it owns the descriptor's impl; {@code isClosed()} then says so). */
     public static boolean closeSocket(Object socket) {
@@ -244,6 +271,7 @@ public final class SocketIntrospection {
             ((java.io.Closeable) socket).close();
             return true;
         } catch (Exception e) {
+            failed(socket.getClass().getName() + ".close()", e); // an I/O error closing it: expected, not reported
             return false;
         }
     }
@@ -254,6 +282,7 @@ public final class SocketIntrospection {
         try {
             return m == null ? null : m.invoke(connection);
         } catch (Exception e) {
+            failed(connection.getClass().getName() + ".channel()", e);
             return null;
         }
     }
@@ -273,11 +302,12 @@ public final class SocketIntrospection {
             wakeSelectors(channel);
             return true;
         } catch (Exception e) {
-            return false;
+            failed(connection.getClass().getName() + ".close()", e);
+            return false; // the caller closes the channel itself
         }
     }
 
-    private static final Field CHANNEL_KEYS = Access.field(java.nio.channels.spi.AbstractSelectableChannel.class, "keys");
+    private static final Field CHANNEL_KEYS = Access.field(java.nio.channels.spi.AbstractSelectableChannel.class, "keys", true);
 
     private static void wakeSelectors(Object channel) {
         if (CHANNEL_KEYS == null || !(channel instanceof java.nio.channels.spi.AbstractSelectableChannel)) {
@@ -293,11 +323,12 @@ public final class SocketIntrospection {
                 }
             }
         } catch (Exception e) {
-            // the descriptor still goes at the selector's next wake-up
+            // The descriptor still goes at the selector's next wake-up, which may be seconds away.
+            failed("java.nio.channels.spi.AbstractSelectableChannel.keys", e);
         }
     }
 
-    private static final class Access {
+    static final class Access {
         final boolean usable;
         final Field readerThread;
         final Field writerThread;
@@ -311,48 +342,87 @@ public final class SocketIntrospection {
         final Method publicClose;  // PlainHttpConnection.close()
 
         Access(Class<?> type) {
-            this.readerThread = field(type, "readerThread");
-            this.writerThread = field(type, "writerThread");
-            this.remoteAddress = field(type, "remoteAddress");
-            this.address = field(type, "address");
-            this.port = field(type, "port");
-            this.close = Channel.class.isAssignableFrom(type) ? null : method(type, "close");
-            this.isOpen = Channel.class.isAssignableFrom(type) ? null : method(type, "isOpen");
-            this.available = type.getName().equals("sun.nio.ch.NioSocketImpl") ? method(type, "available") : null;
+            // What each JDK class the agent reads must have: a member of these that does not resolve
+            // is reported. Other classes (an owner the agent does not know) simply cannot be told.
+            boolean socketImpl = type.getName().equals("sun.nio.ch.NioSocketImpl");
+            boolean channel = type.getName().equals("sun.nio.ch.SocketChannelImpl");
             boolean httpConnection = type.getName().startsWith("jdk.internal.net.http.");
-            this.httpChannel = httpConnection ? method(type, "channel") : null;
-            this.publicClose = httpConnection ? method(type, "close") : null;
+            this.readerThread = field(type, "readerThread", socketImpl || channel);
+            this.writerThread = field(type, "writerThread", socketImpl || channel);
+            this.remoteAddress = field(type, "remoteAddress", channel);
+            this.address = field(type, "address", socketImpl);
+            this.port = field(type, "port", socketImpl);
+            this.close = Channel.class.isAssignableFrom(type) ? null : method(type, "close", socketImpl || httpConnection);
+            this.isOpen = Channel.class.isAssignableFrom(type) ? null : method(type, "isOpen", socketImpl);
+            this.available = socketImpl ? method(type, "available", true) : null;
+            this.httpChannel = httpConnection ? method(type, "channel", true) : null;
+            this.publicClose = httpConnection ? this.close : null;
             this.usable = readerThread != null && writerThread != null;
         }
 
-        private static Field field(Class<?> type, String name) {
+        /**
+         * The field {@code name} of {@code type} or a superclass, made accessible; null if there is
+         * none or it is not opened to the core, reported if {@code expected} ({@code type} must have it).
+         */
+        static Field field(Class<?> type, String name, boolean expected) {
+            if (type == null) {
+                return null; // the class itself did not resolve (reported by findClass)
+            }
+            Exception why = null;
             for (Class<?> c = type; c != null; c = c.getSuperclass()) {
                 try {
                     Field f = c.getDeclaredField(name);
                     f.setAccessible(true);
                     return f;
                 } catch (NoSuchFieldException e) {
-                    // look in the superclass
+                    why = e; // look in the superclass
                 } catch (RuntimeException e) {
-                    return null; // not opened to the core
+                    why = e; // not opened to the core
+                    break;
                 }
+            }
+            if (expected) {
+                unresolved(type.getName() + "." + name, why);
             }
             return null;
         }
 
-        private static Method method(Class<?> type, String name) {
+        /** As {@link #field}, for a method without parameters. */
+        static Method method(Class<?> type, String name, boolean expected) {
+            Exception why = null;
             for (Class<?> c = type; c != null; c = c.getSuperclass()) {
                 try {
                     Method m = c.getDeclaredMethod(name);
                     m.setAccessible(true);
                     return m;
                 } catch (NoSuchMethodException e) {
-                    // look in the superclass
+                    why = e; // look in the superclass
                 } catch (RuntimeException e) {
-                    return null;
+                    why = e; // not opened to the core
+                    break;
                 }
             }
+            if (expected) {
+                unresolved(type.getName() + "." + name + "()", why);
+            }
             return null;
+        }
+    }
+
+    /** {@code member} does not resolve: whatever needs it falls back to "unsure" from now on. */
+    static void unresolved(String member, Throwable why) {
+        SocketHooks.internalError("socket introspection: " + member + " does not resolve",
+                why != null ? why : new NoSuchFieldException(member));
+    }
+
+    /**
+     * Reading {@code member} failed: reported, unless it is an I/O error of the JDK's own method (a
+     * socket closed meanwhile), which is expected and which the caller's fallback covers.
+     */
+    static void failed(String member, Exception e) {
+        Throwable cause = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
+        if (!(cause instanceof java.io.IOException)) {
+            SocketHooks.internalError("socket introspection: " + member, cause);
         }
     }
 }

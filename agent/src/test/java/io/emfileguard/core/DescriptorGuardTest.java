@@ -50,20 +50,13 @@ class DescriptorGuardTest {
         guard.sampleNow();
         assertEquals(0, gate.effectiveCap());
         assertFalse(gate.tryAcquireFast());
-        Thread waiter = new Thread(() -> {
-            try {
-                gate.acquire(true);
-            } catch (Exception ignored) {
-            }
-        });
-        waiter.start();
+        TestThreads.Outcome<SocketGate.Admission> waiter = new TestThreads().call("waiter", () -> gate.acquire(true));
         clock.awaitParked(1);
         for (int i = 0; i < 10; i++) {
             assertTrue(new File(fdDir, Integer.toString(i)).delete()); // files closed
         }
         guard.sampleNow();
-        waiter.join(5_000);
-        assertFalse(waiter.isAlive(), "room came back: the waiter must be admitted");
+        assertEquals(SocketGate.Admission.AFTER_WAIT, waiter.get(), "room came back: the waiter must be admitted");
         assertEquals(1, gate.openSockets());
     }
 }

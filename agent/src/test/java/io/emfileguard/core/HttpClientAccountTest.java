@@ -1,8 +1,8 @@
 package io.emfileguard.core;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +12,12 @@ class HttpClientAccountTest {
 
     /** The time a channel opening waits on: the tests move it. */
     private final MovableClock clock = new MovableClock();
+    private final TestThreads threads = new TestThreads();
+
+    @AfterEach
+    void everyThreadEndedAndNoFailureWasLost() throws Exception {
+        threads.assertAllEndedAndNoFailureUnseen();
+    }
 
     /** A client with two channels, one of them idle after its exchange ended: E=1, K=2, U=2. */
     private static HttpClientAccount clientWithOneIdleChannel(SocketGate gate) throws Exception {
@@ -58,15 +64,13 @@ class HttpClientAccountTest {
         HttpClientAccount account = clientWithOneIdleChannel(gate);
         assertTrue(account.retireIdleChannel());
         // The client had picked that very channel from its pool; its retry opens a replacement.
-        Thread opener = new Thread(account::channelOpening);
-        opener.start();
+        TestThreads.Outcome<Void> opener = threads.run("opener", account::channelOpening);
         clock.awaitParked(1);
         clock.advanceMillis(30);
-        assertTrue(opener.isAlive(), "the replacement waits while the old descriptor is open");
+        assertTrue(opener.thread.isAlive(), "the replacement waits while the old descriptor is open");
         assertEquals(2, gate.openSockets());
         account.retiredChannelClosed();
-        opener.join(TimeUnit.SECONDS.toMillis(5));
-        assertFalse(opener.isAlive());
+        opener.get();
         assertEquals(2, gate.openSockets(), "never three: the replacement took the reclaimed unit");
         assertEquals(0, gate.stats().overCapTotal);
     }
@@ -128,15 +132,13 @@ class HttpClientAccountTest {
         SocketGate gate = gateReclaimingWith(closer, 2);
         HttpClientAccount account = newHostWhileAnIdleChannelHoldsTheRoom(gate);
         // The pool has no connection to the new host: the client's worker thread opens one.
-        Thread opener = new Thread(account::channelOpening);
-        opener.start();
+        TestThreads.Outcome<Void> opener = threads.run("opener", account::channelOpening);
         clock.awaitParked(1);
         assertEquals(1, closer.asked, "the client's idle channel was asked for");
-        assertTrue(opener.isAlive(), "the new channel waits while the idle one's descriptor is open");
+        assertTrue(opener.thread.isAlive(), "the new channel waits while the idle one's descriptor is open");
         assertEquals(2, gate.openSockets());
         account.retiredChannelClosed(); // the selector let go of the idle channel's descriptor
-        opener.join(TimeUnit.SECONDS.toMillis(5));
-        assertFalse(opener.isAlive());
+        opener.get();
         assertEquals(2, gate.openSockets(), "never three: the new channel took the idle one's unit");
         assertEquals(0, gate.stats().overCapTotal);
         assertEquals(2, account.units());
@@ -162,5 +164,29 @@ class HttpClientAccountTest {
         assertEquals(1, closer.asked);
         assertEquals(3, gate.openSockets(), "counted above the cap: the count is the truth");
         assertEquals(1, gate.stats().overCapTotal);
+    }
+
+    /**
+     * A caller of the client waits at the cap; one of the client's exchanges ends, so its connection
+     * idles in the pool: the caller is woken at once (not at its next slice) and reuses that room.
+     */
+    @Test
+    void anExchangeEndingWakesACallerOfTheSameClientWaitingAtTheCapWhichReusesItsConnection() throws Exception {
+        // Slices of 10 s and a clock that never moves here: only the exchange's end can wake the caller.
+        SocketGate gate = new SocketGate(new GateSettings(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL, null), clock);
+        HttpClientAccount account = new HttpClientAccount(gate);
+        account.admitExchange(true);
+        account.channelOpening(); // E=1, K=1, U=1: the cap
+        TestThreads.Outcome<Void> caller = threads.run("caller", () -> account.admitExchange(true));
+        clock.awaitParked(1);
+        assertEquals(1, gate.waitingThreads(), "the caller waits at the cap");
+        long endedAt = clock.nanoTime();
+        account.exchangeEnded();
+        caller.get();
+        assertEquals(endedAt, clock.nanoTime(), "no slice ended: the exchange's end woke it");
+        assertEquals(0, gate.waitingThreads());
+        assertEquals(1, gate.openSockets(), "no new unit: the caller reuses the idle connection");
+        assertEquals(1, account.units());
+        assertFalse(account.tryClaim(), "the idle room is taken: one exchange, one connection");
     }
 }

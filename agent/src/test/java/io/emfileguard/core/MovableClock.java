@@ -3,10 +3,13 @@ package io.emfileguard.core;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -28,6 +31,10 @@ final class MovableClock implements ParkingClock {
     private final Map<Thread, Long> parked = new HashMap<>();
     /** Threads started by {@link #start} that have not ended; guarded by this. */
     private final Set<Thread> workers = new HashSet<>();
+    /** What threads started by {@link #start} threw: {@link #advanceWhileWorkersRun} rethrows it. */
+    private final List<Throwable> workerFailures = new CopyOnWriteArrayList<>();
+    /** Parks so far, however short: a test can tell that nobody waited on this clock. */
+    private final AtomicInteger parks = new AtomicInteger();
 
     @Override
     public long nanoTime() {
@@ -40,6 +47,7 @@ final class MovableClock implements ParkingClock {
             return;
         }
         Thread self = Thread.currentThread();
+        parks.incrementAndGet();
         synchronized (this) {
             parked.put(self, now.get() + nanos);
             notifyAll();
@@ -63,6 +71,11 @@ final class MovableClock implements ParkingClock {
             notifyAll();
         }
         LockSupport.unpark(thread);
+    }
+
+    /** How many times a thread has parked on this clock. */
+    int parks() {
+        return parks.get();
     }
 
     /** Moves the time on, waking every thread whose park ends by then. */
@@ -90,11 +103,16 @@ final class MovableClock implements ParkingClock {
         awaitState(() -> parked.size() >= n, () -> "expected " + n + " threads parked, saw " + parked.size());
     }
 
-    /** Starts a thread whose parks {@link #advanceWhileWorkersRun} waits for. */
+    /**
+     * Starts a thread whose parks {@link #advanceWhileWorkersRun} waits for; what it throws,
+     * {@link #advanceWhileWorkersRun} throws.
+     */
     synchronized Thread start(Runnable body) {
         Thread t = new Thread(() -> {
             try {
                 body.run();
+            } catch (Throwable e) {
+                workerFailures.add(e);
             } finally {
                 synchronized (MovableClock.this) {
                     workers.remove(Thread.currentThread());
@@ -110,12 +128,20 @@ final class MovableClock implements ParkingClock {
     /**
      * Moves the time on by {@code stepMillis} each time every thread started with {@link #start} is
      * parked on this clock, until they have all ended: time passes only while they wait for it.
+     * Then throws what any of them threw.
      */
     synchronized void advanceWhileWorkersRun(long stepMillis) throws InterruptedException {
         for (;;) {
             awaitState(() -> parked.keySet().containsAll(workers),
                     () -> "workers neither parked nor ended: " + workers + ", parked " + parked.keySet());
             if (workers.isEmpty()) {
+                if (!workerFailures.isEmpty()) {
+                    AssertionError failed = new AssertionError("a worker failed: " + workerFailures.get(0),
+                            workerFailures.get(0));
+                    workerFailures.subList(1, workerFailures.size()).forEach(failed::addSuppressed);
+                    workerFailures.clear();
+                    throw failed;
+                }
                 return;
             }
             advanceMillis(stepMillis);

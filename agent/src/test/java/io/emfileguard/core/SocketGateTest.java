@@ -1,5 +1,6 @@
 package io.emfileguard.core;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -8,10 +9,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -29,6 +33,12 @@ class SocketGateTest {
      * keep the system clock.)
      */
     private final MovableClock clock = new MovableClock();
+    private final TestThreads threads = new TestThreads();
+
+    @AfterEach
+    void everyThreadEndedAndNoFailureWasLost() throws Exception {
+        threads.assertAllEndedAndNoFailureUnseen();
+    }
 
     private static GateSettings settings(int cap, long holdMillis, long maxWaitMillis, GateSettings.OnTimeout onTimeout) {
         return new GateSettings(cap, holdMillis, maxWaitMillis, onTimeout, null);
@@ -60,25 +70,19 @@ class SocketGateTest {
         SocketGate gate = gate(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
-        List<Thread> threads = new ArrayList<>();
+        List<TestThreads.Outcome<Void>> waiters = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             int id = i;
-            Thread t = new Thread(() -> {
-                try {
-                    gate.acquire(true);
-                    order.add(id);
-                    gate.release();
-                } catch (Exception e) {
-                    order.add(-1);
-                }
-            });
-            t.start();
-            threads.add(t);
+            waiters.add(threads.run("waiter " + id, () -> {
+                gate.acquire(true);
+                order.add(id);
+                gate.release();
+            }));
             awaitWaiting(gate, i + 1); // each arrives strictly after the previous one queued
         }
         gate.release();
-        for (Thread t : threads) {
-            t.join(10_000);
+        for (TestThreads.Outcome<Void> w : waiters) {
+            w.get();
         }
         assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), order);
         assertEquals(0, gate.openSockets());
@@ -88,43 +92,30 @@ class SocketGateTest {
     void newcomerDoesNotJumpTheQueue() throws Exception {
         SocketGate gate = gate(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
-        CountDownLatch admitted = new CountDownLatch(1);
-        Thread waiter = new Thread(() -> {
-            try {
-                gate.acquire(true);
-                admitted.countDown();
-            } catch (Exception ignored) {
-            }
-        });
-        waiter.start();
+        TestThreads.Outcome<SocketGate.Admission> waiter = threads.call("waiter", () -> gate.acquire(true));
         awaitWaiting(gate, 1);
         gate.release();
         // The released unit was handed to the waiter, so a newcomer finds the gate full.
         assertFalse(gate.tryAcquireFast());
-        assertTrue(admitted.await(5, TimeUnit.SECONDS));
+        assertEquals(SocketGate.Admission.AFTER_WAIT, waiter.get());
         assertEquals(1, gate.openSockets());
     }
 
     @Test
     void wakesTheWaiterOnReleaseWithoutWaitingForItsSlice() throws Exception {
-        // A slice of 10 s: if the waiter proceeds quickly, it was the release that woke it.
+        // The clock never moves in this test: the waiter's 10 s slice never ends, and a park on this
+        // clock ends only when the time passes its end or the thread is unparked. So if the waiter
+        // gets its unit at all, the release woke it.
         SocketGate gate = gate(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
-        AtomicReference<Long> wokeAt = new AtomicReference<>();
-        Thread waiter = new Thread(() -> {
-            try {
-                gate.acquire(true);
-                wokeAt.set(clock.nanoTime());
-            } catch (Exception ignored) {
-            }
-        });
-        waiter.start();
-        awaitWaiting(gate, 1); // parked: only the release can wake it, the clock stands still
+        TestThreads.Outcome<SocketGate.Admission> waiter = threads.call("waiter", () -> gate.acquire(true));
+        awaitWaiting(gate, 1);
         long releasedAt = clock.nanoTime();
         gate.release();
-        waiter.join(5_000);
-        long latencyMillis = (wokeAt.get() - releasedAt) / 1_000_000;
-        assertTrue(latencyMillis < 100, "woke " + latencyMillis + " ms after the release");
+        assertEquals(SocketGate.Admission.AFTER_WAIT, waiter.get(), "the release handed it the unit and woke it");
+        assertEquals(releasedAt, clock.nanoTime(), "no slice and no deadline ended: the clock never moved");
+        assertEquals(1, gate.openSockets());
+        assertEquals(0, gate.waitingThreads());
     }
 
     @ParameterizedTest
@@ -162,25 +153,23 @@ class SocketGateTest {
     void interruptStopsTheWaitAndKeepsTheInterruptStatus() throws Exception {
         SocketGate gate = gate(1, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
-        Thread waiter = new Thread(() -> {
+        TestThreads.Outcome<SocketGate.Admission> waiter = threads.call("waiter", () -> {
             try {
-                gate.acquire(true);
-            } catch (Throwable t) {
-                thrown.set(t);
+                return gate.acquire(true);
+            } finally {
                 stillInterrupted.set(Thread.currentThread().isInterrupted());
             }
         });
-        waiter.start();
         awaitWaiting(gate, 1);
-        long start = clock.nanoTime();
-        waiter.interrupt();
-        waiter.join(5_000);
-        assertTrue((clock.nanoTime() - start) / 1_000_000 < 1_000, "the interrupt must end the wait at once");
-        assertTrue(thrown.get() instanceof SocketGateInterruptedException, String.valueOf(thrown.get()));
-        assertTrue(stillInterrupted.get());
-        assertEquals(1, gate.openSockets());
+        long interruptedAt = clock.nanoTime();
+        waiter.thread.interrupt();
+        SocketGateInterruptedException e = assertThrows(SocketGateInterruptedException.class, waiter::get);
+        assertTrue(e instanceof java.net.SocketException, "what a socket's caller expects from connect");
+        assertEquals(interruptedAt, clock.nanoTime(),
+                "the clock never moved: no slice or deadline ended the wait, the interrupt did");
+        assertTrue(stillInterrupted.get(), "the interrupt status is kept");
+        assertEquals(1, gate.openSockets(), "an interrupted wait takes no unit");
         assertEquals(0, gate.waitingThreads());
         gate.release();
         assertEquals(0, gate.openSockets());
@@ -190,9 +179,10 @@ class SocketGateTest {
     void unparkableThreadsAreCountedAboveTheCapWithoutWaiting() throws Exception {
         SocketGate gate = gate(1, 100, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
-        long start = clock.nanoTime();
+        int parksBefore = clock.parks();
         assertEquals(SocketGate.Admission.OVER_CAP_UNPARKABLE, gate.acquire(false));
-        assertTrue((clock.nanoTime() - start) / 1_000_000 < 50);
+        assertEquals(parksBefore, clock.parks(), "it never parked");
+        assertEquals(0, gate.stats().waitsTotal, "it never queued");
         assertEquals(2, gate.openSockets());
         assertEquals(1, gate.stats().overCapTotal);
     }
@@ -214,7 +204,7 @@ class SocketGateTest {
         SocketGate gate = new SocketGate(settings(cap, 100, 60_000, GateSettings.OnTimeout.FAIL));
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger maxInside = new AtomicInteger();
-        AtomicInteger errors = new AtomicInteger();
+        Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
         int threads = 100;
         CountDownLatch done = new CountDownLatch(threads);
         for (int i = 0; i < threads; i++) {
@@ -231,19 +221,27 @@ class SocketGateTest {
                         gate.release();
                     }
                 } catch (Throwable t) {
-                    errors.incrementAndGet();
+                    errors.add(t);
                 } finally {
                     done.countDown();
                 }
             };
             startThread(body, virtual);
         }
-        assertTrue(done.await(50, TimeUnit.SECONDS));
-        assertEquals(0, errors.get());
+        assertTrue(done.await(50, TimeUnit.SECONDS), "every thread ended");
+        assertNoneFailed(errors);
         assertTrue(maxInside.get() <= cap, "saw " + maxInside.get() + " inside a cap of " + cap);
         assertEquals(0, gate.openSockets());
         assertEquals(0, gate.waitingThreads());
         assertTrue(gate.stats().peakOpenSockets <= cap);
+    }
+
+    /** What the threads threw, if anything, fails the test. */
+    static void assertNoneFailed(Queue<Throwable> errors) {
+        if (!errors.isEmpty()) {
+            AssertionError failed = new AssertionError(errors.size() + " threads failed, first: " + errors.peek(), errors.peek());
+            throw failed;
+        }
     }
 
     static void startThread(Runnable body, boolean virtual) throws Exception {
@@ -267,6 +265,7 @@ class SocketGateTest {
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger maxInside = new AtomicInteger();
         AtomicInteger timeouts = new AtomicInteger();
+        Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
         int threads = 32;
         CyclicBarrier start = new CyclicBarrier(threads);
         CountDownLatch done = new CountDownLatch(threads);
@@ -287,14 +286,15 @@ class SocketGateTest {
                         inside.decrementAndGet();
                         gate.release();
                     }
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
+                } catch (Throwable e) {
+                    errors.add(e);
                 } finally {
                     done.countDown();
                 }
             }).start();
         }
-        assertTrue(done.await(50, TimeUnit.SECONDS));
+        assertTrue(done.await(50, TimeUnit.SECONDS), "every thread ended");
+        assertNoneFailed(errors);
         assertTrue(timeouts.get() > 0, "the test must provoke timeouts to mean anything");
         assertTrue(maxInside.get() <= cap);
         assertEquals(0, gate.openSockets(), "the count must return exactly to its baseline");
@@ -310,17 +310,11 @@ class SocketGateTest {
         SocketGate gate = gate(2, 10_000, 60_000, GateSettings.OnTimeout.FAIL);
         gate.acquire(true);
         gate.acquire(true);
-        CountDownLatch admitted = new CountDownLatch(1);
-        new Thread(() -> {
-            try {
-                gate.acquire(true);
-                admitted.countDown();
-            } catch (Exception ignored) {
-            }
-        }).start();
+        TestThreads.Outcome<SocketGate.Admission> waiter = threads.call("waiter", () -> gate.acquire(true));
         awaitWaiting(gate, 1);
         gate.updateSettings(gate.settings().withMaxSockets(3));
-        assertTrue(admitted.await(1, TimeUnit.SECONDS), "a raised cap must admit the waiter without a release");
+        // The clock never moves: only the raise can have admitted it.
+        assertEquals(SocketGate.Admission.AFTER_WAIT, waiter.get(), "a raised cap must admit the waiter without a release");
         assertEquals(3, gate.openSockets());
 
         gate.updateSettings(gate.settings().withMaxSockets(1));
@@ -343,25 +337,45 @@ class SocketGateTest {
         assertEquals(0, gate.openSockets());
     }
 
+    /**
+     * Two threads wait 25 s at the cap, then time out and proceed: one "waiting started" for the
+     * episode, a summary every 10 s of it (at 10 and 20 s: one, not one per waiter), one "timed out"
+     * per thread.
+     */
     @Test
     void reportsWaitingOnceThenSummariesAndTimeouts() throws Exception {
-        SocketGate gate = gate(1, 20, 100, GateSettings.OnTimeout.PROCEED);
+        SocketGate gate = gate(1, 1_000, 25_000, GateSettings.OnTimeout.PROCEED);
         AtomicInteger started = new AtomicInteger();
-        AtomicInteger timedOut = new AtomicInteger();
+        List<Long> summariesAtMillis = Collections.synchronizedList(new ArrayList<>());
+        List<String> timeouts = Collections.synchronizedList(new ArrayList<>());
+        long start = clock.nanoTime();
         gate.setListener(new SocketGate.Listener() {
             @Override public void waitingStarted(SocketGate g) { started.incrementAndGet(); }
-            @Override public void stillWaiting(SocketGate g) { }
+            @Override public void stillWaiting(SocketGate g) { summariesAtMillis.add((clock.nanoTime() - start) / 1_000_000); }
             @Override public void timedOut(SocketGate g, long waitedNanos, boolean proceeding) {
-                assertTrue(proceeding);
-                timedOut.incrementAndGet();
+                timeouts.add(waitedNanos / 1_000_000 + " ms, proceeding " + proceeding);
             }
         });
         gate.acquire(true);
-        clock.callAdvancing(10, () -> gate.acquire(true)); // waits 100 ms, proceeds
-        assertEquals(1, started.get());
-        assertEquals(1, timedOut.get());
-        assertEquals(1, gate.stats().waitsTotal);
-        assertTrue(gate.stats().waitNanosTotal >= TimeUnit.MILLISECONDS.toNanos(100));
+        List<SocketGate.Admission> admissions = Collections.synchronizedList(new ArrayList<>());
+        Runnable waiter = () -> {
+            try {
+                admissions.add(gate.acquire(true));
+            } catch (SocketGateTimeoutException | SocketGateInterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+        clock.start(waiter);
+        clock.awaitParked(1); // the second arrives while the first waits: the same episode
+        clock.start(waiter);
+        clock.advanceWhileWorkersRun(1_000);
+        assertEquals(1, started.get(), "one 'waiting started' for the episode");
+        assertEquals(List.of(10_000L, 20_000L), summariesAtMillis, "a summary every 10 s, whoever waits");
+        assertEquals(List.of("25000 ms, proceeding true", "25000 ms, proceeding true"), timeouts);
+        assertEquals(List.of(SocketGate.Admission.OVER_CAP_TIMED_OUT, SocketGate.Admission.OVER_CAP_TIMED_OUT), admissions);
+        assertEquals(2, gate.stats().waitsTotal);
+        assertEquals(2 * TimeUnit.SECONDS.toNanos(25), gate.stats().waitNanosTotal);
+        assertEquals(3, gate.openSockets());
     }
 
     @Test
@@ -458,21 +472,15 @@ class SocketGateTest {
         AtomicInteger sliceWakeUps = new AtomicInteger();
         gate.setSliceTask(sliceWakeUps::incrementAndGet);
         int n = SocketGate.FRONT_WAITERS + 136;
-        List<Thread> threads = new ArrayList<>();
+        List<TestThreads.Outcome<Void>> waiters = new ArrayList<>();
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < n; i++) {
             int id = i;
-            Thread t = new Thread(() -> {
-                try {
-                    gate.acquire(true);
-                    order.add(id);
-                    gate.release();
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            t.start();
-            threads.add(t);
+            waiters.add(threads.run("waiter " + id, () -> {
+                gate.acquire(true);
+                order.add(id);
+                gate.release();
+            }));
             awaitWaiting(gate, i + 1);
         }
         sliceWakeUps.set(0);
@@ -487,8 +495,8 @@ class SocketGateTest {
         assertTrue(wakeUps < 2 * front + 136, "slice wake-ups in 1 s with " + n + " waiters: " + wakeUps);
         assertTrue(wakeUps > front / 2, "the front waiters still wake every slice: " + wakeUps);
         gate.release();
-        for (Thread t : threads) {
-            t.join(10_000);
+        for (TestThreads.Outcome<Void> w : waiters) {
+            w.get();
         }
         List<Integer> expected = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -514,5 +522,126 @@ class SocketGateTest {
         assertEquals(SocketGate.Admission.OVER_CAP_UNPARKABLE, gate.acquire(false));
         assertEquals(641, gate.openSockets());
         assertEquals(1, gate.stats().overCapTotal);
+    }
+
+    // ---- a waiter's claim: room found elsewhere while it waits ----
+
+    @Test
+    void aWaiterWhoseClaimFindsRoomLeavesTheQueueWithoutTakingAUnit() throws Exception {
+        SocketGate gate = gate(1, 20, 60_000, GateSettings.OnTimeout.FAIL);
+        gate.acquire(true);
+        AtomicBoolean room = new AtomicBoolean();
+        AtomicInteger asked = new AtomicInteger();
+        SocketGate.Claim claim = () -> {
+            asked.incrementAndGet();
+            return room.get();
+        };
+        TestThreads.Outcome<SocketGate.Admission> waiter = threads.call("waiter", () -> gate.acquire(true, claim));
+        awaitWaiting(gate, 1);
+        int askedBeforeRoom = asked.get();
+        room.set(true); // e.g. an exchange of its HTTP client ended: a pooled connection is free
+        clock.advanceMillis(20); // its slice ends: it asks again
+        assertEquals(SocketGate.Admission.CLAIMED, waiter.get());
+        assertTrue(asked.get() > askedBeforeRoom, "asked again after the slice");
+        assertEquals(1, gate.openSockets(), "no unit taken: it uses the room it claimed");
+        assertEquals(0, gate.waitingThreads(), "it left the queue");
+        gate.release();
+        assertEquals(0, gate.openSockets());
+        assertTrue(gate.tryAcquireFast(), "nobody is left holding a unit it does not use");
+    }
+
+    /**
+     * The release of the socket a waiter's claim stands for grants that very waiter a unit, and its
+     * claim succeeds too: it needs one of the two, and the unit goes on to the next waiter.
+     */
+    @Test
+    void aWaiterGrantedAUnitTheInstantItsClaimSucceedsPassesTheUnitToTheNextWaiter() throws Exception {
+        SocketGate gate = gate(1, 20, 60_000, GateSettings.OnTimeout.FAIL);
+        gate.acquire(true); // held by the socket about to be released
+        AtomicBoolean releaseAndClaim = new AtomicBoolean();
+        SocketGate.Claim claim = () -> {
+            if (!releaseAndClaim.get()) {
+                return false;
+            }
+            gate.release(); // granted to this waiter, the head of the queue...
+            return true;    // ...while its claim finds room as well
+        };
+        TestThreads.Outcome<SocketGate.Admission> claimer = threads.call("claimer", () -> gate.acquire(true, claim));
+        awaitWaiting(gate, 1);
+        TestThreads.Outcome<SocketGate.Admission> next = threads.call("next", () -> gate.acquire(true));
+        awaitWaiting(gate, 2);
+        releaseAndClaim.set(true);
+        clock.advanceMillis(20); // the claimer's slice ends: it asks its claim again
+        assertEquals(SocketGate.Admission.CLAIMED, claimer.get());
+        // The clock moves no more: only the claimer handing its unit on can admit the next waiter.
+        assertEquals(SocketGate.Admission.AFTER_WAIT, next.get(), "the claimer's unit went on to the next waiter");
+        assertEquals(1, gate.openSockets(), "one unit, the next waiter's: none lost, none doubled");
+        assertEquals(0, gate.waitingThreads());
+        gate.release();
+        assertEquals(0, gate.openSockets());
+    }
+
+    // ---- reclaiming idle sockets between slices: each front waiter its share ----
+
+    /**
+     * {@code waiters} threads wait at a full cap of 4 with {@code above} more sockets counted above
+     * it; each reclaim "closes" an idle socket whose unit has yet to come back. Returns how many
+     * reclaims each waiter asked for in one slice, in arrival order.
+     */
+    private List<Integer> reclaimsPerWaiterInOneSlice(int waiters, int above) throws Exception {
+        SocketGate gate = gate(4, 20, 60_000, GateSettings.OnTimeout.FAIL);
+        for (int i = 0; i < 4; i++) {
+            gate.acquire(true);
+        }
+        for (int i = 0; i < above; i++) {
+            gate.addWithoutWaiting();
+        }
+        java.util.Map<Thread, AtomicInteger> asked = new java.util.concurrent.ConcurrentHashMap<>();
+        gate.setReclaimer(() -> {
+            asked.computeIfAbsent(Thread.currentThread(), t -> new AtomicInteger()).incrementAndGet();
+            return true;
+        });
+        List<TestThreads.Outcome<SocketGate.Admission>> queue = new ArrayList<>();
+        for (int i = 0; i < waiters; i++) {
+            queue.add(threads.call("waiter " + i, () -> gate.acquire(true)));
+            awaitWaiting(gate, i + 1);
+        }
+        assertTrue(asked.isEmpty(), "no slice has ended yet");
+        clock.advanceMillis(20);     // one slice, with no release in it
+        clock.awaitParked(waiters);  // every front waiter did its slice's work and parks again
+        List<Integer> perWaiter = new ArrayList<>();
+        for (TestThreads.Outcome<SocketGate.Admission> w : queue) {
+            AtomicInteger n = asked.get(w.thread);
+            perWaiter.add(n == null ? 0 : n.get());
+        }
+        gate.updateSettings(gate.settings().withMaxSockets(1_000)); // room for all: the queue drains
+        for (TestThreads.Outcome<SocketGate.Admission> w : queue) {
+            assertEquals(SocketGate.Admission.AFTER_WAIT, w.get());
+        }
+        return perWaiter;
+    }
+
+    @Test
+    void aLoneWaiterAtAFullCapReclaimsOneIdleSocketPerQuietSlice() throws Exception {
+        assertEquals(List.of(1), reclaimsPerWaiterInOneSlice(1, 0));
+    }
+
+    @Test
+    void aLoneWaiterAlsoReclaimsTheUnitsHeldAboveWhatWaitersMayFill() throws Exception {
+        // Needed: 1 for itself + 5 above the cap; without them back it cannot get in.
+        assertEquals(List.of(6), reclaimsPerWaiterInOneSlice(1, 5));
+    }
+
+    @Test
+    void frontWaitersEachReclaimTheirShareOfWhatTheQueueNeedsAndTheRestNone() throws Exception {
+        // 3 waiters + 5 above the cap = 8 needed, shared by 3: 3 each (rounded up).
+        assertEquals(List.of(3, 3, 3), reclaimsPerWaiterInOneSlice(3, 5));
+        // 6 waiters + 5 = 11, shared by the 4 front waiters: 3 each; the 2 behind them sleep on.
+        assertEquals(List.of(3, 3, 3, 3, 0, 0), reclaimsPerWaiterInOneSlice(SocketGate.FRONT_WAITERS + 2, 5));
+    }
+
+    @Test
+    void aFrontWaiterReclaimsAtMostMaxReclaimsPerSliceInOneSlice() throws Exception {
+        assertEquals(List.of(SocketGate.MAX_RECLAIMS_PER_SLICE), reclaimsPerWaiterInOneSlice(1, 100));
     }
 }

@@ -411,25 +411,21 @@ class SocketRegistryTest {
         clock.advanceMillis(30); // all idle for the reclaimer's 20 ms
         int used = 0;
         int reclaimed = 0;
+        TestThreads threads = new TestThreads();
         for (Object socket : sockets) {
             java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.atomic.AtomicBoolean poolUsed = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread pool = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                poolUsed.set(registry.claimForUse(socket, true));
+            TestThreads.Outcome<Boolean> pool = threads.call("pool", () -> {
+                start.await();
+                return registry.claimForUse(socket, true);
             });
-            pool.start();
             start.countDown();
             boolean closing = registry.retireForReclaim(socket, IDLE_20_MS) != null;
-            pool.join();
-            assertTrue(poolUsed.get() != closing, "used=" + poolUsed.get() + " reclaimed=" + closing);
-            used += poolUsed.get() ? 1 : 0;
+            boolean poolUsed = pool.get();
+            assertTrue(poolUsed != closing, "used=" + poolUsed + " reclaimed=" + closing);
+            used += poolUsed ? 1 : 0;
             reclaimed += closing ? 1 : 0;
         }
+        threads.assertAllEndedAndNoFailureUnseen();
         assertEquals(300, used + reclaimed);
     }
 }

@@ -106,7 +106,7 @@ public final class BootstrapInjector {
         try {
             return Class.forName(name, false, null);
         } catch (ClassNotFoundException e) {
-            return null;
+            return null; // not in the boot loader (yet): the answer asked for
         }
     }
 

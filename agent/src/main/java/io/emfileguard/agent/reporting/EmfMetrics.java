@@ -4,6 +4,7 @@ import io.emfileguard.core.DescriptorGuard;
 import io.emfileguard.core.GateStats;
 import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketHooks;
 
 import java.io.PrintStream;
 import java.util.Map;
@@ -59,11 +60,10 @@ public final class EmfMetrics {
                 try {
                     for (;;) {
                         Thread.sleep(intervalSeconds * 1000L);
-                        beforeEach.run();
-                        emitIfActive(System.currentTimeMillis());
+                        emitReportingErrors(beforeEach);
                     }
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    Thread.currentThread().interrupt(); // asked to stop: the thread ends, nothing to report
                 }
             }
         }, "emfile-guard-metrics");
@@ -72,10 +72,19 @@ public final class EmfMetrics {
         Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
             @Override
             public void run() {
-                beforeEach.run();
-                emitIfActive(System.currentTimeMillis());
+                emitReportingErrors(beforeEach);
             }
         }, "emfile-guard-metrics-flush"));
+    }
+
+    /** One reading and its line; an error goes to the one route, and the next interval tries again. */
+    private void emitReportingErrors(Runnable beforeEach) {
+        try {
+            beforeEach.run();
+            emitIfActive(System.currentTimeMillis());
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("EMF metrics", e);
+        }
     }
 
     /** @return the line written, or null when nothing happened since the last one */

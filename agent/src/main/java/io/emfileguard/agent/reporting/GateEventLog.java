@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Turns the gate's events into log lines: one WARN when threads first start waiting, at most one
  * summary per 10 s while they wait (the gate rate-limits {@code stillWaiting}), one line per timeout
- * at most every 10 s, and each internal error once. Never URLs or payloads.
+ * at most every 10 s, and one line per kind of internal error. Never URLs or payloads.
  */
 public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diagnostics, IdleReclaimer.Listener,
         AbandonedSocketCollector.Listener {
@@ -116,11 +116,27 @@ public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diag
         }
     }
 
+    /** Kinds of internal error logged at most: a line each; past that, and for repeats, only the count. */
+    static final int MAX_LOGGED_ERROR_KINDS = 32;
+
+    /**
+     * One line per kind of error (where, and what was thrown), at most {@link #MAX_LOGGED_ERROR_KINDS}
+     * kinds; every occurrence is counted by {@code SocketHooks.internalError} in
+     * {@link GateMetric#INTERNAL_ERRORS}.
+     */
     @Override
     public void internalError(String where, Throwable error) {
-        if (reportedErrors.add(where + ':' + error.getClass().getName())) {
-            log().error("internal error in {} (the application continues; please report this): {}", where,
-                    error.toString());
+        if (reportedErrors.size() > MAX_LOGGED_ERROR_KINDS || !reportedErrors.add(where + ':' + error.getClass().getName())) {
+            return; // this kind was logged, or too many kinds were: counted only
         }
+        if (reportedErrors.size() > MAX_LOGGED_ERROR_KINDS) {
+            log().error("more kinds of internal error (the application continues): from now on only counted in {}",
+                    GateMetric.INTERNAL_ERRORS.attribute);
+            return;
+        }
+        StackTraceElement[] trace = error.getStackTrace();
+        log().error("internal error in {} (the application continues; please report this): {}{}; repeats are "
+                + "counted in {}", where, error.toString(), trace.length == 0 ? "" : " at " + trace[0],
+                GateMetric.INTERNAL_ERRORS.attribute);
     }
 }

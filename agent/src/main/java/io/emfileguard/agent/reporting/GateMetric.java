@@ -26,6 +26,8 @@ public enum GateMetric {
     RECLAIMED_SOCKETS("ReclaimedSocketsTotal", "ReclaimedSockets", "Count"),
     HANDED_BACK_SOCKETS("HandedBackSocketsTotal"),
     GC_REQUESTS("GcRequestsTotal"),
+    /** Unexpected errors inside the agent, every one (the log shows one line per kind). */
+    INTERNAL_ERRORS("InternalErrorsTotal"),
     DESCRIPTORS_IN_USE("DescriptorsInUse", "DescriptorsInUse", "Count");
 
     /** The attribute of {@code io.emfileguard:type=SocketGate}. */

@@ -4,6 +4,7 @@ import io.emfileguard.core.DescriptorGuard;
 import io.emfileguard.core.AbandonedSocketCollector;
 import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketHooks;
 import io.emfileguard.core.SocketRegistry;
 
 import java.lang.management.ManagementFactory;
@@ -97,6 +98,7 @@ public final class SocketGateMBean implements SocketGateMXBean {
     @Override public long getReclaimedSocketsTotal() { return reclaimer == null ? 0 : reclaimer.reclaimedTotal(); }
     @Override public long getHandedBackSocketsTotal() { return reclaimer == null ? 0 : reclaimer.handedBackTotal(); }
     @Override public long getGcRequestsTotal() { return collector == null ? 0 : collector.requestedTotal(); }
+    @Override public long getInternalErrorsTotal() { return SocketHooks.internalErrorsTotal(); }
 
     @Override public int getEffectiveMaxSockets() { return gate.stats().effectiveMaxSockets; }
 

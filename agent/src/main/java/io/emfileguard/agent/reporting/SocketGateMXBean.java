@@ -43,6 +43,9 @@ public interface SocketGateMXBean {
     /** Garbage collections asked for because waiting threads were held only by sockets dropped without close(). */
     long getGcRequestsTotal();
 
+    /** Unexpected errors inside the agent (each kind logged once); the application went on each time. */
+    long getInternalErrorsTotal();
+
     /** The cap enforced now: MaxSockets, lowered by the descriptor guard when other descriptors crowd in. */
     int getEffectiveMaxSockets();
 
