@@ -3,8 +3,6 @@ package io.emfileguard.core;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -140,8 +138,6 @@ public final class SocketGate {
         };
     }
 
-    private static final long SUMMARY_INTERVAL_NANOS = 10_000_000_000L;
-
     private final ParkingClock clock;
     private final AtomicInteger used = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
@@ -169,26 +165,15 @@ public final class SocketGate {
     private volatile int parkableCap;
     private volatile int reserve;
     private volatile int descriptorCap = Integer.MAX_VALUE;
-    private volatile Sampler sampler;
     private volatile Listener listener = Listener.NONE;
-    /** Runs on a waiting thread after each slice, e.g. to give back units of collected sockets. */
-    private volatile Runnable sliceTask = NO_TASK;
-    // Not a lambda: the first lambda of a JVM costs tens of milliseconds of start-up.
-    private static final Runnable NO_TASK = new Runnable() {
-        @Override public void run() { }
-    };
+    /** What the waiters at the front do between slices: reclaim, sample, GC assist, summaries. */
+    private final GateHousekeeping housekeeping;
 
     // Metrics: the peaks, kept here because the fast path reads the interval peak; the rest in counters.
     private final AtomicInteger peak = new AtomicInteger();
     /** Peak since the last {@link #takeIntervalPeak()}: per-interval metrics (Lambda's EMF lines). */
     private final AtomicInteger intervalPeak = new AtomicInteger();
     private final GateCounters counters = new GateCounters();
-    private final AtomicLong lastSummaryNanos = new AtomicLong();
-    /** Releases seen while threads wait: tells a waiter whether its last slice saw any progress. */
-    private final LongAdder releasesWhileWaiting = new LongAdder();
-    /** Of those, the ones a waiter's reclaim caused (a closed idle socket): not progress. */
-    private final LongAdder reclaimsWhileWaiting = new LongAdder();
-    private volatile Reclaimer reclaimer;
     private volatile boolean waitingEpisode;
 
     public SocketGate(GateSettings settings) {
@@ -201,7 +186,7 @@ public final class SocketGate {
         this.effectiveCap = settings.maxSockets;
         this.parkableCap = settings.maxSockets;
         this.clock = clock;
-        this.lastReleaseWhileWaitingNanos = clock.nanoTime();
+        this.housekeeping = new GateHousekeeping(this, clock);
     }
 
     /** The clock the gate's waits run on; whatever else waits alongside them (an HTTP client's channels) uses it too. */
@@ -235,7 +220,7 @@ public final class SocketGate {
     }
 
     public void setSampler(Sampler sampler) {
-        this.sampler = sampler;
+        housekeeping.sampler = sampler;
     }
 
     /** Lowers (or lifts) the cap to what the process's descriptors allow; a raise admits waiters. */
@@ -288,16 +273,17 @@ public final class SocketGate {
      * fill the cap: closes one of that client's idle channels instead of counting one more socket.
      */
     boolean reclaimIdleChannelOf(HttpClientAccount client) {
-        Reclaimer r = reclaimer;
+        Reclaimer r = housekeeping.reclaimer;
         return r != null && (queued != 0 || used.get() >= parkableCap) && r.reclaimIdleChannelOf(client);
     }
 
     public void setReclaimer(Reclaimer reclaimer) {
-        this.reclaimer = reclaimer;
+        housekeeping.reclaimer = reclaimer;
     }
 
+    /** Runs on a waiting thread after each slice, e.g. to give back units of collected sockets. */
     public void setSliceTask(Runnable task) {
-        this.sliceTask = task == null ? NO_TASK : task;
+        housekeeping.sliceTask = task == null ? GateHousekeeping.NO_TASK : task;
     }
 
     /**
@@ -307,14 +293,15 @@ public final class SocketGate {
      * {@code AbandonedSocketCollector}). The task rate-limits itself.
      */
     public void setStuckTask(Runnable task) {
-        this.stuckTask = task == null ? NO_TASK : task;
+        housekeeping.stuckTask = task == null ? GateHousekeeping.NO_TASK : task;
     }
 
-    private volatile Runnable stuckTask = NO_TASK;
-    /** When a unit was last given back while threads waited (on the gate's clock); the gate's birth before that. */
-    private volatile long lastReleaseWhileWaitingNanos;
     /** Waiting this long with no release and nothing to reclaim counts as stuck. */
-    static final long STUCK_NANOS = 500_000_000L;
+    static final long STUCK_NANOS = GateHousekeeping.STUCK_NANOS;
+
+    Listener listener() {
+        return listener;
+    }
 
     /** The listener's calls are guarded: an error in one is reported, never thrown out of {@link #acquire}. */
     public void setListener(Listener listener) {
@@ -409,8 +396,7 @@ public final class SocketGate {
      * under the JIT's size limit for inlining at call sites that are not hot (35 bytes of bytecode).
      */
     private void handToWaiters() {
-        releasesWhileWaiting.increment();
-        lastReleaseWhileWaitingNanos = clock.nanoTime();
+        housekeeping.releasedWhileWaiting();
         dispatch();
     }
 
@@ -421,10 +407,10 @@ public final class SocketGate {
         }
         for (;;) {
             int current = used.get();
-            if ((current & 15) == 15 && sampler != null) {
+            if ((current & 15) == 15) {
                 // Every 16th unit on the way up: a clock read at most (the sample throttles itself),
                 // nothing at all for a process that keeps few sockets open.
-                sampler.maybeSample();
+                housekeeping.maybeSample();
             }
             if (current >= parkableCap) {
                 return false;
@@ -497,7 +483,7 @@ public final class SocketGate {
                 }
                 clock.parkNanos(this, Math.min(left, slice));
                 if (!waiter.isGranted()) {
-                    releasesBefore = betweenSlices(waiter, releasesBefore);
+                    releasesBefore = housekeeping.betweenSlices(waiter, releasesBefore);
                 }
             }
         } finally {
@@ -540,7 +526,7 @@ public final class SocketGate {
         dispatch();
         if (node.isWaiting() && !waitingEpisode) {
             waitingEpisode = true;
-            lastSummaryNanos.set(start);
+            housekeeping.episodeStarted(start);
             listener.waitingStarted(this);
         }
         return start;
@@ -556,7 +542,7 @@ public final class SocketGate {
 
     /** Releases that were progress of the application so far (reclaims excluded): what a slice compares. */
     long progressSoFar() {
-        return releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
+        return housekeeping.progressSoFar();
     }
 
     // ---- deferred work (async callers)
@@ -721,7 +707,7 @@ public final class SocketGate {
         if (!(head instanceof Deferred)) {
             return progressSoFar(); // a parked thread at the head does it
         }
-        return betweenSlices(head, releasesBefore);
+        return housekeeping.betweenSlices(head, releasesBefore);
     }
 
     /** Under the lock: the node leaves the queue with state {@code to}, if it was still waiting. */
@@ -765,14 +751,6 @@ public final class SocketGate {
         }
     }
 
-    private void maybeSummarize() {
-        long last = lastSummaryNanos.get();
-        long now = clock.nanoTime();
-        if (now - last >= SUMMARY_INTERVAL_NANOS && lastSummaryNanos.compareAndSet(last, now)) {
-            listener.stillWaiting(this);
-        }
-    }
-
     /**
      * Waiters at most this far from the head park in {@code hold.millis} slices; the rest in long ones.
      * Each front wake costs a parked virtual thread ~175 µs of CPU (timer, unpark, re-park: measured
@@ -782,7 +760,7 @@ public final class SocketGate {
      */
     static final int FRONT_WAITERS = 4;
     /** A front waiter reclaims at most this many idle sockets per quiet slice. */
-    static final int MAX_RECLAIMS_PER_SLICE = 32;
+    static final int MAX_RECLAIMS_PER_SLICE = GateHousekeeping.MAX_RECLAIMS_PER_SLICE;
     /** Waiters ever queued / ever left the queue (granted or cancelled); written under the lock. */
     private long enqueued;
     private volatile long dequeued;
@@ -898,61 +876,6 @@ public final class SocketGate {
     @Override
     public String toString() {
         return "SocketGate[open=" + used.get() + ", cap=" + settings.maxSockets + ", waiting=" + queued + "]";
-    }
-
-    /**
-     * A waiter's work after a slice with no grant: the slice task, a descriptor sample, reclaiming
-     * its share of the idle sockets the releases left unserved, and the stuck task.
-     * @return the release count to compare with after the next slice
-     */
-    private long betweenSlices(WaitQueue.Node waiter, long releasesBefore) {
-        long start = waiter.startNanos;
-        try {
-            sliceTask.run();
-            Sampler smp = sampler;
-            if (smp != null) {
-                smp.maybeSample();
-            }
-            // Releases that reclaims caused are no progress of the application: counted
-            // as such, one reclaim would silence every other waiter's reclaim for a slice,
-            // and a queue of thousands would drain at a few sockets per slice.
-            long releasesNow = releasesWhileWaiting.sum() - reclaimsWhileWaiting.sum();
-            Reclaimer r = reclaimer;
-            // The releases of a whole slice could not serve the queue: the rest of the
-            // cap may sit idle in pools that will never close it (a trickle of releases
-            // must not hide that). Only the front waiters get here every slice (the rest
-            // sleep long), so each frees its share of what the releases left unserved;
-            // the freed units go to the head of the queue, and reclaims never outnumber
-            // the units the queue needs: one per waiting thread, plus the units held above
-            // what waiting threads may fill (the reserve for threads that cannot wait, in
-            // use: a lone waiter needs all of those back before its own; one per slice,
-            // a cap of 512 cost it 800 ms).
-            int waiting = queued;
-            int needed = waiting + Math.max(0, used.get() - parkableCap);
-            long organic = releasesNow - releasesBefore;
-            boolean reclaimed = false;
-            if (r != null && organic < needed && !waiter.isGranted()) {
-                int unserved = needed - (int) Math.max(0, organic);
-                int reclaimers = Math.max(1, Math.min(waiting, FRONT_WAITERS));
-                int share = Math.min(MAX_RECLAIMS_PER_SLICE,
-                        Math.max(1, (unserved + reclaimers - 1) / reclaimers));
-                for (int i = 0; i < share && r.reclaimOne(); i++) {
-                    reclaimsWhileWaiting.increment();
-                    reclaimed = true;
-                }
-            }
-            releasesBefore = releasesNow;
-            long afterSlice = clock.nanoTime();
-            if (!reclaimed && !waiter.isGranted() && afterSlice - start >= STUCK_NANOS
-                    && afterSlice - lastReleaseWhileWaitingNanos >= STUCK_NANOS) {
-                stuckTask.run();
-            }
-        } catch (RuntimeException | Error e) {
-            // Housekeeping help only: waiting goes on regardless, but the error is reported.
-            SocketHooks.internalError("a waiting thread's slice work", e);
-        }
-        maybeSummarize();
-        return releasesBefore;
     }
 
     /**
