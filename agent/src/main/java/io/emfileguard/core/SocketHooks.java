@@ -9,8 +9,8 @@ import java.util.List;
  * The hooks of the JDK's own sockets and channels (create, connect, accept, read, write, close;
  * {@code SocketChannel} open; selectors), and what every family of hooks shares: the installed gate,
  * registry and reclaimer, and the one route for internal errors ({@link #internalError}). The other
- * families are {@link HttpClientHooks} ({@code java.net.http}) and {@link PooledClientHooks} (the
- * keep-alive cache, Apache, OkHttp). Woven code calls only these classes; the interception table
+ * families are {@link HttpClientHooks} ({@code java.net.http}), {@link PooledClientHooks} (the
+ * keep-alive cache, Apache, OkHttp) and {@link NettyPoolHooks} (Netty's channel pools). Woven code calls only these classes; the interception table
  * ({@code io.emfileguard.agent.interception.InterceptionPoints}) names each call. Reference
  * parameters are {@code Object}: the core cannot name the JDK's internal classes. All bookkeeping is
  * delegated to {@link SocketRegistry} and all waiting to {@link SocketGate}.
