@@ -85,21 +85,19 @@ public final class NettyPoolHooks {
             return null; // cannot run it again later: counted as without this hook
         }
         DeferredAcquire node = new DeferredAcquire(g, pool, promise, idle, rerun);
-        Waiters.add(node);
-        SocketGate.Admission admission;
-        try {
-            admission = g.acquireOrDefer(node);
-        } catch (RuntimeException | Error e) {
-            Waiters.remove(node);
-            throw e;
-        }
-        if (admission == SocketGate.Admission.IMMEDIATE) {
-            Waiters.remove(node);
+        if (g.acquireOrDefer(node) == SocketGate.Admission.IMMEDIATE) {
             SocketHooks.prepayNextChannelOpen(g);
             return UNIT_PREPAID;
         }
-        if (hasIdle) {
-            offerIdleChannel(pool); // the idle channel goes to this pool's first waiter, in order
+        // Listed once queued (a node never listed is never offered a channel it cannot use); one
+        // whose wait already ended (granted at once) leaves the list again: its callback may have
+        // run before it was listed.
+        Waiters.add(node);
+        if (!node.isWaiting()) {
+            Waiters.remove(node);
+        }
+        if (!idle.isEmpty()) {
+            offerIdleChannel(pool); // an idle channel goes to this pool's first waiter, in order
         }
         return node;
     }
@@ -193,8 +191,8 @@ public final class NettyPoolHooks {
 
         @Override
         protected void admitted(SocketGate.Admission how) {
-            Waiters.remove(this);
             if (how == SocketGate.Admission.CLAIMED) {
+                Waiters.remove(this);
                 Object ch = claimed;
                 claimed = null;
                 if (done(promise)) {
@@ -212,30 +210,41 @@ public final class NettyPoolHooks {
                 return;
             }
             // AFTER_WAIT or OVER_CAP_TIMED_OUT: a unit was taken for it.
+            Waiters.remove(this); // an idle channel offered to it meanwhile: its re-run takes it, and gives the unit back
             if (done(promise)) {
                 gate.release(); // cancelled by its owner meanwhile: no acquire, the unit goes back
+                leaveWithoutAcquire();
                 return;
             }
             try {
                 rerun.executor.execute(this);
             } catch (RuntimeException | Error e) {
                 gate.release(); // a shut-down group: the acquire never runs
+                leaveWithoutAcquire();
                 fail(promise, e);
             }
         }
 
         @Override
         protected void refused(SocketGateTimeoutException reason) {
-            Waiters.remove(this);
+            leaveWithoutAcquire();
             fail(promise, reason);
         }
 
         @Override
         protected void expired() {
             // It sets no deadline of its own; were one set, its end is the gate's timeout.
-            Waiters.remove(this);
+            leaveWithoutAcquire();
             SocketGate g = gate;
             fail(promise, new SocketGateTimeoutException(g.settings().maxSockets, g.openSockets(), 0));
+        }
+
+        /** It will not take an idle channel: one offered to it (still in the pool) goes to the next waiter. */
+        private void leaveWithoutAcquire() {
+            Waiters.remove(this);
+            if (claimOffered && !idle.isEmpty()) {
+                offerIdleChannel(pool);
+            }
         }
 
         /** The re-run, on an event loop of the pool. */

@@ -123,7 +123,7 @@ class NettyPoolHooksTest {
     final class Pool {
         final Object pool;
         private final Method acquire;
-        private final Method release;
+        final Method release;
         private final Method idle;
 
         Pool(String type, Bootstrap bootstrap) throws Exception {
@@ -251,6 +251,38 @@ class NettyPoolHooksTest {
         assertSame(ch, c.channel());
         assertEquals(1, opened.size());
         assertEquals(1, gate.openSockets());
+        closeAllAndAssertBaseline();
+    }
+
+    /**
+     * The SDK's burst in small: 200 acquires of one pool at a cap of 5, each channel going back to
+     * the pool as its "reply" comes: every acquire completes, over at most 5 sockets, none above the
+     * cap, and the count ends where it began.
+     */
+    @Test
+    void aBurstOnOnePoolCompletesEveryAcquireOverAtMostTheCap() throws Exception {
+        install(5, 60_000, GateSettings.OnTimeout.FAIL);
+        Pool pool = pool();
+        java.util.concurrent.BlockingQueue<Channel> inFlight = new java.util.concurrent.LinkedBlockingQueue<>();
+        List<TestPromise> promises = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            TestPromise p = pool.acquire(); // all issued before any reply
+            p.thenAccept(inFlight::add);
+            promises.add(p);
+        }
+        assertEquals(5, inFlight.size(), "the cap's worth connected at once");
+        for (int i = 0; i < 200; i++) {
+            Channel replied = inFlight.poll(10, TimeUnit.SECONDS);
+            assertTrue(replied != null, "a channel in flight after " + i + " replies");
+            pool.release(replied); // its reply came: back into the pool, to the next waiting acquire
+        }
+        for (TestPromise p : promises) {
+            p.channel();
+        }
+        assertTrue(opened.size() <= 5, "opened " + opened.size());
+        assertTrue(gate.stats().peakOpenSockets <= 5, "peak " + gate.stats().peakOpenSockets);
+        assertEquals(0, gate.stats().overCapTotal);
+        assertTrue(gate.stats().waitsTotal >= 195 - 5, "the acquires beyond the cap waited: " + gate.stats().waitsTotal);
         closeAllAndAssertBaseline();
     }
 
