@@ -129,8 +129,10 @@ public final class WovenClassesApp {
         step(round, "url-connection-keep-alive", () -> urlConnection(base));
         step(round, "apache-httpclient5", () -> apache(base));
         step(round, "okhttp", () -> okhttp(base));
+        step(round, "netty-channel-pool", () -> nettyPool(base));
         if (withAgent) {
             step(round, "http-client-refused-at-cap", () -> refusedExchange(base));
+            step(round, "netty-pool-acquire-waits-at-cap", () -> nettyPoolAtCap(base));
         }
     }
 
@@ -246,6 +248,74 @@ public final class WovenClassesApp {
         } finally {
             client.dispatcher().executorService().shutdown();
             client.connectionPool().evictAll();
+        }
+    }
+
+    /** A Netty pool of the raw NIO transport: an acquire that connects, and one that takes the idle channel back. */
+    private static void nettyPool(String base) throws Exception {
+        io.netty.channel.nio.NioEventLoopGroup group = new io.netty.channel.nio.NioEventLoopGroup(1);
+        try {
+            io.netty.channel.pool.SimpleChannelPool pool = nettyPoolTo(base, group);
+            io.netty.channel.Channel ch = pool.acquire().get(10, TimeUnit.SECONDS);
+            check(ch.isActive(), "connected");
+            pool.release(ch).get(10, TimeUnit.SECONDS); // offerChannel
+            check(pool.acquire().get(10, TimeUnit.SECONDS) == ch, "the idle channel taken again");
+            pool.release(ch).get(10, TimeUnit.SECONDS);
+            pool.close();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    private static io.netty.channel.pool.SimpleChannelPool nettyPoolTo(String base,
+                                                                       io.netty.channel.EventLoopGroup group) {
+        URI u = URI.create(base);
+        io.netty.bootstrap.Bootstrap b = new io.netty.bootstrap.Bootstrap().group(group)
+                .channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+                .remoteAddress(u.getHost(), u.getPort());
+        return new io.netty.channel.pool.SimpleChannelPool(b, new io.netty.channel.pool.AbstractChannelPoolHandler() {
+            @Override
+            public void channelCreated(io.netty.channel.Channel ch) {
+            }
+        });
+    }
+
+    /**
+     * At the cap a pool's acquire is skipped and waits: with on.timeout=fail (300 ms) its promise
+     * fails with the gate's timeout; when the cap is raised, the next one runs again on the pool's
+     * event loop and connects with the freed unit.
+     */
+    private static void nettyPoolAtCap(String base) throws Exception {
+        ObjectName gate = new ObjectName(GateProbe.NAME);
+        Object cap = ManagementFactory.getPlatformMBeanServer().getAttribute(gate, "MaxSockets");
+        io.netty.channel.nio.NioEventLoopGroup group = new io.netty.channel.nio.NioEventLoopGroup(1);
+        List<Socket> held = new ArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK)) {
+            io.netty.channel.pool.SimpleChannelPool pool = nettyPoolTo(base, group);
+            for (int i = 0; i < 3; i++) {
+                Socket s = new Socket();
+                s.connect(server.getLocalSocketAddress(), 2_000);
+                held.add(s);
+            }
+            ManagementFactory.getPlatformMBeanServer().setAttribute(gate, new Attribute("MaxSockets", 1));
+            io.netty.util.concurrent.Future<io.netty.channel.Channel> refused = pool.acquire();
+            check(!refused.isDone(), "the acquire waits at the cap");
+            check(refused.await(10, TimeUnit.SECONDS) && !refused.isSuccess(), "ended by the gate's timeout");
+            check(String.valueOf(refused.cause()).contains("SocketGateTimeoutException"),
+                    "failed by the gate: " + refused.cause());
+            io.netty.util.concurrent.Future<io.netty.channel.Channel> later = pool.acquire();
+            check(!later.isDone(), "the next acquire waits too");
+            ManagementFactory.getPlatformMBeanServer().setAttribute(gate, new Attribute("MaxSockets", cap));
+            io.netty.channel.Channel ch = later.get(10, TimeUnit.SECONDS);
+            check(ch.isActive(), "connected once the cap was raised");
+            pool.release(ch).get(10, TimeUnit.SECONDS);
+            pool.close();
+        } finally {
+            ManagementFactory.getPlatformMBeanServer().setAttribute(gate, new Attribute("MaxSockets", cap));
+            for (Socket s : held) {
+                s.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 

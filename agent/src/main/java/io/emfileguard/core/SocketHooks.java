@@ -9,8 +9,8 @@ import java.util.List;
  * The hooks of the JDK's own sockets and channels (create, connect, accept, read, write, close;
  * {@code SocketChannel} open; selectors), and what every family of hooks shares: the installed gate,
  * registry and reclaimer, and the one route for internal errors ({@link #internalError}). The other
- * families are {@link HttpClientHooks} ({@code java.net.http}) and {@link PooledClientHooks} (the
- * keep-alive cache, Apache, OkHttp). Woven code calls only these classes; the interception table
+ * families are {@link HttpClientHooks} ({@code java.net.http}), {@link PooledClientHooks} (the
+ * keep-alive cache, Apache, OkHttp) and {@link NettyPoolHooks} (Netty's channel pools). Woven code calls only these classes; the interception table
  * ({@code io.emfileguard.agent.interception.InterceptionPoints}) names each call. Reference
  * parameters are {@code Object}: the core cannot name the JDK's internal classes. All bookkeeping is
  * delegated to {@link SocketRegistry} and all waiting to {@link SocketGate}.
@@ -318,6 +318,9 @@ public final class SocketHooks {
         if (g == null || !isInternet(family)) {
             return null;
         }
+        if (takePrepaidChannelOpen()) {
+            return Boolean.TRUE; // its unit was taken when its deferred work was admitted
+        }
         HttpClientAccount account = HttpClientHooks.takeConnectionBeingBuilt();
         if (account != null) {
             try {
@@ -348,6 +351,68 @@ public final class SocketHooks {
         } catch (RuntimeException | Error e) {
             internalError("channel open", e);
         }
+    }
+
+    // ---- a unit paid in advance for the next channel a thread opens (deferred async work)
+
+    /**
+     * The gate whose unit the current thread holds for the next channel it opens: deferred work
+     * (a Netty pool's acquire) that was admitted with a unit runs on its client's own thread, which
+     * must neither wait nor count a second unit for the socket it opens next.
+     */
+    private static final ThreadLocal<SocketGate> PREPAID = new ThreadLocal<>();
+    /** How many threads hold a prepaid unit: the channel-open path reads the thread-local only when any do. */
+    private static final java.util.concurrent.atomic.AtomicInteger PREPAID_THREADS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * The current thread holds a unit of {@code g} (taken by the caller) for the next Internet channel
+     * it opens: that open uses it instead of taking one. The caller must end the hand-off with
+     * {@link #refundPrepaidChannelOpen()} on the same thread, which gives the unit back if no channel
+     * took it. At most one per thread: a second is given back at once.
+     */
+    static void prepayNextChannelOpen(SocketGate g) {
+        if (PREPAID.get() != null) {
+            g.release(); // one is already waiting for this thread's next open: never two
+            return;
+        }
+        PREPAID.set(g);
+        PREPAID_THREADS.incrementAndGet();
+    }
+
+    /** Whether the current thread holds a unit for its next channel open. */
+    static boolean hasPrepaidChannelOpen() {
+        return PREPAID_THREADS.get() != 0 && PREPAID.get() != null;
+    }
+
+    /**
+     * Ends the hand-off begun by {@link #prepayNextChannelOpen}: if no channel took the unit (an idle
+     * pooled channel turned up instead, or the open never came), it goes back to its gate.
+     * @return whether a unit was given back
+     */
+    static boolean refundPrepaidChannelOpen() {
+        SocketGate g = PREPAID.get();
+        if (g == null) {
+            return false;
+        }
+        PREPAID.set(null); // not remove(): an event loop reuses the entry
+        PREPAID_THREADS.decrementAndGet();
+        g.release();
+        return true;
+    }
+
+    /** The channel being opened uses the current thread's prepaid unit, if it holds one. */
+    private static boolean takePrepaidChannelOpen() {
+        if (PREPAID_THREADS.get() == 0) {
+            return false; // one volatile read on every channel open
+        }
+        SocketGate g = PREPAID.get();
+        if (g == null) {
+            return false;
+        }
+        PREPAID.set(null); // not remove(): an event loop reuses the entry
+        PREPAID_THREADS.decrementAndGet();
+        return true;
     }
 
     /** INET and INET6 channels hold TCP sockets; UNIX (JDK 16+) channels are not counted. */

@@ -72,6 +72,9 @@ class WovenClassesIT {
         return ChildJvm.on(jdk, label)
                 .jvmOption("-XX:+UnlockDiagnosticVMOptions")
                 .jvmOption("-XX:+BytecodeVerificationLocal")
+                // Netty's pool step: without this, Netty's use of sun.misc.Unsafe makes JDK 24+ print
+                // "WARNING: A terminally deprecated method in sun.misc.Unsafe has been called".
+                .systemProperty("io.netty.noUnsafe", "true")
                 .classPath(ClientLibs.jars())
                 .timeout(Duration.ofSeconds(90));
     }

@@ -24,7 +24,7 @@ import io.emfileguard.agent.interception.InterceptionPoint.Needs;
  * Every method the agent weaves, and nothing else: the transformer, the doctor's report and the
  * docs read this table. Adding an interception point = one row here, one hook in the hooks class
  * of its family ({@code io.emfileguard.core.SocketHooks}, {@code HttpClientHooks},
- * {@code PooledClientHooks}), one test. Each hook named here must exist in its class with the
+ * {@code PooledClientHooks}, {@code NettyPoolHooks}), one test. Each hook named here must exist in its class with the
  * parameters its arguments give ({@code InterceptionPointsTest}).
  */
 public final class InterceptionPoints {
@@ -33,6 +33,7 @@ public final class InterceptionPoints {
     private static final String CHANNEL = "sun.nio.ch.SocketChannelImpl";
     private static final String PROVIDER = "sun.nio.ch.SelectorProviderImpl";
     private static final String KEEP_ALIVE = "sun.net.www.http.KeepAliveCache";
+    private static final String NETTY_POOL = "io.netty.channel.pool.SimpleChannelPool";
 
     /** The table, in the order the docs list it. */
     public static final List<InterceptionPoint> ALL = Collections.unmodifiableList(Arrays.asList(
@@ -99,6 +100,21 @@ public final class InterceptionPoints {
                 "an HttpClient connection is built: its channel joins the client's account")
             .enter("HttpClientHooks.httpConnectionStarting", "V", arg(1))
             .exit("HttpClientHooks.httpConnectionFinished", THIS),
+
+        // ---- Netty's channel pools (FixedChannelPool, the AWS SDK's NettyNioAsyncHttpClient): an acquire runs on
+        // an event loop and, with no idle channel, connects at once inside the call. At the cap the acquire itself
+        // waits, as deferred work: its body is skipped, its promise returned, and it runs again on the pool's
+        // event loop when a unit frees (prepaid to its open) or a channel goes back to this pool.
+        point(ALWAYS, NETTY_POOL, "acquire", "(Lio/netty/util/concurrent/Promise;)Lio/netty/util/concurrent/Future;",
+                "a Netty pool acquires a channel: at the cap, with none idle, it waits as deferred work (the event "
+                        + "loop goes on)")
+            .enter("NettyPoolHooks.beforePoolAcquire", "Ljava/lang/Object;", THIS, arg(0),
+                    field("deque", "Ljava/util/Deque;"), field("bootstrap", "Lio/netty/bootstrap/Bootstrap;"))
+            .skipWhenEnteredIs("io/emfileguard/core/NettyPoolHooks$DeferredAcquire")
+            .exitOrThrowReplacing("NettyPoolHooks.afterPoolAcquire", RETURNED, ENTERED, arg(0), THROWN),
+        point(ALWAYS, NETTY_POOL, "offerChannel", "(Lio/netty/channel/Channel;)Z",
+                "a channel goes back to its Netty pool: an acquire of that pool waiting at the cap takes it")
+            .exit("NettyPoolHooks.channelBackInPool", RETURNED, THIS, field("deque", "Ljava/util/Deque;")),
 
         // ---- The idle-reclaim clock: every read and write on a socket or channel ends here. (Not connects:
         // a socket is idle only once it has read a reply, so a connect's stamp could never matter.)

@@ -88,6 +88,13 @@ public final class Interceptions {
         return points != null && !points.get(0).inJdk();
     }
 
+    /** What a library's class left unwoven costs its client. */
+    static String withoutIt(InterceptionPoint p) {
+        return p.needs == InterceptionPoint.Needs.ALWAYS
+                ? "at the cap this client's sockets are counted, not held"
+                : "reclaimed idle connections of this client are found closed only by its own checks";
+    }
+
     /** Says each problem once; the rest of the agent keeps working. */
     final class Reporter implements Weaver.Problems {
         void warnOnce(String key, String message) {
@@ -100,8 +107,8 @@ public final class Interceptions {
         public void missing(InterceptionPoint p, String what) {
             if (!p.inJdk()) {
                 warnOnce(p.toString(), "interception point " + p + " does not exist in this version of the "
-                        + "library (" + what + " missing); it is skipped (reclaimed idle connections of this client "
-                        + "are found closed only by its own checks), everything else works.");
+                        + "library (" + what + " missing); it is skipped (" + withoutIt(p) + "), everything else "
+                        + "works.");
                 return;
             }
             warnOnce(p.toString(), "interception point " + p + " does not exist on this JDK ("

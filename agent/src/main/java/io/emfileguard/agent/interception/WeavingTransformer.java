@@ -46,8 +46,8 @@ final class WeavingTransformer implements ClassFileTransformer {
             // A library on the module path does not read the core's (unnamed) module: hooks called
             // from it would fail there at run time. Left as it is.
             reporter.warnOnce("module:" + internalName, internalName.replace('/', '.') + " is in the named module "
-                    + module.getName() + "; it is left uninstrumented (reclaimed idle connections of this client "
-                    + "are found closed only by its own checks). Everything else works.");
+                    + module.getName() + "; it is left uninstrumented (" + Interceptions.withoutIt(points.get(0))
+                    + "). Everything else works.");
             return null;
         }
         try {
