@@ -93,7 +93,7 @@ awk -F'\t' -v runs="$runs" '
     }
     print "\n* without the agent the stub holds every reply until the whole batch is in flight or 10 s pass (certain EMFILE): that batch time is the hold'"'"'s."
     print "  jdk-sendasync hand-tuned: a fair FIFO of 500 permits in the app (the JDK client has no pool limit); the test compares the agent with Apache'"'"'s hand-tuned batch."
-    print "\nCancel/timeout runs (800 calls, the last 100 cancelled, the 100 before them with a 1 s timeout):"
+    print "\nCancel/timeout runs (800 calls, the last 100 cancelled, the 100 before them with a 300 ms timeout of their own):"
     print "| JDK | client | failed (EMFILE) | batch | peak | drift |"
     print "|---|---|--:|--:|--:|--:|"
     for (i = 1; i <= n; i++) {
