@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,12 +36,21 @@ import java.util.zip.CRC32;
  *   <li>{@code POST /2015-03-31/functions/{name}/invocations}: Lambda's REST invoke ({@code 202} for
  *       {@code X-Amz-Invocation-Type: Event}, {@code 200} with the payload for {@code RequestResponse},
  *       {@code 204} for {@code DryRun});</li>
- *   <li>{@code GET /stats}: this server's counters, answered at once.</li>
+ *   <li>{@code GET /stats}: this server's counters, answered at once;</li>
+ *   <li>{@code GET /latch?inFlight=N&maxMillis=M}: arms the latch (see below), answered at once.</li>
  * </ul>
  *
- * <p>Every answer but {@code /stats} is sent after {@code latency ± jitter} milliseconds from a
- * scheduler: the handler thread returns at once, so two threads parse requests and one timer thread
- * answers thousands of open exchanges. Binds to the loopback address only.
+ * <p>Every answer but {@code /stats} and {@code /latch} is sent after {@code latency ± jitter}
+ * milliseconds from a scheduler: the handler thread returns at once, so two threads parse requests
+ * and one timer thread answers thousands of open exchanges. Binds to the loopback address only.
+ *
+ * <p><b>The latch</b>, for tests whose premise is "the storm filled the cap" on a loaded machine:
+ * once armed, no reply leaves the stub until {@code N} requests are in flight at once (received,
+ * not answered) or {@code M} ms have passed since arming, whichever comes first; then each held
+ * request is answered when its own latency is up (at once if it is up already), and the stub goes
+ * on as before. One latch at a time: arming again opens the previous one. {@code /stats} says how
+ * the last latch opened ({@code latchOpenedByCount} or {@code latchOpenedByDeadline}), when, and
+ * the most requests in flight since it was armed ({@code latchPeakInFlight}).
  */
 public final class StubServer implements AutoCloseable {
 
@@ -57,6 +68,8 @@ public final class StubServer implements AutoCloseable {
     private final AtomicLong answered = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
+    /** The last latch armed (null: never); guarded by {@code this}. */
+    private Latch latch;
 
     private StubServer(HttpServer server, ExecutorService parsers, ScheduledExecutorService answers,
                        long latencyMillis, long jitterMillis) {
@@ -129,8 +142,20 @@ public final class StubServer implements AutoCloseable {
         String path = exchange.getRequestURI().getPath();
         if ("/stats".equals(path)) {
             Reply stats = Reply.json(200, "{\"received\":" + received.get() + ",\"answered\":" + answered.get()
-                    + ",\"inFlight\":" + inFlight.get() + ",\"peakInFlight\":" + peakInFlight.get() + "}");
+                    + ",\"inFlight\":" + inFlight.get() + ",\"peakInFlight\":" + peakInFlight.get() + latchStats() + "}");
             stats.send(exchange);
+            return;
+        }
+        if ("/latch".equals(path)) {
+            URI uri = exchange.getRequestURI();
+            Reply armed;
+            try {
+                armed = arm(Integer.parseInt(queryParameter(uri, "inFlight")),
+                        Long.parseLong(queryParameter(uri, "maxMillis")));
+            } catch (RuntimeException e) {
+                armed = Reply.json(400, "{\"message\":\"usage: /latch?inFlight=N&maxMillis=M\"}");
+            }
+            armed.send(exchange);
             return;
         }
         received.incrementAndGet();
@@ -147,6 +172,24 @@ public final class StubServer implements AutoCloseable {
         if (jitterMillis > 0) {
             delay += ThreadLocalRandom.current().nextLong(-jitterMillis, jitterMillis + 1);
         }
+        long dueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+        synchronized (this) {
+            Latch l = latch;
+            if (l != null) {
+                l.peakInFlight = Math.max(l.peakInFlight, now);
+                if (!l.open) {
+                    l.held.add(new Held(exchange, answer, dueNanos));
+                    if (now >= l.inFlight) {
+                        open(l, false);
+                    }
+                    return;
+                }
+            }
+        }
+        answerAt(exchange, answer, dueNanos);
+    }
+
+    private void answerAt(HttpExchange exchange, Reply answer, long dueNanos) {
         answers.schedule(() -> {
             try {
                 answer.send(exchange);
@@ -156,7 +199,87 @@ public final class StubServer implements AutoCloseable {
                 inFlight.decrementAndGet();
                 answered.incrementAndGet();
             }
-        }, delay, TimeUnit.MILLISECONDS);
+        }, Math.max(0, dueNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /** A request the latch holds: answered at {@code dueNanos} or when the latch opens, the later. */
+    private static final class Held {
+        final HttpExchange exchange;
+        final Reply answer;
+        final long dueNanos;
+
+        Held(HttpExchange exchange, Reply answer, long dueNanos) {
+            this.exchange = exchange;
+            this.answer = answer;
+            this.dueNanos = dueNanos;
+        }
+    }
+
+    /** One arming of the latch and how it ended; fields guarded by the server ({@code this}). */
+    private static final class Latch {
+        final int inFlight;
+        final long maxMillis;
+        final long armedNanos = System.nanoTime();
+        final List<Held> held = new ArrayList<>();
+        boolean open;
+        boolean byDeadline;
+        long openedAfterMillis = -1;
+        int openedAtInFlight = -1;
+        int peakInFlight;
+        int heldTotal;
+
+        Latch(int inFlight, long maxMillis) {
+            this.inFlight = inFlight;
+            this.maxMillis = maxMillis;
+        }
+    }
+
+    private synchronized Reply arm(int inFlightToOpen, long maxMillis) {
+        if (inFlightToOpen < 1 || maxMillis < 0) {
+            throw new IllegalArgumentException("inFlight must be >= 1 and maxMillis >= 0");
+        }
+        if (latch != null && !latch.open) {
+            open(latch, true);
+        }
+        Latch l = new Latch(inFlightToOpen, maxMillis);
+        latch = l;
+        answers.schedule(() -> {
+            synchronized (StubServer.this) {
+                if (!l.open) {
+                    open(l, true);
+                }
+            }
+        }, maxMillis, TimeUnit.MILLISECONDS);
+        return Reply.json(200, "{\"armed\":true,\"inFlight\":" + inFlightToOpen + ",\"maxMillis\":" + maxMillis + "}");
+    }
+
+    /** Lets the latch's held requests go, each when its own latency is up; caller holds {@code this}. */
+    private void open(Latch l, boolean byDeadline) {
+        l.open = true;
+        l.byDeadline = byDeadline;
+        l.openedAfterMillis = (System.nanoTime() - l.armedNanos) / 1_000_000;
+        l.openedAtInFlight = inFlight.get();
+        l.heldTotal = l.held.size();
+        for (Held h : l.held) {
+            answerAt(h.exchange, h.answer, h.dueNanos);
+        }
+        l.held.clear();
+    }
+
+    /** The last latch's figures for {@code /stats} (all numbers; 0/-1 where never armed). */
+    private synchronized String latchStats() {
+        Latch l = latch;
+        if (l == null) {
+            return ",\"latchArmed\":0";
+        }
+        return ",\"latchArmed\":1,\"latchInFlight\":" + l.inFlight + ",\"latchMaxMillis\":" + l.maxMillis
+                + ",\"latchOpen\":" + (l.open ? 1 : 0)
+                + ",\"latchOpenedByCount\":" + (l.open && !l.byDeadline ? 1 : 0)
+                + ",\"latchOpenedByDeadline\":" + (l.open && l.byDeadline ? 1 : 0)
+                + ",\"latchOpenedAfterMillis\":" + l.openedAfterMillis
+                + ",\"latchOpenedAtInFlight\":" + l.openedAtInFlight
+                + ",\"latchHeld\":" + (l.open ? l.heldTotal : l.held.size())
+                + ",\"latchPeakInFlight\":" + l.peakInFlight;
     }
 
     static Reply route(HttpExchange exchange, String path, String body) {

@@ -31,7 +31,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * answers every request after {@code latency ± jitter} and holds thousands of connections at once
  * (its descriptor limit is raised to the hard limit, at least {@link #MIN_DESCRIPTORS}). Routes:
  * {@code GET /services/{n}?record=...} (JSON), DynamoDB's and Lambda's wire formats (see
- * {@code StubServer}), and {@code GET /stats} ({@link #stats()}, answered at once).
+ * {@code StubServer}), {@code GET /stats} ({@link #stats()}, answered at once, the latch's figures
+ * included) and {@code GET /latch?inFlight=N&maxMillis=M} (no reply leaves the stub until N
+ * requests are in flight or M ms have passed: a child arms it to be sure its storm filled the cap).
  *
  * <p>Runs on the JDK that runs the tests. The stub exits when its standard input closes
  * ({@code --exit-on-stdin-eof}): {@link #close()} closes it, and so does the death of the test JVM.
