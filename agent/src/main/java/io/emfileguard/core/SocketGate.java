@@ -745,6 +745,9 @@ public final class SocketGate {
         }
         if (leaveQueue(d, WaitQueue.Node.CANCELLED)) {
             waitEnded(d.startNanos);
+            // Room its client gave back is the application's progress, as a release is: without it a
+            // queue served only by claims (a Netty pool's returning channels) would look stuck.
+            housekeeping.releasedWhileWaiting();
             DeferredDelivery.run(d, DeferredDelivery.ADMITTED, Admission.CLAIMED);
         } else {
             d.undoClaim(); // a unit was granted at the same instant: that grant is delivered instead
