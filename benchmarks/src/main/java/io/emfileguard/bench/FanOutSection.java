@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
  */
 final class FanOutSection extends Section {
     static final double TARGET = 1.25;
-    static final String[] KINDS = {"httpclient,urlconnection,dynamodb,lambda", "httpclient", "urlconnection", "dynamodb",
-            "lambda"};
+    static final String[] KINDS = {"httpclient,urlconnection,dynamodb,lambda,dynamodb-async", "httpclient", "urlconnection",
+            "dynamodb", "lambda", "dynamodb-async"};
     private static final Pattern BATCH = Pattern.compile("wall time of the batch\\s+\\S+ s\\s+([0-9.,]+) s");
     private static final Pattern PEAK = Pattern.compile("agent: cap / peak open sockets\\s+-\\s+([0-9,]+) / ([0-9,]+)");
     private static final Pattern REQUESTS = Pattern.compile("\\n\\s+requests\\s+([0-9,]+)\\s+([0-9,]+)");

@@ -22,7 +22,7 @@ public enum ClientKind {
      */
     DYNAMODB_ASYNC("dynamodb-async");
 
-    public static final String DEFAULT_MIX = "httpclient,urlconnection,dynamodb,lambda";
+    public static final String DEFAULT_MIX = "httpclient,urlconnection,dynamodb,lambda,dynamodb-async";
 
     private final String id;
 

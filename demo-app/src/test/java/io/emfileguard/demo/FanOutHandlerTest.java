@@ -44,11 +44,13 @@ class FanOutHandlerTest {
         assertEquals(55L, stub.received() - before, "each call reached the stub once");
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> byClient = (Map<String, Map<String, Object>>) answer.get("byClient");
-        // services 1..11 take httpclient, urlconnection, dynamodb, lambda in turn: 3, 3, 3 and 2 per record
+        // services 1..11 take httpclient, urlconnection, dynamodb, lambda, dynamodb-async in turn: 3, 2, 2, 2
+        // and 2 per record
         assertEquals(15, byClient.get("httpclient").get("succeeded"));
-        assertEquals(15, byClient.get("urlconnection").get("succeeded"));
-        assertEquals(15, byClient.get("dynamodb").get("succeeded"));
+        assertEquals(10, byClient.get("urlconnection").get("succeeded"));
+        assertEquals(10, byClient.get("dynamodb").get("succeeded"));
         assertEquals(10, byClient.get("lambda").get("succeeded"));
+        assertEquals(10, byClient.get("dynamodb-async").get("succeeded"));
         assertFalse(answer.containsKey("socketGate"), "no agent in this JVM, so no MBean");
         assertTrue(new ObjectMapper().writeValueAsString(answer).startsWith("{\"records\":5,\"services\":11,"));
     }

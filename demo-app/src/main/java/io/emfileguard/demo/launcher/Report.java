@@ -39,7 +39,7 @@ final class Report {
         rows.add(row("calls that waited at the cap", gate(plain, "gate.WaitsTotal"), gate(guarded, "gate.WaitsTotal")));
         rows.add(row("  average wait", averageWaitOf(plain), averageWaitOf(guarded)));
         rows.add(row("  waits that timed out", gate(plain, "gate.TimeoutsTotal"), gate(guarded, "gate.TimeoutsTotal")));
-        rows.add(row("time waiting, all threads", waitOf(plain), waitOf(guarded)));
+        rows.add(row("time waiting, all calls", waitOf(plain), waitOf(guarded)));
         rows.add(row("idle pooled sockets reclaimed", gate(plain, "gate.ReclaimedSocketsTotal"),
                 gate(guarded, "gate.ReclaimedSocketsTotal")));
         return render(rows, new boolean[] {false, true, true});

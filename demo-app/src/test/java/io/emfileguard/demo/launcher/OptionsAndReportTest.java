@@ -18,7 +18,7 @@ class OptionsAndReportTest {
         assertEquals(11, o.services);
         assertEquals(1024, o.fdLimit);
         assertEquals(Options.DEFAULT_LATENCY_MS / 5, o.jitterMillis);
-        assertEquals("httpclient,urlconnection,dynamodb,lambda", o.clients);
+        assertEquals("httpclient,urlconnection,dynamodb,lambda,dynamodb-async", o.clients);
     }
 
     @Test
