@@ -90,6 +90,11 @@ final class MovableClock implements ParkingClock {
         awaitState(() -> parked.size() >= n, () -> "expected " + n + " threads parked, saw " + parked.size());
     }
 
+    /** How many threads are parked on this clock now. */
+    synchronized int parkedThreads() {
+        return parked.size();
+    }
+
     /** Starts a thread whose parks {@link #advanceWhileWorkersRun} waits for. */
     synchronized Thread start(Runnable body) {
         Thread t = new Thread(() -> {

@@ -100,8 +100,8 @@ public final class Interceptions {
         public void missing(InterceptionPoint p, String what) {
             if (!p.inJdk()) {
                 warnOnce(p.toString(), "interception point " + p + " does not exist in this version of the "
-                        + "library (" + what + " missing); it is skipped (reclaimed idle connections of this client "
-                        + "are found closed only by its own checks), everything else works.");
+                        + "library (" + what + " missing); it is skipped (" + p.why() + ": not with this version), "
+                        + "everything else works.");
                 return;
             }
             warnOnce(p.toString(), "interception point " + p + " does not exist on this JDK ("
