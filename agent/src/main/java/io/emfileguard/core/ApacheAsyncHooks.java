@@ -96,11 +96,13 @@ public final class ApacheAsyncHooks {
             if (!STATE.compareAndSet(this, PAID, to)) {
                 return false;
             }
-            unbind(this);
-            if (to == OPENED) {
-                OPENED_TOTAL.incrementAndGet();
-            } else {
-                (to == EXPIRED ? EXPIRED_TOTAL : REFUNDED_TOTAL).incrementAndGet();
+            try {
+                unbind(this);
+                (to == OPENED ? OPENED_TOTAL : to == EXPIRED ? EXPIRED_TOTAL : REFUNDED_TOTAL).incrementAndGet();
+            } catch (RuntimeException | Error e) {
+                SocketHooks.internalError("apache pre-paid unit", e); // the unit's fate is decided: it stands
+            }
+            if (to != OPENED) {
                 gate.release();
             }
             return true;
@@ -358,11 +360,17 @@ public final class ApacheAsyncHooks {
         if (bound == 0) {
             return false;
         }
-        PrePaid p = FOR_NEXT_OPEN.get();
-        if (p == null) {
-            return false;
+        PrePaid p;
+        try {
+            p = FOR_NEXT_OPEN.get();
+            if (p == null) {
+                return false;
+            }
+            FOR_NEXT_OPEN.set(null);
+        } catch (RuntimeException | Error e) {
+            SocketHooks.internalError("apache reactor channel open", e);
+            return false; // the open takes a unit of its own, as without this hook
         }
-        FOR_NEXT_OPEN.set(null);
         return p.end(PrePaid.OPENED);
     }
 
