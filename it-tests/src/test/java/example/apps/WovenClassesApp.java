@@ -128,11 +128,13 @@ public final class WovenClassesApp {
         step(round, "http-client", () -> httpClient(base));
         step(round, "url-connection-keep-alive", () -> urlConnection(base));
         step(round, "apache-httpclient5", () -> apache(base));
+        step(round, "apache-httpasyncclient5", () -> apacheAsync(base));
         step(round, "okhttp", () -> okhttp(base));
         step(round, "netty-channel-pool", () -> nettyPool(base));
         if (withAgent) {
             step(round, "http-client-refused-at-cap", () -> refusedExchange(base));
             step(round, "netty-pool-acquire-waits-at-cap", () -> nettyPoolAtCap(base));
+            step(round, "apache-async-deferred-at-cap", () -> apacheAsyncAtCap(base));
         }
     }
 
@@ -235,6 +237,64 @@ public final class WovenClassesApp {
                 check(body.equals("ok"), "body");
             }
         }
+    }
+
+    /** HttpCore 5's reactor: SingleCoreIOReactor.connect and IOSessionRequest, woven, on their normal path. */
+    private static void apacheAsync(String base) throws Exception {
+        try (org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient client =
+                     org.apache.hc.client5.http.impl.async.HttpAsyncClients.createDefault()) {
+            client.start();
+            for (int i = 0; i < 2; i++) {
+                org.apache.hc.client5.http.async.methods.SimpleHttpResponse r = client.execute(
+                        org.apache.hc.client5.http.async.methods.SimpleRequestBuilder.get(base).build(), null)
+                        .get(10, TimeUnit.SECONDS);
+                check(r.getCode() == 200 && "ok".equals(r.getBodyText()), "async answer " + r);
+            }
+        }
+    }
+
+    /**
+     * At the cap, HttpCore 5's connect skips its body and waits in the gate's queue (the woven skip
+     * path): one request is cancelled while it waits, another runs into max.wait.millis (300 ms,
+     * on.timeout=fail) and fails with the gate's exception; nothing is left counted.
+     */
+    private static void apacheAsyncAtCap(String base) throws Exception {
+        ObjectName gate = new ObjectName(GateProbe.NAME);
+        Object cap = ManagementFactory.getPlatformMBeanServer().getAttribute(gate, "MaxSockets");
+        List<Socket> held = new ArrayList<>();
+        long before = GateProbe.open();
+        try (ServerSocket server = new ServerSocket(0, 50, LOOPBACK);
+             org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient client =
+                     org.apache.hc.client5.http.impl.async.HttpAsyncClients.createDefault()) {
+            client.start();
+            for (int i = 0; i < 3; i++) {
+                Socket s = new Socket();
+                s.connect(server.getLocalSocketAddress(), 2_000);
+                held.add(s);
+            }
+            ManagementFactory.getPlatformMBeanServer().setAttribute(gate, new Attribute("MaxSockets", 1));
+            java.util.concurrent.Future<org.apache.hc.client5.http.async.methods.SimpleHttpResponse> cancelled =
+                    client.execute(org.apache.hc.client5.http.async.methods.SimpleRequestBuilder.get(base).build(), null);
+            check(cancelled.cancel(true), "a request waiting at the cap can be cancelled");
+            try {
+                client.execute(org.apache.hc.client5.http.async.methods.SimpleRequestBuilder.get(base).build(), null)
+                        .get(20, TimeUnit.SECONDS);
+                throw new AssertionError("an async request connected at the cap with on.timeout=fail");
+            } catch (java.util.concurrent.ExecutionException refused) {
+                StringBuilder chain = new StringBuilder();
+                for (Throwable c = refused; c != null; c = c.getCause()) {
+                    chain.append(c).append(" / ");
+                }
+                check(chain.toString().contains("SocketGateTimeoutException"), "refused by the gate: " + chain);
+            }
+        } finally {
+            ManagementFactory.getPlatformMBeanServer().setAttribute(gate, new Attribute("MaxSockets", cap));
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        // No more than before (other steps' pooled connections may close meanwhile).
+        check(GateProbe.open() <= before, "OpenSockets " + GateProbe.open() + ", was " + before);
     }
 
     private static void okhttp(String base) throws IOException {

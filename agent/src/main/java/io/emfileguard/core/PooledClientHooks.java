@@ -99,7 +99,7 @@ public final class PooledClientHooks {
                     handBackIfWaiting(cached);
                 }
             }
-        } catch (RuntimeException | Error | IllegalAccessException e) {
+        } catch (RuntimeException | Error | ReflectiveOperationException e) {
             SocketHooks.internalError("keep-alive put", e);
         }
     }
@@ -133,15 +133,26 @@ public final class PooledClientHooks {
         }
         try {
             handBackIfWaiting(connection);
-        } catch (RuntimeException | Error | IllegalAccessException e) {
+        } catch (RuntimeException | Error | ReflectiveOperationException e) {
             SocketHooks.internalError("pool idle", e);
         }
     }
 
-    /** Closes a pooled connection's socket if threads wait at the cap (see {@link IdleReclaimer#handBackIfWaiting}). */
-    private static void handBackIfWaiting(Object connection) throws IllegalAccessException {
+    /**
+     * Closes a pooled connection's socket if threads (or deferred connects) wait at the cap (see
+     * {@link IdleReclaimer#handBackIfWaiting}); an HttpCore 5 async connection's channel likewise
+     * (the reactor and the pool find it closed, as when the server closes it).
+     */
+    private static void handBackIfWaiting(Object connection) throws ReflectiveOperationException {
         IdleReclaimer rc = SocketHooks.reclaimer();
         java.net.Socket socket = connection == null ? null : SocketIntrospection.pooledConnectionSocket(connection);
+        if (socket == null) {
+            Object channel = rc == null ? null : ApacheAsyncHooks.channelOfAsyncConnection(connection);
+            if (channel != null) {
+                rc.handBackIfWaiting(channel);
+            }
+            return;
+        }
         Object owner = socket == null ? null : SocketIntrospection.descriptorOwnerOfSocket(socket);
         if (rc != null && owner != null && owner != SocketIntrospection.CLOSED) {
             SocketHooks.registry().attachSocket(owner, socket); // the Socket itself is closed: pools ask Socket.isClosed()

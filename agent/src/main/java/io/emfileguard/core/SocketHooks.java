@@ -331,6 +331,9 @@ public final class SocketHooks {
             }
             return account;
         }
+        if (ApacheAsyncHooks.prePaidChannelOpen()) {
+            return Boolean.TRUE; // a reactor opens a connect's channel: its unit was taken at the connect
+        }
         return take(g, true) ? Boolean.TRUE : null;
     }
 

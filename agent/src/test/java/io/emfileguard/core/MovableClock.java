@@ -103,6 +103,11 @@ final class MovableClock implements ParkingClock {
         awaitState(() -> parked.size() >= n, () -> "expected " + n + " threads parked, saw " + parked.size());
     }
 
+    /** How many threads are parked on this clock now. */
+    synchronized int parkedThreads() {
+        return parked.size();
+    }
+
     /**
      * Starts a thread whose parks {@link #advanceWhileWorkersRun} waits for; what it throws,
      * {@link #advanceWhileWorkersRun} throws.

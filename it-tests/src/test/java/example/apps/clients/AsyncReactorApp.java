@@ -49,7 +49,8 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>{@code apache5-async}: Apache HttpAsyncClient 5 ({@code CloseableHttpAsyncClient}, pool raised
  *       to 5,000), {@code count} requests issued from the main thread; HttpCore 5's I/O reactor
- *       threads open every connection;</li>
+ *       threads open every connection (with the agent, connects beyond the cap wait in its queue
+ *       first, without a thread);</li>
  *   <li>{@code apache5-classic-over-async}: Apache's classic API over that async client
  *       ({@code ClassicToAsyncAdaptor}), one blocking caller thread per request;</li>
  *   <li>{@code apache4-async}: Apache HttpAsyncClient 4.1 (HttpCore NIO 4's reactor), pool raised;</li>
@@ -62,7 +63,8 @@ import java.util.concurrent.locks.LockSupport;
  * All the while a sampler looks every ~1 ms at every thread of the process: is it parked by the
  * socket gate (its park blocker), and which group is it: {@code selector} (a thread seen blocked in
  * {@code SelectorImpl.lockAndDoSelect}: the reactors, the plain loop), {@code blocking},
- * {@code selectnow} or {@code other}.
+ * {@code selectnow}, {@code agent} (the agent's own thread that runs deferred connects: it parks on the
+ * gate between deliveries, which holds no application work) or {@code other}.
  *
  * <p>Prints {@code storm kind=.. requests=.. ok=.. failed=.. emfile=.. refused=.. unfinished=..
  * elapsedMs=..} per batch (elapsed from the first request issued to the last answer), {@code gate
@@ -568,6 +570,9 @@ public final class AsyncReactorApp {
         }
 
         String group(Thread t) {
+            if (t.getClass().getName().equals("io.emfileguard.core.DeferredDelivery$DeliveryThread")) {
+                return "agent"; // the agent's own thread for deferred connects, idle between deliveries
+            }
             String name = t.getName();
             if (name.startsWith("blocking-caller-")) {
                 return "blocking";
@@ -632,7 +637,7 @@ public final class AsyncReactorApp {
             }
             names.sort(null);
             sb.append(" selectorThreadNames=").append(String.join(",", names));
-            for (String g : new String[] {"selector", "blocking", "selectnow", "other"}) {
+            for (String g : new String[] {"selector", "blocking", "selectnow", "other", "agent"}) {
                 AtomicLong s = parkedSamples.get(g);
                 Set<String> th = parkedThreads.get(g);
                 sb.append(' ').append(g).append("ParkedSamples=").append(s == null ? 0 : s.get());

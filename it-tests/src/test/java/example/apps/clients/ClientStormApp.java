@@ -66,7 +66,7 @@ public final class ClientStormApp {
         void failed(Throwable t) {
             failed.incrementAndGet();
             String chain = chain(t);
-            if (chain.contains("Too many open files")) {
+            if (chain.contains("Too_many_open_files")) { // chain() writes spaces as '_'
                 emfile.incrementAndGet();
             }
             for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {

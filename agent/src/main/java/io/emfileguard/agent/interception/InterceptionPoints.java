@@ -24,7 +24,8 @@ import io.emfileguard.agent.interception.InterceptionPoint.Needs;
  * Every method the agent weaves, and nothing else: the transformer, the doctor's report and the
  * docs read this table. Adding an interception point = one row here, one hook in the hooks class
  * of its family ({@code io.emfileguard.core.SocketHooks}, {@code HttpClientHooks},
- * {@code PooledClientHooks}, {@code NettyPoolHooks}), one test. Each hook named here must exist in its class with the
+ * {@code PooledClientHooks}, {@code NettyPoolHooks},
+ * {@code ApacheAsyncHooks}), one test. Each hook named here must exist in its class with the
  * parameters its arguments give ({@code InterceptionPointsTest}).
  */
 public final class InterceptionPoints {
@@ -34,6 +35,8 @@ public final class InterceptionPoints {
     private static final String PROVIDER = "sun.nio.ch.SelectorProviderImpl";
     private static final String KEEP_ALIVE = "sun.net.www.http.KeepAliveCache";
     private static final String NETTY_POOL = "io.netty.channel.pool.SimpleChannelPool";
+    private static final String APACHE_REACTOR = "org.apache.hc.core5.reactor.SingleCoreIOReactor";
+    private static final String APACHE_SESSION_REQUEST = "org.apache.hc.core5.reactor.IOSessionRequest";
 
     /** The table, in the order the docs list it. */
     public static final List<InterceptionPoint> ALL = Collections.unmodifiableList(Arrays.asList(
@@ -115,6 +118,40 @@ public final class InterceptionPoints {
         point(ALWAYS, NETTY_POOL, "offerChannel", "(Lio/netty/channel/Channel;)Z",
                 "a channel goes back to its Netty pool: an acquire of that pool waiting at the cap takes it")
             .exit("NettyPoolHooks.channelBackInPool", RETURNED, THIS, field("deque", "Ljava/util/Deque;")),
+        // ---- Apache HttpCore 5's I/O reactors (Apache HttpAsyncClient 5, every HttpCore 5 client): a connect only
+        // queues a request, which the reactor's thread (an event loop, never parked) opens later. The gate is asked
+        // at the connect: a unit is taken for it then (pre-paid to the reactor's open), or, at the cap, the connect
+        // waits in the gate's queue as deferred work and runs again when a unit frees (ApacheAsyncHooks).
+        point(ALWAYS, APACHE_REACTOR, "connect", "(Lorg/apache/hc/core5/net/NamedEndpoint;Ljava/net/SocketAddress;"
+                        + "Ljava/net/SocketAddress;Lorg/apache/hc/core5/util/Timeout;Ljava/lang/Object;"
+                        + "Lorg/apache/hc/core5/concurrent/FutureCallback;)Ljava/util/concurrent/Future;",
+                "Apache HttpCore 5 queues a connect for its reactor: a unit is taken for it, or (at the cap) it waits "
+                        + "in the queue without a thread")
+            .enter("ApacheAsyncHooks.beforeReactorConnect", "Ljava/lang/Object;", THIS, arg(0), arg(1), arg(2), arg(3),
+                    arg(4), arg(5))
+            .skipWhenEnteredIs("io/emfileguard/core/ApacheAsyncHooks$DeferredConnect")
+            .exitOrThrowReplacing("ApacheAsyncHooks.afterReactorConnect", RETURNED, ENTERED, THROWN),
+        // Built in the connect, before it is queued: the unit taken for the connect is bound to it.
+        point(ALWAYS, APACHE_SESSION_REQUEST, "<init>", "(Lorg/apache/hc/core5/net/NamedEndpoint;Ljava/net/SocketAddress;"
+                        + "Ljava/net/SocketAddress;Lorg/apache/hc/core5/util/Timeout;Ljava/lang/Object;"
+                        + "Lorg/apache/hc/core5/concurrent/FutureCallback;)V",
+                "an Apache HttpCore 5 connect request is built: the unit taken for its connect is bound to it")
+            .exit("ApacheAsyncHooks.sessionRequestCreated", THIS),
+        // The reactor asks it right before SocketChannel.open: that open uses the request's unit.
+        point(ALWAYS, APACHE_SESSION_REQUEST, "isCancelled", "()Z",
+                "the reactor checks a connect request before it opens its channel: that open uses the request's unit")
+            .exit("ApacheAsyncHooks.sessionRequestChecked", RETURNED, THIS),
+        point(ALWAYS, APACHE_SESSION_REQUEST, "cancel", "()Z",
+                "a connect request is cancelled: a unit its channel never used comes back")
+            .exit("ApacheAsyncHooks.sessionRequestEnded", THIS),
+        point(ALWAYS, APACHE_SESSION_REQUEST, "failed", "(Ljava/lang/Exception;)V",
+                "a connect request failed: a unit its channel never used comes back")
+            .exit("ApacheAsyncHooks.sessionRequestEnded", THIS),
+        // Never reached with its unit unused while the reactor opens through isCancelled(); were that check to
+        // go (another HttpCore version), the unit would come back here instead of counting twice.
+        point(ALWAYS, APACHE_SESSION_REQUEST, "completed", "(Lorg/apache/hc/core5/reactor/ProtocolIOSession;)V",
+                "a connect request completed: a unit its channel never used comes back")
+            .exit("ApacheAsyncHooks.sessionRequestEnded", THIS),
 
         // ---- The idle-reclaim clock: every read and write on a socket or channel ends here. (Not connects:
         // a socket is idle only once it has read a reply, so a connect's stamp could never matter.)
