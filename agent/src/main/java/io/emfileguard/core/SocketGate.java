@@ -568,7 +568,11 @@ public final class SocketGate {
      *         may have been granted: then its {@code admitted} runs, or has run, as usual)
      */
     public boolean cancel(Deferred work) {
-        return leaveQueue(work, WaitQueue.Node.CANCELLED);
+        if (!leaveQueue(work, WaitQueue.Node.CANCELLED)) {
+            return false;
+        }
+        waitEnded(work.startNanos); // its time counts, and the waiting episode ends with the queue
+        return true;
     }
 
     /**
