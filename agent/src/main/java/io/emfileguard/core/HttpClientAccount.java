@@ -88,7 +88,11 @@ public final class HttpClientAccount implements SocketGate.Claim {
             return a;
         }
         admitters.add(exchange);
-        if (hasRoomForAnExchange()) {
+        if (!exchange.isWaiting()) {
+            // Its wait ended (granted) before it was listed: its admitted() found nothing to remove, so
+            // unlist it here, or it would stand first among this client's admitters for good.
+            admitters.remove(exchange);
+        } else if (hasRoomForAnExchange()) {
             gate.offerClaim(exchange); // an exchange ended between the claim above and now
         }
         return a;

@@ -120,7 +120,7 @@ class AsyncClientsIT {
     static final Duration NO_AGENT_AFTER_HOLD = Duration.ofSeconds(FULL ? 15 : 8);
     /**
      * The cancel/timeout run: 300 calls beyond the cap (they queue behind it once the agent defers);
-     * the last 100 cancelled {@code cancelDelayMs=200} after issuing returned, the 100 before them
+     * the last 100 cancelled once the calls beyond the cap wait at the gate, the 100 before them
      * with a timeout of their own.
      */
     static final int CANCEL_COUNT = 800;
@@ -385,6 +385,8 @@ class AsyncClientsIT {
             // it) and none of them had ended.
             () -> assertTrue(c.n("cancel", "open_at_cancel") >= LATCH, "OpenSockets when the calls were cancelled: "
                     + cancel),
+            () -> assertTrue(c.n("cancel", "waiting_at_cancel") >= CANCELLED, "waits at the gate when the calls were "
+                    + "cancelled (the cancelled calls were among them): " + cancel),
             () -> assertEquals(CANCELLED, c.n("cancel", "effective"), "cancel(true) found the call still running: " + cancel),
             () -> assertEquals(CANCEL_COUNT - CANCELLED - TIMED_OUT, c.n("ok") - c.n("groups", "timeout", "ok"),
                     "the calls neither cancelled nor given a timeout succeeded: " + c.result.get("failure_kinds")),

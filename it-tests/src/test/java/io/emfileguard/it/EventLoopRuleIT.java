@@ -59,10 +59,6 @@ class EventLoopRuleIT {
     static final long BATCH_BOUND_MILLIS = 15_000;
     /** Apache HttpAsyncClient 5's 800 requests at cap 500: two rounds of the server's latency (issue 25). */
     static final long APACHE5_BATCH_BOUND_MILLIS = 12_000;
-    /** Issue 25's fan-out: 3,300 calls from one thread at cap 500, seven rounds of the server's latency. */
-    static final int ISSUE_REQUESTS = 3_300;
-    static final int ISSUE_MAX_WAIT_MILLIS = 60_000;
-    static final long ISSUE_BATCH_BOUND_MILLIS = 30_000;
     /** The plain selector loop's run: a lower cap, so that loop and blocking callers stay under 1,024. */
     static final int LOOP_CAP = 300;
     static final int LOOP_REQUESTS = 400;
@@ -201,21 +197,6 @@ class EventLoopRuleIT {
     void apacheAsyncClient5ConnectsWaitAtTheCapAndTheReactorIsNeverParked(Jdk jdk) {
         assertDeferredAtTheCap(run(jdk, "apache5-async", CAP, REQUESTS), "apache5-async", CAP, REQUESTS,
                 APACHE5_BATCH_BOUND_MILLIS, REQUESTS - CAP - 10);
-    }
-
-    /**
-     * Issue 25's scenario: 3,300 calls of Apache HttpAsyncClient 5.6 issued from one thread at cap
-     * 500 under 1,024 descriptors, the pool raised to 5,000 (without the agent, or before connects
-     * were deferred, 855-1,026 of them died of "Too many open files"). Seven rounds of the server's
-     * latency; {@code max.wait.millis} is raised so that a slow round on a busy machine never sends
-     * the last connects above the cap.
-     */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
-    void apacheAsyncClient5IssueSizedFanOutWaitsAtTheCap(Jdk jdk) {
-        assertDeferredAtTheCap(run(jdk, "apache5-async-3300", "apache5-async", CAP, ISSUE_MAX_WAIT_MILLIS,
-                ISSUE_REQUESTS), "apache5-async", CAP, ISSUE_REQUESTS, ISSUE_BATCH_BOUND_MILLIS,
-                ISSUE_REQUESTS - CAP - 10);
     }
 
     /**

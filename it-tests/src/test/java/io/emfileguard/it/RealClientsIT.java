@@ -49,15 +49,6 @@ class RealClientsIT {
      * proved nothing more, in two more rounds of the latency: issue 17).
      */
     static final int CALLER_REQUESTS = 1500;
-    /**
-     * Issue 25, the SDK's Netty client alone: the field's fan-out (3,300 {@code DynamoDbAsyncClient}
-     * calls issued from one thread, maxConcurrency 5,000) at {@code max.sockets=500}. Without its
-     * pool acquires waiting, 1,959-2,350 of them died of EMFILE.
-     */
-    static final int SDK_BURST_CAP = 500;
-    static final int SDK_BURST = 3300;
-    /** What the kernel may see above the cap: channels a pool reopens for an idle one found dead (never prepaid). */
-    static final int SDK_BURST_SLACK = 10;
     static StubServices stub;
 
     @BeforeAll
@@ -159,51 +150,6 @@ class RealClientsIT {
         System.out.println(r.name + ":\n  " + String.join("\n  ", r.stdoutLines()) + "\n  peak TCP socket fds "
                 + r.peakTcpSocketFds);
         return r.assertSucceeded();
-    }
-
-    /**
-     * The AWS SDK's {@code NettyNioAsyncHttpClient} at the cap: its pool's acquire that would open a
-     * connection waits as deferred work (the event loop goes on), runs again on the pool's event loop
-     * when a unit frees or a connection of the pool goes back to it, and so every call completes: no
-     * EMFILE, the kernel never sees more than the cap (plus a few a pool may reopen on its own), and
-     * no event-loop thread was ever parked.
-     */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("io.emfileguard.it.harness.Jdk#all")
-    void sdkNettyClientBurstWaitsAtTheCapWithoutParkingAnEventLoop(Jdk jdk) {
-        ChildResult r = ChildJvm.on(jdk, "real-sdk-netty-burst")
-                .withAgent()
-                .main(EventLoopClientsApp.class, stub.endpoint(), 0, SDK_BURST_CAP, SDK_BURST)
-                .classPath(ClientLibs.jars())
-                .systemProperty("it.mbean.wait.millis", 10_000)
-                .timeout(Duration.ofSeconds(240))
-                .run();
-        System.out.println(r.name + ":\n  " + String.join("\n  ", r.stdoutLines()) + "\n  peak TCP socket fds "
-                + r.peakTcpSocketFds);
-        Map<String, String> sdk = r.storm("sdk-netty");
-        Map<String, String> parked = ChildResult.values(r.line("parked"));
-        Map<String, String> opened = ChildResult.values(r.line("openedOn"));
-        assertAll(r.toString(),
-            () -> assertEquals(0, r.exitCode, "every call ended"),
-            () -> assertEquals(1024, r.nofileLimit, "the child's descriptor limit"),
-            () -> assertEquals(0, n(sdk, "emfile"), "calls that died of 'Too many open files': " + sdk),
-            () -> assertEquals(0, n(sdk, "failed"), "failed calls: " + sdk + " " + failureKinds(r)),
-            () -> assertEquals(SDK_BURST, n(sdk, "ok"), "every call completed: " + sdk),
-            () -> assertTrue(r.peakTcpSocketFds <= SDK_BURST_CAP + SDK_BURST_SLACK,
-                    "TCP socket descriptors peaked at " + r.peakTcpSocketFds + ", above the cap " + SDK_BURST_CAP),
-            () -> assertTrue(r.peakTcpSocketFds >= SDK_BURST_CAP * 9 / 10, "the burst filled the cap: TCP peak "
-                    + r.peakTcpSocketFds),
-            () -> assertTrue(r.number("gate sdk", "WaitsTotal") > SDK_BURST - 2 * SDK_BURST_CAP,
-                    "the acquires beyond the cap waited"),
-            () -> assertEquals(0, r.number("gate sdk", "TimeoutsTotal"), "waits that ran into max.wait.millis"),
-            () -> assertTrue(r.number("gate sdk", "OverCapTotal") <= SDK_BURST_SLACK, "sockets counted above the cap"),
-            () -> assertEquals(0, r.number("gate sdk", "WaitingThreads"), "nothing left waiting"),
-            () -> assertEquals(0, n(opened, "sdk.caller"), "the SDK opens its connections on its event loop: " + opened),
-            () -> assertTrue(n(opened, "sdk.eventloop") <= SDK_BURST_CAP + SDK_BURST_SLACK,
-                    "connections went back to the waiting acquires instead of new ones: " + opened),
-            () -> assertTrue(n(parked, "eventLoopThreads") >= 2, "the sampler watched the SDK's loops: " + parked),
-            () -> assertEquals(0, n(parked, "eventLoopParkedSamples"), "no event-loop thread was ever parked: "
-                    + parked));
     }
 
     static long n(Map<String, String> values, String key) {
