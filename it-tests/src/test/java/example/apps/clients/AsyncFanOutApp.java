@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -71,7 +72,8 @@ import javax.management.ObjectName;
  * Options: {@code cap=500} (hand-tuned's limit), {@code latch=N latchMillis=M} (arm the stub's latch
  * before issuing: no reply until N requests are in flight or M ms have passed), {@code cancel=K}
  * (once every call beyond the cap without a timeout of its own waits at the gate, 5 s at most, and
- * {@code cancelDelayMs=0} more, {@code cancel(true)} the last K calls' futures),
+ * {@code cancelDelayMs=0} more, {@code cancel(true)} the last K calls' futures; with
+ * {@code releaseLatchAfterCancel=1} the stub's latch is released only then),
  * {@code timeout=K timeoutMs=1000} (the K calls before those carry the client's own request timeout:
  * JDK {@code HttpRequest.timeout}, SDK {@code apiCallTimeout}, Apache per-request
  * {@code responseTimeout} and {@code connectionRequestTimeout}), {@code settleMillis=20000} (with
@@ -116,6 +118,7 @@ public final class AsyncFanOutApp {
         long latchMillis = intOpt(opt, "latchMillis", 15_000);
         int cancel = intOpt(opt, "cancel", 0);
         long cancelDelayMs = intOpt(opt, "cancelDelayMs", 0);
+        boolean releaseLatchAfterCancel = intOpt(opt, "releaseLatchAfterCancel", 0) != 0;
         int timeouts = intOpt(opt, "timeout", 0);
         long timeoutMs = intOpt(opt, "timeoutMs", 1000);
         long settleMillis = intOpt(opt, "settleMillis", 20_000);
@@ -147,6 +150,8 @@ public final class AsyncFanOutApp {
         if (latch > 0) {
             armLatch(endpoint, latch, latchMillis);
         }
+        // Connected now: once the batch fills the cap, a new socket would wait at the gate behind it.
+        Socket latchRelease = releaseLatchAfterCancel && cancel > 0 ? connectedTo(endpoint) : null;
 
         // The fan-out: every call issued from this thread, then joined.
         Outcome o = new Outcome(true);
@@ -198,6 +203,14 @@ public final class AsyncFanOutApp {
                 }
             }
             cancelSeen.put("effective", effective);
+            if (latchRelease != null) {
+                // The stub held every reply (a latch the batch cannot reach) so that the calls beyond
+                // the cap certainly waited when they were cancelled; arming a new one lets those go.
+                try (Socket control = latchRelease) {
+                    armLatch(control, endpoint, 1, 0);
+                }
+                cancelSeen.put("latch_released_after_cancel", true);
+            }
         }
         boolean finished;
         try {
@@ -291,10 +304,23 @@ public final class AsyncFanOutApp {
 
     /** {@code GET /latch?inFlight=N&maxMillis=M} on a socket of its own, closed before the batch. */
     static void armLatch(String endpoint, int inFlight, long maxMillis) throws Exception {
+        try (Socket s = connectedTo(endpoint)) {
+            armLatch(s, endpoint, inFlight, maxMillis);
+        }
+    }
+
+    static Socket connectedTo(String endpoint) throws IOException {
         URI u = URI.create(endpoint);
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(u.getHost(), u.getPort()), 10_000);
-            s.setSoTimeout(10_000);
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress(u.getHost(), u.getPort()), 10_000);
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    /** Over a socket connected beforehand: at the cap a new one would wait at the gate for the held replies. */
+    static void armLatch(Socket s, String endpoint, int inFlight, long maxMillis) throws Exception {
+        URI u = URI.create(endpoint);
+        {
             OutputStream out = s.getOutputStream();
             out.write(("GET /latch?inFlight=" + inFlight + "&maxMillis=" + maxMillis + " HTTP/1.1\r\nHost: "
                     + u.getHost() + ":" + u.getPort() + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
