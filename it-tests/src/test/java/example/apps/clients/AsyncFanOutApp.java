@@ -761,7 +761,10 @@ public final class AsyncFanOutApp {
 
         void discover() {
             for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
-                if (e.getKey() != issuing && isLoop(e.getValue())) {
+                // The agent's own delivery thread runs deferred work (an Apache connect: reactor frames)
+                // and parks on the gate between its slices, by design: it is no event loop held at the cap.
+                if (e.getKey() != issuing && !e.getKey().getName().startsWith("emfile-guard-")
+                        && isLoop(e.getValue())) {
                     eventLoops.add(e.getKey());
                 }
             }
