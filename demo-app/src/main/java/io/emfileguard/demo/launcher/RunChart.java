@@ -32,7 +32,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * The picture of one pair of runs, drawn with JFreeChart: two panels on one time axis, without and
  * with the agent. Each shows the child's descriptors and sockets as {@code /proc} saw them, against
- * the descriptor limit and the agent's cap, and on a second axis the threads waiting at the cap and
+ * the descriptor limit and the agent's cap, and on a second axis the calls waiting at the cap and
  * the requests failed so far. Written as a PNG, headless.
  */
 final class RunChart {
@@ -86,7 +86,7 @@ final class RunChart {
             sockets.add(p.millis() / 1000.0, p.sockets());
             highest = Math.max(highest, p.descriptors());
         }
-        XYSeries waiting = new XYSeries("threads waiting at the cap");
+        XYSeries waiting = new XYSeries("calls waiting at the cap (threads and deferred work)");
         XYSeries failed = new XYSeries("requests failed so far");
         int most = 100;
         for (Timeline.ProgressPoint p : run.timeline.progress()) {
@@ -107,7 +107,7 @@ final class RunChart {
         XYSeriesCollection right = new XYSeriesCollection();
         right.addSeries(waiting);
         right.addSeries(failed);
-        NumberAxis rightAxis = new NumberAxis("threads, requests");
+        NumberAxis rightAxis = new NumberAxis("waiting calls, requests");
         rightAxis.setRange(0, most * 1.2);
         plot.setRangeAxis(1, rightAxis);
         plot.setRangeAxisLocation(1, AxisLocation.BOTTOM_OR_RIGHT);
