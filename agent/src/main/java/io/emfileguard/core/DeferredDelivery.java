@@ -106,7 +106,7 @@ final class DeferredDelivery implements Runnable {
     }
 
     private boolean hasWork() {
-        return !grants.isEmpty() || !claims.isEmpty() || gate.hasDeferredWaiting();
+        return !grants.isEmpty() || !claims.isEmpty() || gate.deferredWaiting() > 0;
     }
 
     private void deliverAll() {

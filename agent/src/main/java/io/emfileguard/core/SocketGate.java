@@ -461,12 +461,7 @@ public final class SocketGate {
                         return Admission.AFTER_WAIT; // a release won the race: keep its slot
                     }
                     long waited = now - start;
-                    counters.timeouts.incrementAndGet();
-                    boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
-                    listener.timedOut(this, waited, proceed);
-                    if (proceed) {
-                        recordPeak(used.incrementAndGet());
-                        counters.overCap.incrementAndGet();
+                    if (timedOutProceeding(s, waited)) {
                         return Admission.OVER_CAP_TIMED_OUT;
                     }
                     throw new SocketGateTimeoutException(s.maxSockets, used.get(), waited);
@@ -603,16 +598,6 @@ public final class SocketGate {
         return d != null && d.isRunning();
     }
 
-    /** For the delivery thread: deferred work still waits in the queue. */
-    boolean hasDeferredWaiting() {
-        lock.lock();
-        try {
-            return deferredQueued > 0;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** For the delivery thread: the earliest deadline of the queued deferred work (or Long.MAX_VALUE). */
     long nextDeferredDeadline() {
         lock.lock();
@@ -675,18 +660,29 @@ public final class SocketGate {
                 continue;
             }
             long waited = now - d.startNanos;
-            counters.timeouts.incrementAndGet();
-            boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
-            listener.timedOut(this, waited, proceed);
-            if (proceed) {
-                recordPeak(used.incrementAndGet());
-                counters.overCap.incrementAndGet();
+            if (timedOutProceeding(s, waited)) {
                 DeferredDelivery.run(d, DeferredDelivery.ADMITTED, Admission.OVER_CAP_TIMED_OUT);
             } else {
                 DeferredDelivery.run(d, DeferredDelivery.REFUSED,
                         new SocketGateTimeoutException(s.maxSockets, used.get(), waited));
             }
         }
+    }
+
+    /**
+     * A wait (a thread's or deferred work's) ran into {@code max.wait.millis}: counted and reported;
+     * with {@code on.timeout=proceed} a unit is taken above the cap (the count is the truth).
+     * @return whether it proceeds (else it fails, without a unit)
+     */
+    private boolean timedOutProceeding(GateSettings s, long waitedNanos) {
+        counters.timeouts.incrementAndGet();
+        boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
+        listener.timedOut(this, waitedNanos, proceed);
+        if (proceed) {
+            recordPeak(used.incrementAndGet());
+            counters.overCap.incrementAndGet();
+        }
+        return proceed;
     }
 
     /** For the delivery thread: a granted node's wait is over; its time counts. */
