@@ -56,6 +56,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ApacheAsyncHooks {
 
+    static {
+        // A reactor opens a connect's channel: its unit was taken at the connect. Nothing is bound
+        // before this class is used.
+        SocketHooks.addChannelOpenRule(new ChannelOpenRule() {
+            @Override
+            public Object beforeChannelOpen() {
+                return prePaidChannelOpen() ? Boolean.TRUE : null;
+            }
+        });
+    }
+
     private ApacheAsyncHooks() {
     }
 

@@ -30,7 +30,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Each change keeps U = max(E, K) and gives surplus units back to the gate. The critical sections
  * are a few field updates; nothing parks while holding the lock.
  */
-public final class HttpClientAccount implements SocketGate.Claim {
+public final class HttpClientAccount implements SocketGate.Claim, UnitHolder {
 
     private final SocketGate gate;
     private int exchanges;
@@ -228,7 +228,8 @@ public final class HttpClientAccount implements SocketGate.Claim {
     }
 
     /** The channel's descriptor is gone (closed, or its creation failed). */
-    void channelClosed() {
+    @Override
+    public void channelClosed() {
         int surplus;
         synchronized (this) {
             channels--;
@@ -242,7 +243,8 @@ public final class HttpClientAccount implements SocketGate.Claim {
      * has more channels than exchanges. The channel stops counting as the client's (so no exchange
      * is admitted against it) but its unit stays until its descriptor is really gone.
      */
-    synchronized boolean retireIdleChannel() {
+    @Override
+    public synchronized boolean retireIdleChannel() {
         if (channels <= exchanges) {
             return false;
         }
@@ -256,19 +258,22 @@ public final class HttpClientAccount implements SocketGate.Claim {
      * until the selector lets go of it: from now on it is no room for an exchange, and a channel
      * opened meanwhile waits for that descriptor (see {@link #channelOpening}).
      */
-    synchronized void retireClosingChannel() {
+    @Override
+    public synchronized void retireClosingChannel() {
         channels--;
         retiring++;
     }
 
     /** The reclaimer could not close it after all. */
-    synchronized void unretire() {
+    @Override
+    public synchronized void unretire() {
         retiring--;
         channels++;
     }
 
     /** A retired channel's descriptor is gone: its unit goes to a replacement channel, or back to the gate. */
-    void retiredChannelClosed() {
+    @Override
+    public void retiredChannelClosed() {
         int surplus;
         synchronized (this) {
             retiring--;
@@ -303,9 +308,21 @@ public final class HttpClientAccount implements SocketGate.Claim {
     }
 
     /** Some channel of this client is not serving an exchange (it idles in the client's pool). */
-    synchronized boolean hasIdleChannel() {
+    @Override
+    public synchronized boolean hasIdleChannel() {
         // (retired channels are already out of 'channels')
         return channels > exchanges;
+    }
+
+    /** Closes the client's connection with its own {@code close()} (see {@link SocketIntrospection#closeHttpConnection}). */
+    @Override
+    public boolean closeConnection(Object connection, Object channel) {
+        return SocketIntrospection.closeHttpConnection(connection, channel);
+    }
+
+    @Override
+    public String kind() {
+        return "HttpClient";
     }
 
     public synchronized int units() {

@@ -18,6 +18,21 @@ public final class HttpClientHooks {
     /** Per-client accounts, weakly keyed: HttpClientImpl keeps identity equals/hashCode. */
     private static final java.util.Map<Object, HttpClientAccount> ACCOUNTS = new java.util.WeakHashMap<>();
 
+    static {
+        // The channel a client's own thread opens while building a connection joins its account:
+        // counted there, never parked at the gate. Nothing is being built before this class is used.
+        SocketHooks.addChannelOpenRule(new ChannelOpenRule() {
+            @Override
+            public Object beforeChannelOpen() {
+                HttpClientAccount account = takeConnectionBeingBuilt();
+                if (account != null) {
+                    account.channelOpening(); // the client's own thread: counted, never parked
+                }
+                return account;
+            }
+        });
+    }
+
     private HttpClientHooks() {
     }
 
@@ -279,7 +294,7 @@ public final class HttpClientHooks {
                 return true;
             }
             if (event == ConnectionEvent.BUILT) {
-                r.attachHttpConnection(channel, connection);
+                r.attachConnection(channel, connection);
             } else if (event == ConnectionEvent.HANDED_OUT) {
                 return r.claimForUse(channel, true);
             } else if (event == ConnectionEvent.RETURNING) {

@@ -263,7 +263,7 @@ public final class SocketGate {
          * a channel that client's own thread is opening at the cap: the new channel takes over its unit.
          * @return true if one was retired and is being closed
          */
-        default boolean reclaimIdleChannelOf(HttpClientAccount client) {
+        default boolean reclaimIdleChannelOf(UnitHolder client) {
             return false;
         }
     }
@@ -272,7 +272,7 @@ public final class SocketGate {
      * For a channel an HTTP client's own thread opens beyond its client's units while waiting threads
      * fill the cap: closes one of that client's idle channels instead of counting one more socket.
      */
-    boolean reclaimIdleChannelOf(HttpClientAccount client) {
+    public boolean reclaimIdleChannelOf(UnitHolder client) {
         Reclaimer r = housekeeping.reclaimer;
         return r != null && (queued != 0 || used.get() >= parkableCap) && r.reclaimIdleChannelOf(client);
     }

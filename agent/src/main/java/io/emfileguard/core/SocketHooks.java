@@ -8,9 +8,10 @@ import java.util.List;
 /**
  * The hooks of the JDK's own sockets and channels (create, connect, accept, read, write, close;
  * {@code SocketChannel} open; selectors), and what every family of hooks shares: the installed gate,
- * registry and reclaimer, and the one route for internal errors ({@link #internalError}). The other
- * families are {@link HttpClientHooks} ({@code java.net.http}), {@link PooledClientHooks} (the
- * keep-alive cache, Apache, OkHttp) and {@link NettyPoolHooks} (Netty's channel pools). Woven code calls only these classes; the interception table
+ * registry and reclaimer, and the one route for internal errors ({@link #internalError}). The client
+ * families' hooks live in packages of their own under {@code io.emfileguard.core} and reach the
+ * gate, registry and reclaimer only through their public methods and the narrow interfaces
+ * {@link UnitHolder} and {@link ChannelOpenRule}. Woven code calls only hooks classes; the interception table
  * ({@code io.emfileguard.agent.interception.InterceptionPoints}) names each call. Reference
  * parameters are {@code Object}: the core cannot name the JDK's internal classes. All bookkeeping is
  * delegated to {@link SocketRegistry} and all waiting to {@link SocketGate}.
@@ -304,7 +305,8 @@ public final class SocketHooks {
     /**
      * Before a {@code SocketChannel} is opened (its descriptor is created in the constructor).
      * @return what was taken, for {@link #afterChannelOpen}: null (nothing), {@link Boolean#TRUE}
-     *         (a unit of the gate), or the {@link HttpClientAccount} the channel belongs to
+     *         (a unit of the gate), or the {@link UnitHolder} the channel belongs to (a family's
+     *         {@link ChannelOpenRule} said so)
      */
     public static Object beforeChannelOpen()
             throws SocketGateTimeoutException, SocketGateInterruptedException, SocketGateRefusedException {
@@ -321,18 +323,17 @@ public final class SocketHooks {
         if (takePrepaidChannelOpen()) {
             return Boolean.TRUE; // its unit was taken when its deferred work was admitted
         }
-        HttpClientAccount account = HttpClientHooks.takeConnectionBeingBuilt();
-        if (account != null) {
+        for (ChannelOpenRule rule : channelOpenRules) {
+            Object taken;
             try {
-                account.channelOpening(); // the client's own thread: counted, never parked
+                taken = rule.beforeChannelOpen();
             } catch (RuntimeException | Error e) {
-                internalError("http client channel open", e);
-                return null;
+                internalError("channel open (" + rule.getClass().getName() + ")", e);
+                return null; // uncounted, as without the agent
             }
-            return account;
-        }
-        if (ApacheAsyncHooks.prePaidChannelOpen()) {
-            return Boolean.TRUE; // a reactor opens a connect's channel: its unit was taken at the connect
+            if (taken != null) {
+                return taken; // paid already (TRUE), or counted by the family's holder
+            }
         }
         return take(g, true) ? Boolean.TRUE : null;
     }
@@ -343,10 +344,10 @@ public final class SocketHooks {
             return;
         }
         try {
-            HttpClientAccount account = taken instanceof HttpClientAccount ? (HttpClientAccount) taken : null;
-            if (thrown != null || channel == null || !registry.track(channel, false, account)) {
-                if (account != null) {
-                    account.channelClosed();
+            UnitHolder holder = taken instanceof UnitHolder ? (UnitHolder) taken : null;
+            if (thrown != null || channel == null || !registry.track(channel, false, holder)) {
+                if (holder != null) {
+                    holder.channelClosed();
                 } else {
                     gate.release();
                 }
@@ -354,6 +355,17 @@ public final class SocketHooks {
         } catch (RuntimeException | Error e) {
             internalError("channel open", e);
         }
+    }
+
+    /** The families' rules for a channel open, in the order they registered (copy on write). */
+    private static volatile ChannelOpenRule[] channelOpenRules = new ChannelOpenRule[0];
+
+    /** A client family's rule for channel opens, registered once when its hooks class is first used. */
+    public static synchronized void addChannelOpenRule(ChannelOpenRule rule) {
+        ChannelOpenRule[] now = channelOpenRules;
+        ChannelOpenRule[] next = java.util.Arrays.copyOf(now, now.length + 1);
+        next[now.length] = rule;
+        channelOpenRules = next;
     }
 
     // ---- a unit paid in advance for the next channel a thread opens (deferred async work)

@@ -59,15 +59,15 @@ public final class SocketRegistry {
         return track(owner, releaseOnCollect, null);
     }
 
-    /** As {@link #track(Object, boolean)}, for a channel whose unit belongs to an HTTP client's account. */
-    public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account) {
-        return track(owner, releaseOnCollect, account, false);
+    /** As {@link #track(Object, boolean)}, for a channel whose unit belongs to a {@link UnitHolder}. */
+    public boolean track(Object owner, boolean releaseOnCollect, UnitHolder holder) {
+        return track(owner, releaseOnCollect, holder, false);
     }
 
     /** @param accepted server-side sockets: counted, never reclaimed */
-    public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account, boolean accepted) {
+    public boolean track(Object owner, boolean releaseOnCollect, UnitHolder holder, boolean accepted) {
         expungeCollected();
-        TrackedSocket t = new TrackedSocket(owner, collected, releaseOnCollect, account, accepted,
+        TrackedSocket t = new TrackedSocket(owner, collected, releaseOnCollect, holder, accepted,
                 trackStacks ? new Throwable("opened here") : null, clock.nanoTime());
         return owners.putIfAbsent(t, t) == null;
     }
@@ -85,17 +85,18 @@ public final class SocketRegistry {
         public final long ageMillis;
         public final long idleMillis;
         public final boolean accepted;
-        public final boolean httpClient;
+        /** What holds its unit ({@link UnitHolder#kind}), or null: the gate. */
+        public final String heldBy;
         /** Where it was opened (with {@code track.stacks=true}), else null. */
         public final StackTraceElement[] openedAt;
 
-        OpenSocket(Object owner, long ageMillis, long idleMillis, boolean accepted, boolean httpClient,
+        OpenSocket(Object owner, long ageMillis, long idleMillis, boolean accepted, String heldBy,
                    StackTraceElement[] openedAt) {
             this.owner = owner;
             this.ageMillis = ageMillis;
             this.idleMillis = idleMillis;
             this.accepted = accepted;
-            this.httpClient = httpClient;
+            this.heldBy = heldBy;
             this.openedAt = openedAt;
         }
     }
@@ -108,7 +109,7 @@ public final class SocketRegistry {
             Object owner = t.get();
             if (owner != null) {
                 out.add(new OpenSocket(owner, (now - t.openedNanos) / 1_000_000, Math.max(0, t.idleNanos(now)) / 1_000_000,
-                        t.accepted, t.account != null, t.openedAt == null ? null : t.openedAt.getStackTrace()));
+                        t.accepted, t.holder == null ? null : t.holder.kind(), t.openedAt == null ? null : t.openedAt.getStackTrace()));
             }
         }
         return out;
@@ -200,10 +201,11 @@ public final class SocketRegistry {
 
     /**
      * Before the reclaimer closes {@code owner}: claims it (refused if it was used or stamped since
-     * it was judged idle, see {@link #claimForUse}), and an HTTP client's channel is retired from its
-     * client (refused if the client has no idle channel left). Once this answers, the reclaimer must
+     * it was judged idle, see {@link #claimForUse}), and a holder's channel is retired from its
+     * holder (refused if the holder has no idle channel left). Once this answers, the reclaimer must
      * close what it answered or {@link #unretire} the owner.
-     * @return what to close (one look-up): the HttpClient connection that owns the channel, else the
+     * @return what to close (one look-up): the holder's connection that owns the channel (close it
+     *         with {@link #closeConnection}), else the
      *         {@code java.net.Socket} whose descriptor it is, else the owner itself; null if refused
      */
     public Object retireForReclaim(Object owner, long minIdleNanos) {
@@ -211,20 +213,20 @@ public final class SocketRegistry {
         if (t == null) {
             return null;
         }
-        // An HTTP client's channel is retired from its client first, then claimed: a pool that finds
-        // it claimed drops it (ConnectionPool.getConnection answers "none"), so a claim must only be
+        // A holder's channel is retired from its holder first, then claimed: a pool that finds
+        // it claimed drops it (the JDK HttpClient's getConnection answers "none"), so a claim must only be
         // made when the close will follow.
-        if (t.account != null && !t.retire(false)) {
-            return null; // its client has no idle channel left
+        if (t.holder != null && !t.retire(false)) {
+            return null; // its holder has no idle channel left
         }
         long seen = t.claimForReclaim(clock.nanoTime(), minIdleNanos);
         if (seen == Long.MIN_VALUE) {
-            if (t.account != null) {
+            if (t.holder != null) {
                 t.unretire();
             }
             return null; // used, handed out or busy since it was judged idle
         }
-        Object connection = t.httpConnection == null ? null : t.httpConnection.get();
+        Object connection = t.connection == null ? null : t.connection.get();
         if (connection != null) {
             return connection;
         }
@@ -234,12 +236,12 @@ public final class SocketRegistry {
 
     /**
      * A channel's close has started ({@code implCloseSelectableChannel}); a registered channel keeps
-     * its descriptor until its selector deregisters it. For an HTTP client's channel, that gap is
-     * when the client opens the next connection: the closing one is retired from its client now.
+     * its descriptor until its selector deregisters it. For a holder's channel (the JDK HttpClient's), that
+     * gap is when the client opens the next connection: the closing one is retired from its holder now.
      */
     public void closing(Object owner) {
         TrackedSocket t = tracked(owner);
-        if (t != null && t.account != null) {
+        if (t != null && t.holder != null) {
             t.retire(true);
         }
     }
@@ -309,11 +311,11 @@ public final class SocketRegistry {
         }
     }
 
-    /** Remembers (weakly) the HttpClient connection that owns a channel, for the reclaimer. */
-    public void attachHttpConnection(Object channel, Object connection) {
+    /** Remembers (weakly) the connection of the channel's holder that owns a channel, for the reclaimer. */
+    public void attachConnection(Object channel, Object connection) {
         TrackedSocket t = tracked(channel);
         if (t != null) {
-            t.httpConnection = new WeakReference<>(connection);
+            t.connection = new WeakReference<>(connection);
             // Built for an exchange: in use until the client's pool takes it back (backInPool), as a
             // reply read into the client's buffers looks idle while its body is still being handed on.
             t.outOfPool();
@@ -325,10 +327,20 @@ public final class SocketRegistry {
         TrackedSocket t = tracked(owner);
         if (t != null) {
             t.unclaimForReclaim(clock.nanoTime());
-            if (t.account != null) {
+            if (t.holder != null) {
                 t.unretire();
             }
         }
+    }
+
+    /**
+     * Closes {@code connection}, which {@link #retireForReclaim} answered for {@code owner}, through
+     * the holder of {@code owner}'s unit.
+     * @return false if it could not (close {@code owner} itself)
+     */
+    public boolean closeConnection(Object owner, Object connection) {
+        TrackedSocket t = tracked(owner);
+        return t != null && t.holder != null && t.holder.closeConnection(connection, owner);
     }
 
     public boolean isTracked(Object owner) {

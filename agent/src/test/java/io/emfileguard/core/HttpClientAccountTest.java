@@ -107,7 +107,7 @@ class HttpClientAccountTest {
         }
 
         @Override
-        public boolean reclaimIdleChannelOf(HttpClientAccount client) {
+        public boolean reclaimIdleChannelOf(UnitHolder client) {
             asked++;
             return finds && client.retireIdleChannel();
         }
