@@ -5,7 +5,7 @@ import io.emfileguard.agent.interception.Interceptions;
 import io.emfileguard.agent.reporting.GateEventLog;
 import io.emfileguard.core.AbandonedSocketCollector;
 import io.emfileguard.core.AddressRule;
-import io.emfileguard.core.ApacheAsyncHooks;
+import io.emfileguard.core.apache.ApacheAsyncHooks;
 import io.emfileguard.core.DescriptorGuard;
 import io.emfileguard.core.GateSettings;
 import io.emfileguard.core.IdleReclaimer;

@@ -181,7 +181,7 @@ public final class SocketGate {
     }
 
     /** @param clock where waits read the time and park: {@link Clock#SYSTEM}, or one a test moves */
-    SocketGate(GateSettings settings, ParkingClock clock) {
+    public SocketGate(GateSettings settings, ParkingClock clock) {
         this.settings = settings;
         this.effectiveCap = settings.maxSockets;
         this.parkableCap = settings.maxSockets;
@@ -190,7 +190,7 @@ public final class SocketGate {
     }
 
     /** The clock the gate's waits run on; whatever else waits alongside them (an HTTP client's channels) uses it too. */
-    ParkingClock clock() {
+    public ParkingClock clock() {
         return clock;
     }
 
@@ -593,7 +593,7 @@ public final class SocketGate {
     }
 
     /** Whether the delivery thread runs now (it runs only while deferred work exists). */
-    boolean deliveryThreadRunning() {
+    public boolean deliveryThreadRunning() {
         DeferredDelivery d = delivery;
         return d != null && d.isRunning();
     }

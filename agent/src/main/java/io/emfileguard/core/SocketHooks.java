@@ -60,7 +60,7 @@ public final class SocketHooks {
     }
 
     /** The idle reclaimer, or null when {@code reclaim.idle=false}. */
-    static IdleReclaimer reclaimer() {
+    public static IdleReclaimer reclaimer() {
         return reclaimer;
     }
 
@@ -68,7 +68,7 @@ public final class SocketHooks {
      * Whether a connection going back to its pool should go to a waiter (every pool's hand-back asks
      * it first): one volatile read when none waits.
      */
-    static boolean threadsWaitingForAPooledSocket() {
+    public static boolean threadsWaitingForAPooledSocket() {
         SocketGate g = gate;
         return g != null && g.waitingThreads() > 0 && reclaimer != null;
     }
@@ -386,7 +386,7 @@ public final class SocketHooks {
      * {@link #refundPrepaidChannelOpen()} on the same thread, which gives the unit back if no channel
      * took it. At most one per thread: a second is given back at once.
      */
-    static void prepayNextChannelOpen(SocketGate g) {
+    public static void prepayNextChannelOpen(SocketGate g) {
         if (PREPAID.get() != null) {
             g.release(); // one is already waiting for this thread's next open: never two
             return;
@@ -396,7 +396,7 @@ public final class SocketHooks {
     }
 
     /** Whether the current thread holds a unit for its next channel open. */
-    static boolean hasPrepaidChannelOpen() {
+    public static boolean hasPrepaidChannelOpen() {
         return PREPAID_THREADS.get() != 0 && PREPAID.get() != null;
     }
 
@@ -405,7 +405,7 @@ public final class SocketHooks {
      * pooled channel turned up instead, or the open never came), it goes back to its gate.
      * @return whether a unit was given back
      */
-    static boolean refundPrepaidChannelOpen() {
+    public static boolean refundPrepaidChannelOpen() {
         SocketGate g = PREPAID.get();
         if (g == null) {
             return false;

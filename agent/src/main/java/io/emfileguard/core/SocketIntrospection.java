@@ -209,7 +209,7 @@ public final class SocketIntrospection {
     }
 
     /** {@code PoolEntry.getConnection()} of Apache HttpCore 4 or 5 (a public method of a public class). */
-    static Object poolEntryConnection(Object entry) throws ReflectiveOperationException {
+    public static Object poolEntryConnection(Object entry) throws ReflectiveOperationException {
         java.lang.reflect.Method m = POOL_ENTRY_CONNECTION.get(entry.getClass());
         return m == null ? null : m.invoke(entry);
     }

@@ -1,5 +1,7 @@
 package io.emfileguard.core;
 
+import io.emfileguard.core.httpclient.HttpClientAccount;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

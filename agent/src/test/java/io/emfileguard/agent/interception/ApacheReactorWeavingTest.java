@@ -1,7 +1,7 @@
 package io.emfileguard.agent.interception;
 
-import io.emfileguard.core.ApacheAsyncHooks;
-import io.emfileguard.core.ApacheAsyncTestAccess;
+import io.emfileguard.core.apache.ApacheAsyncHooks;
+import io.emfileguard.core.apache.ApacheAsyncTestAccess;
 import io.emfileguard.core.GateSettings;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketHooks;

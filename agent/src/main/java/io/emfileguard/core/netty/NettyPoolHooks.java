@@ -1,4 +1,8 @@
-package io.emfileguard.core;
+package io.emfileguard.core.netty;
+
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;

@@ -1,4 +1,13 @@
-package io.emfileguard.core;
+package io.emfileguard.core.apache;
+
+import io.emfileguard.core.AddressRule;
+import io.emfileguard.core.DeferredDelivery;
+import io.emfileguard.core.GateSettings;
+import io.emfileguard.core.MovableClock;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketRegistry;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.net.Host;

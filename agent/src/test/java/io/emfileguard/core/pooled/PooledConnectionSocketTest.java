@@ -1,4 +1,6 @@
-package io.emfileguard.core;
+package io.emfileguard.core.pooled;
+
+import io.emfileguard.core.SocketIntrospection;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,11 @@
-package io.emfileguard.core;
+package io.emfileguard.core.apache;
+
+import io.emfileguard.core.AddressRule;
+import io.emfileguard.core.ChannelOpenRule;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.ThreadPolicy;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
@@ -392,7 +399,7 @@ public final class ApacheAsyncHooks {
      * {@code DefaultManagedAsyncClientConnection}, or an {@code IOSession} that HttpCore's own pools
      * keep), or null for any other connection.
      */
-    static Object channelOfAsyncConnection(Object connection) throws ReflectiveOperationException {
+    public static Object channelOfAsyncConnection(Object connection) throws ReflectiveOperationException {
         if (connection == null) {
             return null;
         }

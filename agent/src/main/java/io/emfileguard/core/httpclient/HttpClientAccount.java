@@ -1,4 +1,13 @@
-package io.emfileguard.core;
+package io.emfileguard.core.httpclient;
+
+import io.emfileguard.core.ParkingClock;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateInterruptedException;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketIntrospection;
+import io.emfileguard.core.ThreadPolicy;
+import io.emfileguard.core.UnitHolder;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -49,12 +58,12 @@ public final class HttpClientAccount implements SocketGate.Claim, UnitHolder {
      */
     private final ConcurrentLinkedQueue<Object> admitters = new ConcurrentLinkedQueue<>();
 
-    HttpClientAccount(SocketGate gate) {
+    public HttpClientAccount(SocketGate gate) {
         this.gate = gate;
     }
 
     /** Before an exchange starts: reuse the client's idle room, or take a unit (may park). */
-    void admitExchange(boolean mayPark) throws SocketGateTimeoutException, SocketGateInterruptedException {
+    public void admitExchange(boolean mayPark) throws SocketGateTimeoutException, SocketGateInterruptedException {
         if (tryClaim()) {
             return;
         }
@@ -130,7 +139,7 @@ public final class HttpClientAccount implements SocketGate.Claim, UnitHolder {
     }
 
     /** The exchange ended: response, error, timeout or cancellation. */
-    void exchangeEnded() {
+    public void exchangeEnded() {
         int surplus;
         boolean room;
         synchronized (this) {
@@ -162,7 +171,7 @@ public final class HttpClientAccount implements SocketGate.Claim, UnitHolder {
      * its unit. Without this, each such channel was counted above the cap (HttpClientLeakIT: the
      * count reached cap + 7, the kernel cap + 2).
      */
-    void channelOpening() {
+    public void channelOpening() {
         // Waits on the gate's clock, parked outside the lock: tests move that clock instead of sleeping.
         ParkingClock clock = gate.clock();
         Thread self = Thread.currentThread();

@@ -1,4 +1,11 @@
-package io.emfileguard.core;
+package io.emfileguard.core.netty;
+
+import io.emfileguard.core.GateSettings;
+import io.emfileguard.core.MovableClock;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketRegistry;
 
 import io.emfileguard.agent.interception.WovenLibrary;
 import io.netty.bootstrap.Bootstrap;

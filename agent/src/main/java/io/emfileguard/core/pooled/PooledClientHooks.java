@@ -1,4 +1,11 @@
-package io.emfileguard.core;
+package io.emfileguard.core.pooled;
+
+import io.emfileguard.core.apache.ApacheAsyncHooks;
+import io.emfileguard.core.httpclient.HttpClientHooks;
+import io.emfileguard.core.IdleReclaimer;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketIntrospection;
+import io.emfileguard.core.SocketRegistry;
 
 /**
  * The hooks of the pooled clients the agent follows: {@code HttpURLConnection}'s keep-alive cache,

@@ -1,4 +1,14 @@
-package io.emfileguard.core;
+package io.emfileguard.core.httpclient;
+
+import io.emfileguard.core.ChannelOpenRule;
+import io.emfileguard.core.IdleReclaimer;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateInterruptedException;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketIntrospection;
+import io.emfileguard.core.SocketRegistry;
+import io.emfileguard.core.ThreadPolicy;
 
 /**
  * The hooks of the JDK {@code java.net.http.HttpClient}: a {@code send} caller waits at the cap, a
