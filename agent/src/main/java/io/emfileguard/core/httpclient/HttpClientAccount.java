@@ -323,10 +323,10 @@ public final class HttpClientAccount implements SocketGate.Claim, UnitHolder {
         return channels > exchanges;
     }
 
-    /** Closes the client's connection with its own {@code close()} (see {@link SocketIntrospection#closeHttpConnection}). */
+    /** Closes the client's connection with its own {@code close()} (see {@link HttpClientConnections#close}). */
     @Override
     public boolean closeConnection(Object connection, Object channel) {
-        return SocketIntrospection.closeHttpConnection(connection, channel);
+        return HttpClientConnections.close(connection, channel);
     }
 
     @Override

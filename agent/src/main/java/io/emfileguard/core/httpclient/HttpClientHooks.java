@@ -47,6 +47,30 @@ public final class HttpClientHooks {
     }
 
     /**
+     * Whether a {@code send}/{@code sendAsync} caller may wait at the cap. Not when it runs on the
+     * client's own threads (its default executor's workers, or any stage called from inside the
+     * client's code, e.g. a {@code send} issued from another exchange's body handler): those threads
+     * complete the exchanges whose end would free the room, so parking them could deadlock.
+     * Slow path only.
+     */
+    static boolean mayParkForExchange() {
+        Thread t = Thread.currentThread();
+        if (ThreadPolicy.isEventLoopThread(t)) {
+            return false;
+        }
+        String name = t.getName();
+        if (name.startsWith("HttpClient-") && name.contains("-Worker-")) {
+            return false;
+        }
+        return !StackWalker.getInstance().walk(frames -> frames.limit(128)
+                .map(StackWalker.StackFrame::getClassName)
+                .filter(c -> !c.startsWith("io.emfileguard.")
+                        && !c.equals("jdk.internal.net.http.HttpClientImpl")
+                        && !c.equals("jdk.internal.net.http.HttpClientFacade"))
+                .anyMatch(c -> c.startsWith("jdk.internal.net.http.")));
+    }
+
+    /**
      * The account of the HttpClient whose connection the current thread is building (its channel
      * belongs to it), taken once; null when the thread builds none.
      */
@@ -81,7 +105,7 @@ public final class HttpClientHooks {
                 STARTING_ASYNC.set(pending);
                 return pending;
             }
-            mayPark = ThreadPolicy.mayParkForExchange();
+            mayPark = mayParkForExchange();
         } catch (RuntimeException | Error e) {
             SocketHooks.internalError("http client admission", e);
             return null;
@@ -299,7 +323,7 @@ public final class HttpClientHooks {
             return true;
         }
         try {
-            Object channel = SocketIntrospection.httpConnectionChannel(connection);
+            Object channel = HttpClientConnections.channel(connection);
             if (channel == null) {
                 return true;
             }

@@ -122,7 +122,7 @@ public final class PooledClientHooks {
             return; // the common case: one volatile read
         }
         try {
-            handBackIfWaiting(SocketIntrospection.poolEntryConnection(entry));
+            handBackIfWaiting(PooledConnections.poolEntryConnection(entry));
         } catch (RuntimeException | Error | ReflectiveOperationException e) {
             SocketHooks.internalError("pool release", e);
         }
@@ -152,7 +152,7 @@ public final class PooledClientHooks {
      */
     private static void handBackIfWaiting(Object connection) throws ReflectiveOperationException {
         IdleReclaimer rc = SocketHooks.reclaimer();
-        java.net.Socket socket = connection == null ? null : SocketIntrospection.pooledConnectionSocket(connection);
+        java.net.Socket socket = connection == null ? null : PooledConnections.socketOf(connection);
         if (socket == null) {
             Object channel = rc == null ? null : ApacheAsyncHooks.channelOfAsyncConnection(connection);
             if (channel != null) {
@@ -172,7 +172,7 @@ public final class PooledClientHooks {
         if (connection == null) {
             return null;
         }
-        java.net.Socket socket = SocketIntrospection.pooledConnectionSocket(connection);
+        java.net.Socket socket = PooledConnections.socketOf(connection);
         return socket == null ? null : SocketIntrospection.descriptorOwnerOfSocket(socket);
     }
 }
