@@ -49,7 +49,7 @@ final class ActiveAgent {
         SocketRegistry registry = new SocketRegistry(gate);
         registry.setTrackStacks(config.trackStacks);
         GateEventLog events = new GateEventLog();
-        gate.setListener(events);
+        gate.setEvents(events);
         gate.setSliceTask(new Runnable() {
             @Override
             public void run() {

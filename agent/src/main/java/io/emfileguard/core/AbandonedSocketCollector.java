@@ -20,20 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class AbandonedSocketCollector implements Runnable {
 
-    /** Receives one event per requested collection (for the log line and the metric). */
-    public interface Listener {
-        /**
-         * @param freed units given back by the collection (sockets found collected right after it)
-         * @param total collections requested so far
-         */
-        void collectionRequested(int freed, long total);
-    }
-
     static final long MIN_INTERVAL_NANOS = 2_000_000_000L;
     static final long MAX_INTERVAL_NANOS = 64_000_000_000L;
 
     private final SocketRegistry registry;
-    private final Listener listener;
+    /** One event per requested collection (for the log line and the metric). */
+    private final GateEvents events;
     private final Runnable collect;
     private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
     private final AtomicLong requestedTotal = new AtomicLong();
@@ -41,8 +33,8 @@ public final class AbandonedSocketCollector implements Runnable {
     private volatile long intervalNanos = MIN_INTERVAL_NANOS;
     private volatile long collectedAtLastRequest = -1;
 
-    public AbandonedSocketCollector(SocketRegistry registry, Listener listener) {
-        this(registry, listener, new Runnable() {
+    public AbandonedSocketCollector(SocketRegistry registry, GateEvents events) {
+        this(registry, events, new Runnable() {
             @Override
             public void run() {
                 System.gc();
@@ -51,9 +43,9 @@ public final class AbandonedSocketCollector implements Runnable {
     }
 
     /** @param collect what a request does ({@code System.gc()}; tests pass their own) */
-    AbandonedSocketCollector(SocketRegistry registry, Listener listener, Runnable collect) {
+    AbandonedSocketCollector(SocketRegistry registry, GateEvents events, Runnable collect) {
         this.registry = registry;
-        this.listener = listener;
+        this.events = GateEvents.guarded(events);
         this.collect = collect;
     }
 
@@ -87,7 +79,7 @@ public final class AbandonedSocketCollector implements Runnable {
         collect.run();
         registry.expungeCollected(); // what the collection already enqueued; the rest comes in later slices
         long total = requestedTotal.incrementAndGet();
-        listener.collectionRequested((int) (registry.collectedTotal() - collectedBefore), total);
+        events.collectionRequested((int) (registry.collectedTotal() - collectedBefore), total);
     }
 
     long intervalNanos() {

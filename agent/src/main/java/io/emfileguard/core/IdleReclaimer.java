@@ -28,22 +28,18 @@ import java.util.function.Predicate;
  */
 public final class IdleReclaimer implements SocketGate.Reclaimer {
 
-    /** Receives one event per reclaimed socket (for the rate-limited log line). */
-    public interface Listener {
-        void reclaimed(String peer, long idleMillis, long total);
-    }
-
     private final SocketRegistry registry;
     private final long minIdleNanos;
     private final List<AddressRule> excludes;
-    private final Listener listener;
+    /** One event per reclaimed socket (for the rate-limited log line). */
+    private final GateEvents events;
     private final AtomicLong reclaimedTotal = new AtomicLong();
 
-    public IdleReclaimer(SocketRegistry registry, long minIdleMillis, List<AddressRule> excludes, Listener listener) {
+    public IdleReclaimer(SocketRegistry registry, long minIdleMillis, List<AddressRule> excludes, GateEvents events) {
         this.registry = registry;
         this.minIdleNanos = minIdleMillis * 1_000_000L;
         this.excludes = excludes;
-        this.listener = listener;
+        this.events = GateEvents.guarded(events);
         this.noScanBefore = new AtomicLong(registry.clock().nanoTime());
     }
 
@@ -226,7 +222,7 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         if (!close(owner, idleNanos)) {
             return false;
         }
-        listener.reclaimed(peer(owner), minIdleNanos / 1_000_000, reclaimedTotal.incrementAndGet());
+        events.reclaimed(peer(owner), minIdleNanos / 1_000_000, reclaimedTotal.incrementAndGet());
         return true;
     }
 

@@ -123,21 +123,6 @@ public final class SocketGate {
         boolean tryClaim();
     }
 
-    /** Receives the gate's events; used for logs and metrics, never for decisions. */
-    public interface Listener {
-        void waitingStarted(SocketGate gate);
-
-        void stillWaiting(SocketGate gate);
-
-        void timedOut(SocketGate gate, long waitedNanos, boolean proceeding);
-
-        Listener NONE = new Listener() {
-            @Override public void waitingStarted(SocketGate gate) { }
-            @Override public void stillWaiting(SocketGate gate) { }
-            @Override public void timedOut(SocketGate gate, long waitedNanos, boolean proceeding) { }
-        };
-    }
-
     private final ParkingClock clock;
     private final AtomicInteger used = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
@@ -165,7 +150,7 @@ public final class SocketGate {
     private volatile int parkableCap;
     private volatile int reserve;
     private volatile int descriptorCap = Integer.MAX_VALUE;
-    private volatile Listener listener = Listener.NONE;
+    private volatile GateEvents events = GateEvents.NONE;
     /** What the waiters at the front do between slices: reclaim, sample, GC assist, summaries. */
     private final GateHousekeeping housekeeping;
 
@@ -299,13 +284,13 @@ public final class SocketGate {
     /** Waiting this long with no release and nothing to reclaim counts as stuck. */
     static final long STUCK_NANOS = GateHousekeeping.STUCK_NANOS;
 
-    Listener listener() {
-        return listener;
+    GateEvents events() {
+        return events;
     }
 
-    /** The listener's calls are guarded: an error in one is reported, never thrown out of {@link #acquire}. */
-    public void setListener(Listener listener) {
-        this.listener = listener == null ? Listener.NONE : new GuardedListener(listener);
+    /** The sink's calls are guarded ({@link GateEvents#guarded}): an error in one is reported, never thrown out of {@link #acquire}. */
+    public void setEvents(GateEvents events) {
+        this.events = GateEvents.guarded(events);
     }
 
     /**
@@ -522,7 +507,7 @@ public final class SocketGate {
         if (node.isWaiting() && !waitingEpisode) {
             waitingEpisode = true;
             housekeeping.episodeStarted(start);
-            listener.waitingStarted(this);
+            events.waitingStarted(this);
         }
         return start;
     }
@@ -677,7 +662,7 @@ public final class SocketGate {
     private boolean timedOutProceeding(GateSettings s, long waitedNanos) {
         counters.timeouts.incrementAndGet();
         boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
-        listener.timedOut(this, waitedNanos, proceed);
+        events.timedOut(this, waitedNanos, proceed);
         if (proceed) {
             recordPeak(used.incrementAndGet());
             counters.overCap.incrementAndGet();
@@ -891,45 +876,6 @@ public final class SocketGate {
         } catch (RuntimeException | Error e) {
             SocketHooks.internalError("a waiting thread's claim", e);
             return false;
-        }
-    }
-
-    /**
-     * Reports the listener's errors instead of throwing them: a listener is called while its thread is
-     * in the queue (an error there would leave a waiter nobody serves) or about to take a unit.
-     */
-    private static final class GuardedListener implements Listener {
-        private final Listener listener;
-
-        GuardedListener(Listener listener) {
-            this.listener = listener;
-        }
-
-        @Override
-        public void waitingStarted(SocketGate gate) {
-            try {
-                listener.waitingStarted(gate);
-            } catch (RuntimeException | Error e) {
-                SocketHooks.internalError("the gate's listener (waiting started)", e);
-            }
-        }
-
-        @Override
-        public void stillWaiting(SocketGate gate) {
-            try {
-                listener.stillWaiting(gate);
-            } catch (RuntimeException | Error e) {
-                SocketHooks.internalError("the gate's listener (still waiting)", e);
-            }
-        }
-
-        @Override
-        public void timedOut(SocketGate gate, long waitedNanos, boolean proceeding) {
-            try {
-                listener.timedOut(gate, waitedNanos, proceeding);
-            } catch (RuntimeException | Error e) {
-                SocketHooks.internalError("the gate's listener (timed out)", e);
-            }
         }
     }
 }

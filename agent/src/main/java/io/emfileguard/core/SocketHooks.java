@@ -25,29 +25,22 @@ public final class SocketHooks {
 
     private static volatile SocketGate gate;
     private static volatile SocketRegistry registry;
-    private static volatile Diagnostics diagnostics = Diagnostics.NONE;
+    /** Where internal errors are reported (after they are counted). */
+    private static volatile GateEvents events = GateEvents.NONE;
     /** Null when {@code reclaim.idle=false}: then pooled connections are left to their pools. */
     private static volatile IdleReclaimer reclaimer;
 
     /** Where the current thread is connecting to, when a {@code Socket.connect} is in progress. */
     private static final ThreadLocal<InetSocketAddress> CONNECT_TARGET = new ThreadLocal<>();
 
-    /** Reports internal errors once, so the agent never fails the application silently or loudly. */
-    public interface Diagnostics {
-        void internalError(String where, Throwable error);
-
-        Diagnostics NONE = new Diagnostics() {
-            @Override public void internalError(String where, Throwable error) { }
-        };
-    }
-
     private SocketHooks() {
     }
 
-    public static void install(SocketGate g, SocketRegistry r, IdleReclaimer idleReclaimer, Diagnostics d) {
+    /** @param e the one sink of the core's events; here, where internal errors go (logged once per kind) */
+    public static void install(SocketGate g, SocketRegistry r, IdleReclaimer idleReclaimer, GateEvents e) {
         registry = r;
         reclaimer = idleReclaimer;
-        diagnostics = d == null ? Diagnostics.NONE : d;
+        events = e == null ? GateEvents.NONE : e;
         gate = g;
     }
 
@@ -75,14 +68,14 @@ public final class SocketHooks {
 
     /**
      * The one route for an unexpected error inside the agent: a hook, a waiting thread's housekeeping,
-     * a listener, a reflective read of a JDK or library internal that changed. Counted (the MBean's
-     * {@code InternalErrorsTotal}) and handed to the diagnostics, which log one line per kind of
+     * an event sink, a reflective read of a JDK or library internal that changed. Counted (the MBean's
+     * {@code InternalErrorsTotal}) and handed to the events' sink, which logs one line per kind of
      * error; never thrown into the application.
      */
     public static void internalError(String where, Throwable error) {
         INTERNAL_ERRORS.incrementAndGet();
         try {
-            diagnostics.internalError(where, error);
+            events.internalError(where, error);
         } catch (RuntimeException | Error reportFailed) {
             // The report itself failed (the log's stream): nowhere left to report it; counted above.
         }
@@ -468,7 +461,7 @@ public final class SocketHooks {
         } catch (SocketGateTimeoutException | SocketGateInterruptedException | SocketGateRefusedException refused) {
             throw refused; // the gate's own, where the settings ask for them
         } catch (RuntimeException | Error e) {
-            // The gate takes no unit when it throws (its listener, claim and slice work report their
+            // The gate takes no unit when it throws (its event sink, claim and slice work report their
             // own errors): the socket opens anyway, and counts. The count is the truth.
             internalError("socket admission", e);
             g.addWithoutWaiting();

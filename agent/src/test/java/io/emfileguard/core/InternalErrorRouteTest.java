@@ -29,13 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InternalErrorRouteTest {
 
-    /** What reached the diagnostics: "where: error". */
+    /** What reached the event sink: "where: error". */
     private final List<String> reported = new CopyOnWriteArrayList<>();
     private final List<Throwable> errors = new CopyOnWriteArrayList<>();
-    private final SocketHooks.Diagnostics recording = (where, error) -> {
+    private final GateEvents recording = TestEvents.onInternalError((where, error) -> {
         reported.add(where + ": " + error);
         errors.add(error);
-    };
+    });
     private final MovableClock clock = new MovableClock();
     private final TestThreads threads = new TestThreads();
     private long countBefore;
@@ -68,9 +68,9 @@ class InternalErrorRouteTest {
 
     @Test
     void aReportThatFailsItselfIsStillCountedAndNeverThrown() {
-        SocketHooks.install(null, null, null, (where, error) -> {
+        SocketHooks.install(null, null, null, TestEvents.onInternalError((where, error) -> {
             throw new IllegalStateException("the log is broken");
-        });
+        }));
         SocketHooks.internalError("somewhere", new RuntimeException());
         assertEquals(countBefore + 1, SocketHooks.internalErrorsTotal());
     }
@@ -109,9 +109,9 @@ class InternalErrorRouteTest {
     }
 
     @Test
-    void aFailingListenerIsReportedAndNeitherEndsTheWaitNorStrandsTheWaiter() throws Exception {
+    void aFailingEventSinkIsReportedAndNeitherEndsTheWaitNorStrandsTheWaiter() throws Exception {
         SocketGate gate = fullGate(1_000, 25_000, GateSettings.OnTimeout.PROCEED);
-        gate.setListener(new SocketGate.Listener() {
+        gate.setEvents(new GateEvents() {
             @Override public void waitingStarted(SocketGate g) { throw new IllegalStateException("started"); }
             @Override public void stillWaiting(SocketGate g) { throw new IllegalStateException("still"); }
             @Override public void timedOut(SocketGate g, long waitedNanos, boolean proceeding) {
@@ -123,10 +123,10 @@ class InternalErrorRouteTest {
         assertEquals(0, gate.waitingThreads());
         assertEquals(2, gate.openSockets());
         assertReported(
-                "the gate's listener (waiting started): java.lang.IllegalStateException: started",
-                "the gate's listener (still waiting): java.lang.IllegalStateException: still",  // at 10 s
-                "the gate's listener (still waiting): java.lang.IllegalStateException: still",  // at 20 s
-                "the gate's listener (timed out): java.lang.IllegalStateException: timed out");
+                "the gate's events (waiting started): java.lang.IllegalStateException: started",
+                "the gate's events (still waiting): java.lang.IllegalStateException: still",  // at 10 s
+                "the gate's events (still waiting): java.lang.IllegalStateException: still",  // at 20 s
+                "the gate's events (timed out): java.lang.IllegalStateException: timed out");
     }
 
     /** Before, the claim's exception left the acquire with its waiter still queued, to be granted a unit nobody released. */
