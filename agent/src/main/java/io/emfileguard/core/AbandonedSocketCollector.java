@@ -28,7 +28,6 @@ public final class AbandonedSocketCollector implements Runnable {
     private final GateEvents events;
     private final Runnable collect;
     private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
-    private final AtomicLong requestedTotal = new AtomicLong();
     /** Written by the one thread that won the request (the compare-and-set below). */
     private volatile long intervalNanos = MIN_INTERVAL_NANOS;
     private volatile long collectedAtLastRequest = -1;
@@ -78,7 +77,7 @@ public final class AbandonedSocketCollector implements Runnable {
         notBefore.set(now + intervalNanos);
         collect.run();
         registry.expungeCollected(); // what the collection already enqueued; the rest comes in later slices
-        long total = requestedTotal.incrementAndGet();
+        long total = registry.gate().counters().gcRequests.incrementAndGet();
         events.collectionRequested((int) (registry.collectedTotal() - collectedBefore), total);
     }
 
@@ -93,6 +92,6 @@ public final class AbandonedSocketCollector implements Runnable {
 
     /** Collections requested so far (the {@code GcRequestsTotal} metric). */
     public long requestedTotal() {
-        return requestedTotal.get();
+        return registry.gate().counters().gcRequests.get();
     }
 }

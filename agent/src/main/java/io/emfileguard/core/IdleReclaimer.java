@@ -33,7 +33,6 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
     private final List<AddressRule> excludes;
     /** One event per reclaimed socket (for the rate-limited log line). */
     private final GateEvents events;
-    private final AtomicLong reclaimedTotal = new AtomicLong();
 
     public IdleReclaimer(SocketRegistry registry, long minIdleMillis, List<AddressRule> excludes, GateEvents events) {
         this.registry = registry;
@@ -184,20 +183,18 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         if (!closeAndCount(owner, 0)) {
             return false;
         }
-        handedBackTotal.incrementAndGet();
+        registry.gate().counters().handedBack.incrementAndGet();
         return true;
     }
 
-    private final AtomicLong handedBackTotal = new AtomicLong();
-
     /** Pooled sockets closed as they went back to their pool while threads waited (part of {@link #reclaimedTotal}). */
     public long handedBackTotal() {
-        return handedBackTotal.get();
+        return registry.gate().counters().handedBack.get();
     }
 
     /** Idle pooled sockets closed so that waiting threads could proceed (hand-backs included). */
     public long reclaimedTotal() {
-        return reclaimedTotal.get();
+        return registry.gate().counters().reclaimed.get();
     }
 
     private final Predicate<Object> ELIGIBLE = new Predicate<Object>() {
@@ -222,7 +219,8 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         if (!close(owner, idleNanos)) {
             return false;
         }
-        events.reclaimed(peer(owner), minIdleNanos / 1_000_000, reclaimedTotal.incrementAndGet());
+        events.reclaimed(peer(owner), minIdleNanos / 1_000_000,
+                registry.gate().counters().reclaimed.incrementAndGet());
         return true;
     }
 

@@ -856,6 +856,11 @@ public final class SocketGate {
         return queued;
     }
 
+    /** The one set of counters (the registry, reclaimer and collector of this gate count here too). */
+    GateCounters counters() {
+        return counters;
+    }
+
     /** The counters as metrics and logs show them. */
     public GateStats stats() {
         return new GateStats(this, peak.get(), counters);

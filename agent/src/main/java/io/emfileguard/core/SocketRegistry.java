@@ -4,7 +4,6 @@ import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Which socket owners hold a unit of the gate. Identity-keyed (two sockets are never "equal") and
@@ -26,8 +25,6 @@ public final class SocketRegistry {
     private final SocketGate gate;
     private final ConcurrentHashMap<Object, TrackedSocket> owners = new ConcurrentHashMap<>();
     private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
-    private final AtomicLong collectedTotal = new AtomicLong();
-    private final AtomicLong leakedTotal = new AtomicLong();
 
     private final Clock clock;
 
@@ -378,21 +375,21 @@ public final class SocketRegistry {
             TrackedSocket t = (TrackedSocket) r;
             if (owners.remove(t) != null) {  // identity match: t is its own key
                 if (t.releaseOnCollect) {
-                    collectedTotal.incrementAndGet();
+                    gate.counters().collected.incrementAndGet();
                     t.giveBack(gate);
                 } else {
-                    leakedTotal.incrementAndGet();
+                    gate.counters().leaked.incrementAndGet();
                 }
             }
         }
     }
 
     public long collectedTotal() {
-        return collectedTotal.get();
+        return gate.counters().collected.get();
     }
 
     public long leakedTotal() {
-        return leakedTotal.get();
+        return gate.counters().leaked.get();
     }
 
     /** The tracking entry of {@code owner}, or null: one identity look-up. */
