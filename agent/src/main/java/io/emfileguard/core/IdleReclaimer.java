@@ -1,6 +1,9 @@
 package io.emfileguard.core;
 
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.SelectableChannel;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -118,14 +121,14 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         long now = registry.clock().nanoTime();
         // A holder's pool (the JDK HttpClient's) hands out its connections oldest first: of each holder's
         // idle connections only the newest is a candidate, so that the one its next exchange takes is not.
-        java.util.IdentityHashMap<UnitHolder, TrackedSocket> newestOfClient = null;
+        IdentityHashMap<UnitHolder, TrackedSocket> newestOfClient = null;
         for (TrackedSocket t : registry.trackedSockets()) {
             // A channel being closed (claimed, or retired until its selector lets go of it) is not
             // the newest idle one any more: else each client would give back one channel per
             // selector round trip (~100 a second), however many it holds idle.
             if (t.idleInHolder(now)) {
                 if (newestOfClient == null) {
-                    newestOfClient = new java.util.IdentityHashMap<>();
+                    newestOfClient = new IdentityHashMap<>();
                 }
                 TrackedSocket n = newestOfClient.get(t.holder);
                 if (n == null || t.idleNanos(now) < n.idleNanos(now)) {
@@ -152,8 +155,8 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
             if (owner == null) {
                 continue;
             }
-            if (t.holder == null && owner instanceof java.nio.channels.SelectableChannel
-                    && !((java.nio.channels.SelectableChannel) owner).isBlocking()) {
+            if (t.holder == null && owner instanceof SelectableChannel
+                    && !((SelectableChannel) owner).isBlocking()) {
                 // An event-loop client's channel (Netty, gRPC, websockets) may sit in a long read
                 // with no reader thread to show it: nothing tells idle from waiting. Never reclaimed.
                 continue;
@@ -235,7 +238,7 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         boolean closed;
         if (handle == owner) {
             closed = SocketIntrospection.close(owner);
-        } else if (handle instanceof java.net.Socket) {
+        } else if (handle instanceof Socket) {
             // The Socket, not only its descriptor: pools check Socket.isClosed() before reuse.
             closed = SocketIntrospection.closeSocket(handle) || SocketIntrospection.close(owner);
         } else {

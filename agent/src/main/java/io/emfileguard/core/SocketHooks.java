@@ -3,7 +3,11 @@ package io.emfileguard.core;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.StandardProtocolFamily;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The hooks of the JDK's own sockets and channels (create, connect, accept, read, write, close;
@@ -81,7 +85,7 @@ public final class SocketHooks {
         }
     }
 
-    private static final java.util.concurrent.atomic.AtomicLong INTERNAL_ERRORS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong INTERNAL_ERRORS = new AtomicLong();
 
     /** Internal errors reported so far, of every kind (the MBean's {@code InternalErrorsTotal}). */
     public static long internalErrorsTotal() {
@@ -246,8 +250,8 @@ public final class SocketHooks {
     // ---- JMX: java.lang.management.ManagementFactory.getPlatformMBeanServer ----
 
     /** Run once, when the platform MBean server is first asked for (null: nothing to do). */
-    private static final java.util.concurrent.atomic.AtomicReference<Runnable> ON_PLATFORM_MBEAN_SERVER =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private static final AtomicReference<Runnable> ON_PLATFORM_MBEAN_SERVER =
+            new AtomicReference<>();
 
     /** {@code task} runs once, on the thread that first asks for the platform MBean server. */
     public static void whenPlatformMBeanServerExists(Runnable task) {
@@ -356,7 +360,7 @@ public final class SocketHooks {
     /** A client family's rule for channel opens, registered once when its hooks class is first used. */
     public static synchronized void addChannelOpenRule(ChannelOpenRule rule) {
         ChannelOpenRule[] now = channelOpenRules;
-        ChannelOpenRule[] next = java.util.Arrays.copyOf(now, now.length + 1);
+        ChannelOpenRule[] next = Arrays.copyOf(now, now.length + 1);
         next[now.length] = rule;
         channelOpenRules = next;
     }
@@ -370,8 +374,8 @@ public final class SocketHooks {
      */
     private static final ThreadLocal<SocketGate> PREPAID = new ThreadLocal<>();
     /** How many threads hold a prepaid unit: the channel-open path reads the thread-local only when any do. */
-    private static final java.util.concurrent.atomic.AtomicInteger PREPAID_THREADS =
-            new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger PREPAID_THREADS =
+            new AtomicInteger();
 
     /**
      * The current thread holds a unit of {@code g} (taken by the caller) for the next Internet channel

@@ -1,11 +1,17 @@
 package io.emfileguard.core;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.channels.Channel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.spi.AbstractSelectableChannel;
 
 /**
  * Reads the JDK socket owners' private state ({@code sun.nio.ch.NioSocketImpl},
@@ -155,7 +161,7 @@ public final class SocketIntrospection {
         return impl;
     }
 
-    private static final Field SOCKET_IMPL = Access.field(java.net.Socket.class, "impl", true);
+    private static final Field SOCKET_IMPL = Access.field(Socket.class, "impl", true);
     /** {@code BaseSSLSocketImpl.self} for the JDK's TLS sockets (looked up per class: no TLS class loads early). */
     private static final ClassValue<Field> TLS_LAYERED_OVER = new ClassValue<Field>() {
         @Override
@@ -168,13 +174,13 @@ public final class SocketIntrospection {
      * The object that owns the descriptor of {@code socket}: through a TLS socket layered over a
      * connected one (the JDK's {@code SSLSocketImpl}, as Apache builds it) to that one, then its impl.
      */
-    public static Object descriptorOwnerOfSocket(java.net.Socket socket) throws IllegalAccessException {
-        java.net.Socket s = socket;
+    public static Object descriptorOwnerOfSocket(Socket socket) throws IllegalAccessException {
+        Socket s = socket;
         Field layeredOver = TLS_LAYERED_OVER.get(s.getClass());
         if (layeredOver != null) {
             Object under = layeredOver.get(s);
-            if (under instanceof java.net.Socket) {
-                s = (java.net.Socket) under;
+            if (under instanceof Socket) {
+                s = (Socket) under;
             }
         }
         if (s.isClosed()) {
@@ -190,7 +196,7 @@ public final class SocketIntrospection {
     /** Closes a {@code java.net.Socket} (it owns the descriptor's impl; {@code isClosed()} then says so). */
     public static boolean closeSocket(Object socket) {
         try {
-            ((java.io.Closeable) socket).close();
+            ((Closeable) socket).close();
             return true;
         } catch (Exception e) {
             failed(socket.getClass().getName() + ".close()", e); // an I/O error closing it: expected, not reported
@@ -198,17 +204,17 @@ public final class SocketIntrospection {
         }
     }
 
-    private static final Field CHANNEL_KEYS = Access.field(java.nio.channels.spi.AbstractSelectableChannel.class, "keys", true);
+    private static final Field CHANNEL_KEYS = Access.field(AbstractSelectableChannel.class, "keys", true);
 
     /** Wakes the selectors {@code channel} is registered with, so that a closed one's descriptor goes now. */
     public static void wakeSelectors(Object channel) {
-        if (CHANNEL_KEYS == null || !(channel instanceof java.nio.channels.spi.AbstractSelectableChannel)) {
+        if (CHANNEL_KEYS == null || !(channel instanceof AbstractSelectableChannel)) {
             return;
         }
         try {
             Object keys = CHANNEL_KEYS.get(channel);
-            if (keys instanceof java.nio.channels.SelectionKey[]) {
-                for (java.nio.channels.SelectionKey key : (java.nio.channels.SelectionKey[]) keys) {
+            if (keys instanceof SelectionKey[]) {
+                for (SelectionKey key : (SelectionKey[]) keys) {
                     if (key != null) {
                         key.selector().wakeup();
                     }
@@ -321,8 +327,8 @@ public final class SocketIntrospection {
      * socket closed meanwhile), which is expected and which the caller's fallback covers.
      */
     public static void failed(String member, Exception e) {
-        Throwable cause = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
-        if (!(cause instanceof java.io.IOException)) {
+        Throwable cause = e instanceof InvocationTargetException && e.getCause() != null ? e.getCause() : e;
+        if (!(cause instanceof IOException)) {
             SocketHooks.internalError("socket introspection: " + member, cause);
         }
     }

@@ -3,7 +3,11 @@ package io.emfileguard.core;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Which socket owners hold a unit of the gate. Identity-keyed (two sockets are never "equal") and
@@ -99,9 +103,9 @@ public final class SocketRegistry {
     }
 
     /** The sockets tracked now (a weakly consistent view). */
-    public java.util.List<OpenSocket> snapshot() {
+    public List<OpenSocket> snapshot() {
         long now = clock.nanoTime();
-        java.util.List<OpenSocket> out = new java.util.ArrayList<>();
+        List<OpenSocket> out = new ArrayList<>();
         for (TrackedSocket t : owners.values()) {
             Object owner = t.get();
             if (owner != null) {
@@ -271,9 +275,8 @@ public final class SocketRegistry {
     private volatile boolean linkAtOnce;
 
     private static final int PENDING_SOCKETS_BATCH = 256;
-    private final java.util.concurrent.ConcurrentLinkedQueue<PendingSocket> pendingSockets =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicInteger pendingCount = new java.util.concurrent.atomic.AtomicInteger();
+    private final ConcurrentLinkedQueue<PendingSocket> pendingSockets = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingCount = new AtomicInteger();
 
     /** A connected socket (weakly) and its {@code SocketImpl} (weakly), not yet linked to its owner's entry. */
     private static final class PendingSocket extends WeakReference<Object> {

@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 
 /**
  * The hooks of Netty's channel pools: {@code io.netty.channel.pool.SimpleChannelPool}, which
@@ -469,7 +470,7 @@ public final class NettyPoolHooks {
 
     /** Netty's {@code Future} is a {@code java.util.concurrent.Future}: done, cancelled included. */
     static boolean done(Object promise) {
-        return promise instanceof java.util.concurrent.Future && ((java.util.concurrent.Future<?>) promise).isDone();
+        return promise instanceof Future && ((Future<?>) promise).isDone();
     }
 
     /** {@code promise.tryFailure(cause)}: the acquire's promise always completes. */

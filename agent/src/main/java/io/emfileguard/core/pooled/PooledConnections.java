@@ -3,6 +3,9 @@ package io.emfileguard.core.pooled;
 import java.lang.reflect.Field;
 
 import io.emfileguard.core.SocketIntrospection;
+import java.lang.reflect.Method;
+import java.net.Socket;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What the agent reads of the pooled clients' connections (the JDK keep-alive cache, Apache HttpCore
@@ -23,29 +26,29 @@ public final class PooledConnections {
      * {@code socketHolderRef} ({@code AtomicReference<SocketHolder>}, whose {@code baseSocket} is the
      * TCP socket under TLS). Read reflectively, so that no version of the library is linked in.
      */
-    public static java.net.Socket socketOf(Object connection) throws IllegalAccessException {
+    public static Socket socketOf(Object connection) throws IllegalAccessException {
         Field holderField = POOLED_HOLDER.get(connection.getClass());
         Object held = holderField == null ? null : holderField.get(connection);
-        if (held instanceof java.util.concurrent.atomic.AtomicReference) {
-            held = ((java.util.concurrent.atomic.AtomicReference<?>) held).get();
+        if (held instanceof AtomicReference) {
+            held = ((AtomicReference<?>) held).get();
         }
-        if (held == null || held instanceof java.net.Socket) {
-            return (java.net.Socket) held;
+        if (held == null || held instanceof Socket) {
+            return (Socket) held;
         }
         Field base = HOLDER_BASE_SOCKET.get(held.getClass());
         Object socket = base == null ? null : base.get(held);
-        return socket instanceof java.net.Socket ? (java.net.Socket) socket : null;
+        return socket instanceof Socket ? (Socket) socket : null;
     }
 
     /** {@code PoolEntry.getConnection()} of Apache HttpCore 4 or 5 (a public method of a public class). */
     public static Object poolEntryConnection(Object entry) throws ReflectiveOperationException {
-        java.lang.reflect.Method m = POOL_ENTRY_CONNECTION.get(entry.getClass());
+        Method m = POOL_ENTRY_CONNECTION.get(entry.getClass());
         return m == null ? null : m.invoke(entry);
     }
 
-    private static final ClassValue<java.lang.reflect.Method> POOL_ENTRY_CONNECTION = new ClassValue<java.lang.reflect.Method>() {
+    private static final ClassValue<Method> POOL_ENTRY_CONNECTION = new ClassValue<Method>() {
         @Override
-        protected java.lang.reflect.Method computeValue(Class<?> type) {
+        protected Method computeValue(Class<?> type) {
             try {
                 return type.getMethod("getConnection");
             } catch (NoSuchMethodException e) {
@@ -61,11 +64,11 @@ public final class PooledConnections {
         protected Field computeValue(Class<?> type) {
             if (type.getName().startsWith("okhttp3.")) {
                 Field f = SocketIntrospection.field(type, "rawSocket", true); // OkHttp 4 and 5 RealConnection: the TCP socket
-                return socketTyped(type, f, java.net.Socket.class);
+                return socketTyped(type, f, Socket.class);
             }
             if (type.getName().startsWith("sun.net.")) {
                 Field f = SocketIntrospection.field(type, "serverSocket", true); // the JDK's keep-alive HttpClient (NetworkClient)
-                return socketTyped(type, f, java.net.Socket.class);
+                return socketTyped(type, f, Socket.class);
             }
             // Apache HttpCore 4 and 5 (BHttpConnectionBase); not reported when absent: an async
             // client's pool entries hold connections without a socket, and those are never handed back.
@@ -73,7 +76,7 @@ public final class PooledConnections {
             if (f == null) {
                 f = SocketIntrospection.field(type, "socketHolderRef", false);
             }
-            return f != null && f.getType() == java.util.concurrent.atomic.AtomicReference.class ? f : null;
+            return f != null && f.getType() == AtomicReference.class ? f : null;
         }
     };
 
