@@ -5,7 +5,8 @@ package io.emfileguard.core;
  * before the gate: the channel the current thread opens now may be one the family has already paid
  * for, or one whose unit the family's own account holds. A family registers its rule once, when its
  * hooks class is first used ({@link SocketHooks#addChannelOpenRule}): until then nothing of the
- * family can be in progress, and the gate decides alone.
+ * family can be in progress, and the gate decides alone. Its {@code toString()} names it in the
+ * report of an error it throws.
  */
 public interface ChannelOpenRule {
 

@@ -325,7 +325,7 @@ public final class SocketHooks {
             try {
                 taken = rule.beforeChannelOpen();
             } catch (RuntimeException | Error e) {
-                internalError("channel open (" + rule.getClass().getName() + ")", e);
+                internalError("channel open (" + rule + ")", e);
                 return null; // uncounted, as without the agent
             }
             if (taken != null) {

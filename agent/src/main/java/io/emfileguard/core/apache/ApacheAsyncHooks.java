@@ -71,6 +71,11 @@ public final class ApacheAsyncHooks {
             public Object beforeChannelOpen() {
                 return prePaidChannelOpen() ? Boolean.TRUE : null;
             }
+
+            @Override
+            public String toString() {
+                return "apache reactor";
+            }
         });
     }
 
@@ -640,6 +645,7 @@ public final class ApacheAsyncHooks {
                 try {
                     return reactor == null ? null : reactor.getMethod("getStatus");
                 } catch (NoSuchMethodException e) {
+                    SocketHooks.internalError("apache reactor: " + IO_REACTOR + ".getStatus() does not resolve", e);
                     return null;
                 }
             }
@@ -655,7 +661,8 @@ public final class ApacheAsyncHooks {
                 String status = String.valueOf(m.invoke(reactor));
                 return status.equals("SHUTTING_DOWN") || status.equals("SHUT_DOWN");
             } catch (ReflectiveOperationException | RuntimeException e) {
-                return false;
+                SocketHooks.internalError("apache reactor: getStatus()", e);
+                return false; // unsure: taken as running
             }
         }
 
@@ -667,6 +674,7 @@ public final class ApacheAsyncHooks {
                     Method m = type.getMethod("toMilliseconds");
                     return m.getReturnType() == long.class ? m : null;
                 } catch (NoSuchMethodException e) {
+                    SocketHooks.internalError("apache reactor: " + type.getName() + ".toMilliseconds() does not resolve", e);
                     return null;
                 }
             }
@@ -683,6 +691,7 @@ public final class ApacheAsyncHooks {
                 try {
                     return new Method[] {callback.getMethod("failed", Exception.class), callback.getMethod("cancelled")};
                 } catch (NoSuchMethodException e) {
+                    SocketHooks.internalError("apache reactor: " + FUTURE_CALLBACK + ".failed/cancelled does not resolve", e);
                     return null;
                 }
             }
@@ -699,6 +708,7 @@ public final class ApacheAsyncHooks {
                 try {
                     return session.getMethod("channel");
                 } catch (NoSuchMethodException e) {
+                    SocketHooks.internalError("apache reactor: " + IO_SESSION_TYPE + ".channel() does not resolve", e);
                     return null;
                 }
             }
@@ -747,7 +757,8 @@ public final class ApacheAsyncHooks {
             try {
                 return Math.max(0, (Long) m.invoke(timeout));
             } catch (ReflectiveOperationException | RuntimeException e) {
-                return 0;
+                SocketHooks.internalError("apache reactor: toMilliseconds()", e);
+                return 0; // no timeout of its own: max.wait.millis bounds the wait
             }
         }
 

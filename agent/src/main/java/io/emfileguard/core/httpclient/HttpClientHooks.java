@@ -49,6 +49,11 @@ public final class HttpClientHooks {
                 }
                 return account;
             }
+
+            @Override
+            public String toString() {
+                return "http client"; // names its errors: "channel open (http client)"
+            }
         });
     }
 

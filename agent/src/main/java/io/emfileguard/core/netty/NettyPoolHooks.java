@@ -502,6 +502,9 @@ public final class NettyPoolHooks {
             try {
                 m = type.getMethod(name, parameters);
             } catch (NoSuchMethodException e) {
+                // Every class asked has it (Bootstrap.config(), its config's group(), a channel's
+                // eventLoop(), a promise's tryFailure): a Netty that changed.
+                SocketHooks.internalError("netty: " + type.getName() + "." + name + " does not resolve", e);
                 return null;
             }
             if (Modifier.isPublic(m.getDeclaringClass().getModifiers())) {
@@ -515,6 +518,7 @@ public final class NettyPoolHooks {
                 m.setAccessible(true);
                 return m;
             } catch (RuntimeException e) {
+                SocketHooks.internalError("netty: " + type.getName() + "." + name + " is not accessible", e);
                 return null;
             }
         }
