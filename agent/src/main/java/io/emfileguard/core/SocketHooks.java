@@ -365,6 +365,31 @@ public final class SocketHooks {
         channelOpenRules = next;
     }
 
+    /** The families' work between the gate's slices, in the order they registered (copy on write). */
+    private static volatile Runnable[] sliceWork = new Runnable[0];
+
+    /**
+     * Work a client family needs done between the gate's slices (e.g. give back units it paid for
+     * opens that never came), registered once when its hooks class is first used.
+     */
+    public static synchronized void addSliceWork(Runnable work) {
+        Runnable[] now = sliceWork;
+        Runnable[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = work;
+        sliceWork = next;
+    }
+
+    /** Runs the families' slice work; one's error is reported and the others still run. */
+    public static void runSliceWork() {
+        for (Runnable work : sliceWork) {
+            try {
+                work.run();
+            } catch (RuntimeException | Error e) {
+                internalError("a family's slice work (" + work + ")", e);
+            }
+        }
+    }
+
     // ---- a unit paid in advance for the next channel a thread opens (deferred async work)
 
     /**

@@ -14,6 +14,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,6 +66,34 @@ class InternalErrorRouteTest {
         SocketHooks.internalError("somewhere", error);
         assertReported("somewhere: " + error, "somewhere: " + error);
         assertSame(error, errors.get(0));
+    }
+
+    /** A family's slice work (registered once, for good) that fails is reported; the work after it still runs. */
+    @Test
+    void aFamilysFailingSliceWorkIsReportedAndTheOthersStillRun() {
+        AtomicBoolean failing = new AtomicBoolean(true);
+        AtomicInteger ranAfter = new AtomicInteger();
+        SocketHooks.addSliceWork(new Runnable() {
+            @Override
+            public void run() {
+                if (failing.get()) {
+                    throw new IllegalStateException("broken");
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "a test family";
+            }
+        });
+        SocketHooks.addSliceWork(ranAfter::incrementAndGet);
+        try {
+            SocketHooks.runSliceWork();
+            assertEquals(1, ranAfter.get());
+            assertReported("a family's slice work (a test family): java.lang.IllegalStateException: broken");
+        } finally {
+            failing.set(false); // registered for good: harmless for the tests after this one
+        }
     }
 
     @Test

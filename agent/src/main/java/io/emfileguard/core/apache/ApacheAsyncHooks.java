@@ -52,7 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * skips it), failed or completed without it, or the body made none; and, so that a lost one never
  * holds a unit for good, a
  * unit not used within its connect timeout (at least 1 s; {@code max.wait.millis} when there is
- * none) expires ({@link #expireLostPrePayments}, run between the gate's slices). Each pre-paid
+ * none) expires ({@link #expireLostPrePayments}, run between the gate's slices: {@link SocketHooks#addSliceWork}). Each pre-paid
  * unit ends once, by one compare-and-set: opened (the channel owns it), refunded or expired (given
  * back).
  *
@@ -70,6 +70,18 @@ public final class ApacheAsyncHooks {
             @Override
             public Object beforeChannelOpen() {
                 return prePaidChannelOpen() ? Boolean.TRUE : null;
+            }
+
+            @Override
+            public String toString() {
+                return "apache reactor";
+            }
+        });
+        // Units pre-paid to opens that never came go back between the gate's slices.
+        SocketHooks.addSliceWork(new Runnable() {
+            @Override
+            public void run() {
+                expireLostPrePayments();
             }
 
             @Override
