@@ -5,7 +5,6 @@ import io.emfileguard.agent.interception.Interceptions;
 import io.emfileguard.agent.reporting.GateEventLog;
 import io.emfileguard.core.AbandonedSocketCollector;
 import io.emfileguard.core.AddressRule;
-import io.emfileguard.core.ApacheAsyncHooks;
 import io.emfileguard.core.DescriptorGuard;
 import io.emfileguard.core.GateSettings;
 import io.emfileguard.core.IdleReclaimer;
@@ -49,12 +48,12 @@ final class ActiveAgent {
         SocketRegistry registry = new SocketRegistry(gate);
         registry.setTrackStacks(config.trackStacks);
         GateEventLog events = new GateEventLog();
-        gate.setListener(events);
+        gate.setEvents(events);
         gate.setSliceTask(new Runnable() {
             @Override
             public void run() {
                 registry.expungeCollected(); // sockets the GC took may be what frees a waiter
-                ApacheAsyncHooks.expireLostPrePayments(); // and units pre-paid to opens that never came
+                SocketHooks.runSliceWork(); // and the families' (units pre-paid to opens that never came)
             }
         });
         IdleReclaimer reclaimer = null;

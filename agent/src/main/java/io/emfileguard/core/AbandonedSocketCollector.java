@@ -20,29 +20,20 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class AbandonedSocketCollector implements Runnable {
 
-    /** Receives one event per requested collection (for the log line and the metric). */
-    public interface Listener {
-        /**
-         * @param freed units given back by the collection (sockets found collected right after it)
-         * @param total collections requested so far
-         */
-        void collectionRequested(int freed, long total);
-    }
-
     static final long MIN_INTERVAL_NANOS = 2_000_000_000L;
     static final long MAX_INTERVAL_NANOS = 64_000_000_000L;
 
     private final SocketRegistry registry;
-    private final Listener listener;
+    /** One event per requested collection (for the log line and the metric). */
+    private final GateEvents events;
     private final Runnable collect;
     private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
-    private final AtomicLong requestedTotal = new AtomicLong();
     /** Written by the one thread that won the request (the compare-and-set below). */
     private volatile long intervalNanos = MIN_INTERVAL_NANOS;
     private volatile long collectedAtLastRequest = -1;
 
-    public AbandonedSocketCollector(SocketRegistry registry, Listener listener) {
-        this(registry, listener, new Runnable() {
+    public AbandonedSocketCollector(SocketRegistry registry, GateEvents events) {
+        this(registry, events, new Runnable() {
             @Override
             public void run() {
                 System.gc();
@@ -51,9 +42,9 @@ public final class AbandonedSocketCollector implements Runnable {
     }
 
     /** @param collect what a request does ({@code System.gc()}; tests pass their own) */
-    AbandonedSocketCollector(SocketRegistry registry, Listener listener, Runnable collect) {
+    AbandonedSocketCollector(SocketRegistry registry, GateEvents events, Runnable collect) {
         this.registry = registry;
-        this.listener = listener;
+        this.events = GateEvents.guarded(events);
         this.collect = collect;
     }
 
@@ -86,8 +77,8 @@ public final class AbandonedSocketCollector implements Runnable {
         notBefore.set(now + intervalNanos);
         collect.run();
         registry.expungeCollected(); // what the collection already enqueued; the rest comes in later slices
-        long total = requestedTotal.incrementAndGet();
-        listener.collectionRequested((int) (registry.collectedTotal() - collectedBefore), total);
+        long total = registry.gate().counters().gcRequests.incrementAndGet();
+        events.collectionRequested((int) (registry.collectedTotal() - collectedBefore), total);
     }
 
     long intervalNanos() {
@@ -101,6 +92,6 @@ public final class AbandonedSocketCollector implements Runnable {
 
     /** Collections requested so far (the {@code GcRequestsTotal} metric). */
     public long requestedTotal() {
-        return requestedTotal.get();
+        return registry.gate().counters().gcRequests.get();
     }
 }

@@ -17,14 +17,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and ends when none is left: an idle agent runs no thread, and premain starts none. It never parks
  * at the gate ({@link ThreadPolicy} treats it as an event loop): it is what un-parks others.
  */
-final class DeferredDelivery implements Runnable {
+public final class DeferredDelivery implements Runnable {
 
     static final int ADMITTED = 0;
     static final int REFUSED = 1;
     static final int EXPIRED = 2;
 
     /** The thread's class: {@link ThreadPolicy} never parks it at the gate. */
-    static final class DeliveryThread extends Thread {
+    public static final class DeliveryThread extends Thread {
         DeliveryThread(Runnable body) {
             super(body, "emfile-guard-deferred");
             setDaemon(true);

@@ -127,7 +127,7 @@ final class GateHousekeeping {
         long last = lastSummaryNanos.get();
         long now = clock.nanoTime();
         if (now - last >= SUMMARY_INTERVAL_NANOS && lastSummaryNanos.compareAndSet(last, now)) {
-            gate.listener().stillWaiting(gate);
+            gate.events().stillWaiting(gate);
         }
     }
 }

@@ -53,7 +53,7 @@ public final class GateSettings {
         return holdMillis * 1_000_000L;
     }
 
-    long maxWaitNanos() {
+    public long maxWaitNanos() {
         return maxWaitMillis * 1_000_000L;
     }
 

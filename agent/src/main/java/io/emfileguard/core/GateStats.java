@@ -19,6 +19,13 @@ public final class GateStats {
     public final long waitNanosTotal;
     public final long overCapTotal;
     public final long refusedTotal;
+    public final long collectedTotal;
+    public final long leakedTotal;
+    public final long reclaimedTotal;
+    public final long handedBackTotal;
+    public final long gcRequestsTotal;
+    /** Internal errors of every kind, counted since the agent's start. */
+    public final long internalErrorsTotal;
 
     /** @param peakOpenSockets the gate's all-time peak (the gate keeps it: its fast path tracks the peaks) */
     GateStats(SocketGate gate, int peakOpenSockets, GateCounters counters) {
@@ -32,6 +39,12 @@ public final class GateStats {
         this.waitNanosTotal = counters.waitNanos.get();
         this.overCapTotal = counters.overCap.get();
         this.refusedTotal = counters.refused.get();
+        this.collectedTotal = counters.collected.get();
+        this.leakedTotal = counters.leaked.get();
+        this.reclaimedTotal = counters.reclaimed.get();
+        this.handedBackTotal = counters.handedBack.get();
+        this.gcRequestsTotal = counters.gcRequests.get();
+        this.internalErrorsTotal = SocketHooks.internalErrorsTotal();
     }
 
     public long waitMillisTotal() {

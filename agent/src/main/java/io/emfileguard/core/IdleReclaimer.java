@@ -1,6 +1,9 @@
 package io.emfileguard.core;
 
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.SelectableChannel;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -18,10 +21,9 @@ import java.util.function.Predicate;
  * takes), with no read or write for {@code reclaim.idle.millis}, no thread inside a read
  * or write right now (the JDK's own {@code readerThread}/{@code writerThread} fields, so a long poll
  * blocked in {@code read} is never touched), no received bytes left unread (a reply still being
- * consumed by a slow reader), and a peer that is not {@code exclude}d. A channel of
- * the JDK HttpClient qualifies only while it sits in its client's pool (between
- * {@code returnToPool} and {@code getConnection}, which claims it) and its client has more channels
- * than exchanges in flight;
+ * consumed by a slow reader), and a peer that is not {@code exclude}d. A channel whose unit a
+ * {@link UnitHolder} holds (the JDK HttpClient's) qualifies only while its family marks it back in
+ * its pool, and only as its holder's newest idle channel while the holder has an idle channel;
  * other non-blocking channels (event-loop clients) never do. The least recently used one is closed;
  * the pool finds it closed on its next health check or use, and discards it.
  *
@@ -29,22 +31,17 @@ import java.util.function.Predicate;
  */
 public final class IdleReclaimer implements SocketGate.Reclaimer {
 
-    /** Receives one event per reclaimed socket (for the rate-limited log line). */
-    public interface Listener {
-        void reclaimed(String peer, long idleMillis, long total);
-    }
-
     private final SocketRegistry registry;
     private final long minIdleNanos;
     private final List<AddressRule> excludes;
-    private final Listener listener;
-    private final AtomicLong reclaimedTotal = new AtomicLong();
+    /** One event per reclaimed socket (for the rate-limited log line). */
+    private final GateEvents events;
 
-    public IdleReclaimer(SocketRegistry registry, long minIdleMillis, List<AddressRule> excludes, Listener listener) {
+    public IdleReclaimer(SocketRegistry registry, long minIdleMillis, List<AddressRule> excludes, GateEvents events) {
         this.registry = registry;
         this.minIdleNanos = minIdleMillis * 1_000_000L;
         this.excludes = excludes;
-        this.listener = listener;
+        this.events = GateEvents.guarded(events);
         this.noScanBefore = new AtomicLong(registry.clock().nanoTime());
     }
 
@@ -74,12 +71,12 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
 
     /**
      * One of {@code client}'s channels idle in its pool, the least recently used, for a channel the
-     * client opens at the cap (see {@link HttpClientAccount#channelOpening}): retired and closed now,
+     * client opens at the cap (the JDK HttpClient's account): retired and closed now,
      * however briefly it has been idle (it is in the pool, nothing uses it), so that the new channel
      * takes over its unit instead of going above the cap. Runs on the client's own thread.
      */
     @Override
-    public boolean reclaimIdleChannelOf(HttpClientAccount client) {
+    public boolean reclaimIdleChannelOf(UnitHolder client) {
         for (int attempt = 0; attempt < 3; attempt++) {
             Object owner = leastRecentlyUsedIdleChannelOf(client);
             if (owner == null) {
@@ -92,12 +89,12 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         return false;
     }
 
-    private Object leastRecentlyUsedIdleChannelOf(HttpClientAccount client) {
+    private Object leastRecentlyUsedIdleChannelOf(UnitHolder client) {
         long now = registry.clock().nanoTime();
         TrackedSocket best = null;
         Object bestOwner = null;
         for (TrackedSocket t : registry.trackedSockets()) {
-            if (t.account != client || !t.idleInHttpClient(now) || !t.mayBeReclaimed(now, 0)
+            if (t.holder != client || !t.idleInHolder(now) || !t.mayBeReclaimed(now, 0)
                     || (best != null && t.idleNanos(now) <= best.idleNanos(now))) {
                 continue;
             }
@@ -113,8 +110,8 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
     /**
      * The least recently used socket that may be reclaimed: not accepted, its last exchange complete
      * (it has read data since its last write: the reply came, so it is back in its pool), no I/O for
-     * {@code minIdleNanos}, if it belongs to an HTTP client that client has more channels than
-     * exchanges in flight, and {@code eligible} agrees (no I/O in progress, not excluded).
+     * {@code minIdleNanos}, if its unit belongs to a {@link UnitHolder} the holder has an idle
+     * channel and this is the holder's newest idle one, and {@code eligible} agrees (no I/O in progress, not excluded).
      *
      * <p>Why the phase: "no I/O for a while" alone also matches a connection whose request is written
      * and whose reply is still being computed by the server (a non-blocking channel has no reader
@@ -122,20 +119,20 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
      */
     static Object leastRecentlyUsedIdle(SocketRegistry registry, long minIdleNanos, Predicate<Object> eligible) {
         long now = registry.clock().nanoTime();
-        // An HttpClient hands out its pooled connections oldest first: of each client's idle
-        // connections only the newest is a candidate, so that the one its next exchange takes is not.
-        java.util.IdentityHashMap<HttpClientAccount, TrackedSocket> newestOfClient = null;
+        // A holder's pool (the JDK HttpClient's) hands out its connections oldest first: of each holder's
+        // idle connections only the newest is a candidate, so that the one its next exchange takes is not.
+        IdentityHashMap<UnitHolder, TrackedSocket> newestOfClient = null;
         for (TrackedSocket t : registry.trackedSockets()) {
             // A channel being closed (claimed, or retired until its selector lets go of it) is not
             // the newest idle one any more: else each client would give back one channel per
             // selector round trip (~100 a second), however many it holds idle.
-            if (t.idleInHttpClient(now)) {
+            if (t.idleInHolder(now)) {
                 if (newestOfClient == null) {
-                    newestOfClient = new java.util.IdentityHashMap<>();
+                    newestOfClient = new IdentityHashMap<>();
                 }
-                TrackedSocket n = newestOfClient.get(t.account);
+                TrackedSocket n = newestOfClient.get(t.holder);
                 if (n == null || t.idleNanos(now) < n.idleNanos(now)) {
-                    newestOfClient.put(t.account, t);
+                    newestOfClient.put(t.holder, t);
                 }
             }
         }
@@ -145,10 +142,10 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
             if (!t.mayBeReclaimed(now, minIdleNanos)) {
                 continue;
             }
-            // No newest idle channel of any client (newestOfClient == null): an HttpClient channel
-            // that passed mayBeReclaimed is one its client is closing itself (retired), no candidate.
-            if (t.account != null && (newestOfClient == null || newestOfClient.get(t.account) != t
-                    || !t.account.hasIdleChannel())) {
+            // No newest idle channel of any holder (newestOfClient == null): a holder's channel that
+            // passed mayBeReclaimed is one its holder is closing itself (retired), no candidate.
+            if (t.holder != null && (newestOfClient == null || newestOfClient.get(t.holder) != t
+                    || !t.holder.hasIdleChannel())) {
                 continue;
             }
             if (best != null && t.idleNanos(now) <= best.idleNanos(now)) {
@@ -158,8 +155,8 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
             if (owner == null) {
                 continue;
             }
-            if (t.account == null && owner instanceof java.nio.channels.SelectableChannel
-                    && !((java.nio.channels.SelectableChannel) owner).isBlocking()) {
+            if (t.holder == null && owner instanceof SelectableChannel
+                    && !((SelectableChannel) owner).isBlocking()) {
                 // An event-loop client's channel (Netty, gRPC, websockets) may sit in a long read
                 // with no reader thread to show it: nothing tells idle from waiting. Never reclaimed.
                 continue;
@@ -189,20 +186,18 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         if (!closeAndCount(owner, 0)) {
             return false;
         }
-        handedBackTotal.incrementAndGet();
+        registry.gate().counters().handedBack.incrementAndGet();
         return true;
     }
 
-    private final AtomicLong handedBackTotal = new AtomicLong();
-
     /** Pooled sockets closed as they went back to their pool while threads waited (part of {@link #reclaimedTotal}). */
     public long handedBackTotal() {
-        return handedBackTotal.get();
+        return registry.gate().counters().handedBack.get();
     }
 
     /** Idle pooled sockets closed so that waiting threads could proceed (hand-backs included). */
     public long reclaimedTotal() {
-        return reclaimedTotal.get();
+        return registry.gate().counters().reclaimed.get();
     }
 
     private final Predicate<Object> ELIGIBLE = new Predicate<Object>() {
@@ -227,7 +222,8 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         if (!close(owner, idleNanos)) {
             return false;
         }
-        listener.reclaimed(peer(owner), minIdleNanos / 1_000_000, reclaimedTotal.incrementAndGet());
+        events.reclaimed(peer(owner), minIdleNanos / 1_000_000,
+                registry.gate().counters().reclaimed.incrementAndGet());
         return true;
     }
 
@@ -237,16 +233,16 @@ public final class IdleReclaimer implements SocketGate.Reclaimer {
         }
         Object handle = registry.retireForReclaim(owner, idleNanos);
         if (handle == null) {
-            return false; // used since it was chosen, or an HTTP client's channel whose client has no idle channel left
+            return false; // used since it was chosen, or a holder's channel whose holder has no idle channel left
         }
         boolean closed;
         if (handle == owner) {
             closed = SocketIntrospection.close(owner);
-        } else if (handle instanceof java.net.Socket) {
+        } else if (handle instanceof Socket) {
             // The Socket, not only its descriptor: pools check Socket.isClosed() before reuse.
             closed = SocketIntrospection.closeSocket(handle) || SocketIntrospection.close(owner);
         } else {
-            closed = SocketIntrospection.closeHttpConnection(handle, owner) || SocketIntrospection.close(owner);
+            closed = registry.closeConnection(owner, handle) || SocketIntrospection.close(owner);
         }
         if (!closed) {
             registry.unretire(owner);

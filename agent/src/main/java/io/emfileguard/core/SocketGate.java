@@ -123,21 +123,6 @@ public final class SocketGate {
         boolean tryClaim();
     }
 
-    /** Receives the gate's events; used for logs and metrics, never for decisions. */
-    public interface Listener {
-        void waitingStarted(SocketGate gate);
-
-        void stillWaiting(SocketGate gate);
-
-        void timedOut(SocketGate gate, long waitedNanos, boolean proceeding);
-
-        Listener NONE = new Listener() {
-            @Override public void waitingStarted(SocketGate gate) { }
-            @Override public void stillWaiting(SocketGate gate) { }
-            @Override public void timedOut(SocketGate gate, long waitedNanos, boolean proceeding) { }
-        };
-    }
-
     private final ParkingClock clock;
     private final AtomicInteger used = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
@@ -165,7 +150,7 @@ public final class SocketGate {
     private volatile int parkableCap;
     private volatile int reserve;
     private volatile int descriptorCap = Integer.MAX_VALUE;
-    private volatile Listener listener = Listener.NONE;
+    private volatile GateEvents events = GateEvents.NONE;
     /** What the waiters at the front do between slices: reclaim, sample, GC assist, summaries. */
     private final GateHousekeeping housekeeping;
 
@@ -181,7 +166,7 @@ public final class SocketGate {
     }
 
     /** @param clock where waits read the time and park: {@link Clock#SYSTEM}, or one a test moves */
-    SocketGate(GateSettings settings, ParkingClock clock) {
+    public SocketGate(GateSettings settings, ParkingClock clock) {
         this.settings = settings;
         this.effectiveCap = settings.maxSockets;
         this.parkableCap = settings.maxSockets;
@@ -190,7 +175,7 @@ public final class SocketGate {
     }
 
     /** The clock the gate's waits run on; whatever else waits alongside them (an HTTP client's channels) uses it too. */
-    ParkingClock clock() {
+    public ParkingClock clock() {
         return clock;
     }
 
@@ -263,7 +248,7 @@ public final class SocketGate {
          * a channel that client's own thread is opening at the cap: the new channel takes over its unit.
          * @return true if one was retired and is being closed
          */
-        default boolean reclaimIdleChannelOf(HttpClientAccount client) {
+        default boolean reclaimIdleChannelOf(UnitHolder client) {
             return false;
         }
     }
@@ -272,7 +257,7 @@ public final class SocketGate {
      * For a channel an HTTP client's own thread opens beyond its client's units while waiting threads
      * fill the cap: closes one of that client's idle channels instead of counting one more socket.
      */
-    boolean reclaimIdleChannelOf(HttpClientAccount client) {
+    public boolean reclaimIdleChannelOf(UnitHolder client) {
         Reclaimer r = housekeeping.reclaimer;
         return r != null && (queued != 0 || used.get() >= parkableCap) && r.reclaimIdleChannelOf(client);
     }
@@ -299,13 +284,13 @@ public final class SocketGate {
     /** Waiting this long with no release and nothing to reclaim counts as stuck. */
     static final long STUCK_NANOS = GateHousekeeping.STUCK_NANOS;
 
-    Listener listener() {
-        return listener;
+    GateEvents events() {
+        return events;
     }
 
-    /** The listener's calls are guarded: an error in one is reported, never thrown out of {@link #acquire}. */
-    public void setListener(Listener listener) {
-        this.listener = listener == null ? Listener.NONE : new GuardedListener(listener);
+    /** The sink's calls are guarded ({@link GateEvents#guarded}): an error in one is reported, never thrown out of {@link #acquire}. */
+    public void setEvents(GateEvents events) {
+        this.events = GateEvents.guarded(events);
     }
 
     /**
@@ -522,7 +507,7 @@ public final class SocketGate {
         if (node.isWaiting() && !waitingEpisode) {
             waitingEpisode = true;
             housekeeping.episodeStarted(start);
-            listener.waitingStarted(this);
+            events.waitingStarted(this);
         }
         return start;
     }
@@ -593,7 +578,7 @@ public final class SocketGate {
     }
 
     /** Whether the delivery thread runs now (it runs only while deferred work exists). */
-    boolean deliveryThreadRunning() {
+    public boolean deliveryThreadRunning() {
         DeferredDelivery d = delivery;
         return d != null && d.isRunning();
     }
@@ -677,7 +662,7 @@ public final class SocketGate {
     private boolean timedOutProceeding(GateSettings s, long waitedNanos) {
         counters.timeouts.incrementAndGet();
         boolean proceed = s.onTimeout == GateSettings.OnTimeout.PROCEED;
-        listener.timedOut(this, waitedNanos, proceed);
+        events.timedOut(this, waitedNanos, proceed);
         if (proceed) {
             recordPeak(used.incrementAndGet());
             counters.overCap.incrementAndGet();
@@ -871,6 +856,11 @@ public final class SocketGate {
         return queued;
     }
 
+    /** The one set of counters (the registry, reclaimer and collector of this gate count here too). */
+    GateCounters counters() {
+        return counters;
+    }
+
     /** The counters as metrics and logs show them. */
     public GateStats stats() {
         return new GateStats(this, peak.get(), counters);
@@ -891,45 +881,6 @@ public final class SocketGate {
         } catch (RuntimeException | Error e) {
             SocketHooks.internalError("a waiting thread's claim", e);
             return false;
-        }
-    }
-
-    /**
-     * Reports the listener's errors instead of throwing them: a listener is called while its thread is
-     * in the queue (an error there would leave a waiter nobody serves) or about to take a unit.
-     */
-    private static final class GuardedListener implements Listener {
-        private final Listener listener;
-
-        GuardedListener(Listener listener) {
-            this.listener = listener;
-        }
-
-        @Override
-        public void waitingStarted(SocketGate gate) {
-            try {
-                listener.waitingStarted(gate);
-            } catch (RuntimeException | Error e) {
-                SocketHooks.internalError("the gate's listener (waiting started)", e);
-            }
-        }
-
-        @Override
-        public void stillWaiting(SocketGate gate) {
-            try {
-                listener.stillWaiting(gate);
-            } catch (RuntimeException | Error e) {
-                SocketHooks.internalError("the gate's listener (still waiting)", e);
-            }
-        }
-
-        @Override
-        public void timedOut(SocketGate gate, long waitedNanos, boolean proceeding) {
-            try {
-                listener.timedOut(gate, waitedNanos, proceeding);
-            } catch (RuntimeException | Error e) {
-                SocketHooks.internalError("the gate's listener (timed out)", e);
-            }
         }
     }
 }

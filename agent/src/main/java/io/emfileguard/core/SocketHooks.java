@@ -3,14 +3,19 @@ package io.emfileguard.core;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.StandardProtocolFamily;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The hooks of the JDK's own sockets and channels (create, connect, accept, read, write, close;
  * {@code SocketChannel} open; selectors), and what every family of hooks shares: the installed gate,
- * registry and reclaimer, and the one route for internal errors ({@link #internalError}). The other
- * families are {@link HttpClientHooks} ({@code java.net.http}), {@link PooledClientHooks} (the
- * keep-alive cache, Apache, OkHttp) and {@link NettyPoolHooks} (Netty's channel pools). Woven code calls only these classes; the interception table
+ * registry and reclaimer, and the one route for internal errors ({@link #internalError}). The client
+ * families' hooks live in packages of their own under {@code io.emfileguard.core} and reach the
+ * gate, registry and reclaimer only through their public methods and the narrow interfaces
+ * {@link UnitHolder} and {@link ChannelOpenRule}. Woven code calls only hooks classes; the interception table
  * ({@code io.emfileguard.agent.interception.InterceptionPoints}) names each call. Reference
  * parameters are {@code Object}: the core cannot name the JDK's internal classes. All bookkeeping is
  * delegated to {@link SocketRegistry} and all waiting to {@link SocketGate}.
@@ -24,29 +29,22 @@ public final class SocketHooks {
 
     private static volatile SocketGate gate;
     private static volatile SocketRegistry registry;
-    private static volatile Diagnostics diagnostics = Diagnostics.NONE;
+    /** Where internal errors are reported (after they are counted). */
+    private static volatile GateEvents events = GateEvents.NONE;
     /** Null when {@code reclaim.idle=false}: then pooled connections are left to their pools. */
     private static volatile IdleReclaimer reclaimer;
 
     /** Where the current thread is connecting to, when a {@code Socket.connect} is in progress. */
     private static final ThreadLocal<InetSocketAddress> CONNECT_TARGET = new ThreadLocal<>();
 
-    /** Reports internal errors once, so the agent never fails the application silently or loudly. */
-    public interface Diagnostics {
-        void internalError(String where, Throwable error);
-
-        Diagnostics NONE = new Diagnostics() {
-            @Override public void internalError(String where, Throwable error) { }
-        };
-    }
-
     private SocketHooks() {
     }
 
-    public static void install(SocketGate g, SocketRegistry r, IdleReclaimer idleReclaimer, Diagnostics d) {
+    /** @param e the one sink of the core's events; here, where internal errors go (logged once per kind) */
+    public static void install(SocketGate g, SocketRegistry r, IdleReclaimer idleReclaimer, GateEvents e) {
         registry = r;
         reclaimer = idleReclaimer;
-        diagnostics = d == null ? Diagnostics.NONE : d;
+        events = e == null ? GateEvents.NONE : e;
         gate = g;
     }
 
@@ -59,7 +57,7 @@ public final class SocketHooks {
     }
 
     /** The idle reclaimer, or null when {@code reclaim.idle=false}. */
-    static IdleReclaimer reclaimer() {
+    public static IdleReclaimer reclaimer() {
         return reclaimer;
     }
 
@@ -67,27 +65,27 @@ public final class SocketHooks {
      * Whether a connection going back to its pool should go to a waiter (every pool's hand-back asks
      * it first): one volatile read when none waits.
      */
-    static boolean threadsWaitingForAPooledSocket() {
+    public static boolean threadsWaitingForAPooledSocket() {
         SocketGate g = gate;
         return g != null && g.waitingThreads() > 0 && reclaimer != null;
     }
 
     /**
      * The one route for an unexpected error inside the agent: a hook, a waiting thread's housekeeping,
-     * a listener, a reflective read of a JDK or library internal that changed. Counted (the MBean's
-     * {@code InternalErrorsTotal}) and handed to the diagnostics, which log one line per kind of
+     * an event sink, a reflective read of a JDK or library internal that changed. Counted (the MBean's
+     * {@code InternalErrorsTotal}) and handed to the events' sink, which logs one line per kind of
      * error; never thrown into the application.
      */
     public static void internalError(String where, Throwable error) {
         INTERNAL_ERRORS.incrementAndGet();
         try {
-            diagnostics.internalError(where, error);
+            events.internalError(where, error);
         } catch (RuntimeException | Error reportFailed) {
             // The report itself failed (the log's stream): nowhere left to report it; counted above.
         }
     }
 
-    private static final java.util.concurrent.atomic.AtomicLong INTERNAL_ERRORS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong INTERNAL_ERRORS = new AtomicLong();
 
     /** Internal errors reported so far, of every kind (the MBean's {@code InternalErrorsTotal}). */
     public static long internalErrorsTotal() {
@@ -252,8 +250,8 @@ public final class SocketHooks {
     // ---- JMX: java.lang.management.ManagementFactory.getPlatformMBeanServer ----
 
     /** Run once, when the platform MBean server is first asked for (null: nothing to do). */
-    private static final java.util.concurrent.atomic.AtomicReference<Runnable> ON_PLATFORM_MBEAN_SERVER =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private static final AtomicReference<Runnable> ON_PLATFORM_MBEAN_SERVER =
+            new AtomicReference<>();
 
     /** {@code task} runs once, on the thread that first asks for the platform MBean server. */
     public static void whenPlatformMBeanServerExists(Runnable task) {
@@ -304,7 +302,8 @@ public final class SocketHooks {
     /**
      * Before a {@code SocketChannel} is opened (its descriptor is created in the constructor).
      * @return what was taken, for {@link #afterChannelOpen}: null (nothing), {@link Boolean#TRUE}
-     *         (a unit of the gate), or the {@link HttpClientAccount} the channel belongs to
+     *         (a unit of the gate), or the {@link UnitHolder} the channel belongs to (a family's
+     *         {@link ChannelOpenRule} said so)
      */
     public static Object beforeChannelOpen()
             throws SocketGateTimeoutException, SocketGateInterruptedException, SocketGateRefusedException {
@@ -321,18 +320,17 @@ public final class SocketHooks {
         if (takePrepaidChannelOpen()) {
             return Boolean.TRUE; // its unit was taken when its deferred work was admitted
         }
-        HttpClientAccount account = HttpClientHooks.takeConnectionBeingBuilt();
-        if (account != null) {
+        for (ChannelOpenRule rule : channelOpenRules) {
+            Object taken;
             try {
-                account.channelOpening(); // the client's own thread: counted, never parked
+                taken = rule.beforeChannelOpen();
             } catch (RuntimeException | Error e) {
-                internalError("http client channel open", e);
-                return null;
+                internalError("channel open (" + rule + ")", e);
+                return null; // uncounted, as without the agent
             }
-            return account;
-        }
-        if (ApacheAsyncHooks.prePaidChannelOpen()) {
-            return Boolean.TRUE; // a reactor opens a connect's channel: its unit was taken at the connect
+            if (taken != null) {
+                return taken; // paid already (TRUE), or counted by the family's holder
+            }
         }
         return take(g, true) ? Boolean.TRUE : null;
     }
@@ -343,16 +341,52 @@ public final class SocketHooks {
             return;
         }
         try {
-            HttpClientAccount account = taken instanceof HttpClientAccount ? (HttpClientAccount) taken : null;
-            if (thrown != null || channel == null || !registry.track(channel, false, account)) {
-                if (account != null) {
-                    account.channelClosed();
+            UnitHolder holder = taken instanceof UnitHolder ? (UnitHolder) taken : null;
+            if (thrown != null || channel == null || !registry.track(channel, false, holder)) {
+                if (holder != null) {
+                    holder.channelClosed();
                 } else {
                     gate.release();
                 }
             }
         } catch (RuntimeException | Error e) {
             internalError("channel open", e);
+        }
+    }
+
+    /** The families' rules for a channel open, in the order they registered (copy on write). */
+    private static volatile ChannelOpenRule[] channelOpenRules = new ChannelOpenRule[0];
+
+    /** A client family's rule for channel opens, registered once when its hooks class is first used. */
+    public static synchronized void addChannelOpenRule(ChannelOpenRule rule) {
+        ChannelOpenRule[] now = channelOpenRules;
+        ChannelOpenRule[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = rule;
+        channelOpenRules = next;
+    }
+
+    /** The families' work between the gate's slices, in the order they registered (copy on write). */
+    private static volatile Runnable[] sliceWork = new Runnable[0];
+
+    /**
+     * Work a client family needs done between the gate's slices (e.g. give back units it paid for
+     * opens that never came), registered once when its hooks class is first used.
+     */
+    public static synchronized void addSliceWork(Runnable work) {
+        Runnable[] now = sliceWork;
+        Runnable[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = work;
+        sliceWork = next;
+    }
+
+    /** Runs the families' slice work; one's error is reported and the others still run. */
+    public static void runSliceWork() {
+        for (Runnable work : sliceWork) {
+            try {
+                work.run();
+            } catch (RuntimeException | Error e) {
+                internalError("a family's slice work (" + work + ")", e);
+            }
         }
     }
 
@@ -365,8 +399,8 @@ public final class SocketHooks {
      */
     private static final ThreadLocal<SocketGate> PREPAID = new ThreadLocal<>();
     /** How many threads hold a prepaid unit: the channel-open path reads the thread-local only when any do. */
-    private static final java.util.concurrent.atomic.AtomicInteger PREPAID_THREADS =
-            new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger PREPAID_THREADS =
+            new AtomicInteger();
 
     /**
      * The current thread holds a unit of {@code g} (taken by the caller) for the next Internet channel
@@ -374,7 +408,7 @@ public final class SocketHooks {
      * {@link #refundPrepaidChannelOpen()} on the same thread, which gives the unit back if no channel
      * took it. At most one per thread: a second is given back at once.
      */
-    static void prepayNextChannelOpen(SocketGate g) {
+    public static void prepayNextChannelOpen(SocketGate g) {
         if (PREPAID.get() != null) {
             g.release(); // one is already waiting for this thread's next open: never two
             return;
@@ -384,7 +418,7 @@ public final class SocketHooks {
     }
 
     /** Whether the current thread holds a unit for its next channel open. */
-    static boolean hasPrepaidChannelOpen() {
+    public static boolean hasPrepaidChannelOpen() {
         return PREPAID_THREADS.get() != 0 && PREPAID.get() != null;
     }
 
@@ -393,7 +427,7 @@ public final class SocketHooks {
      * pooled channel turned up instead, or the open never came), it goes back to its gate.
      * @return whether a unit was given back
      */
-    static boolean refundPrepaidChannelOpen() {
+    public static boolean refundPrepaidChannelOpen() {
         SocketGate g = PREPAID.get();
         if (g == null) {
             return false;
@@ -456,7 +490,7 @@ public final class SocketHooks {
         } catch (SocketGateTimeoutException | SocketGateInterruptedException | SocketGateRefusedException refused) {
             throw refused; // the gate's own, where the settings ask for them
         } catch (RuntimeException | Error e) {
-            // The gate takes no unit when it throws (its listener, claim and slice work report their
+            // The gate takes no unit when it throws (its event sink, claim and slice work report their
             // own errors): the socket opens anyway, and counts. The count is the truth.
             internalError("socket admission", e);
             g.addWithoutWaiting();

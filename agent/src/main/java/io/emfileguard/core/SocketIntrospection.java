@@ -1,19 +1,26 @@
 package io.emfileguard.core;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.channels.Channel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.spi.AbstractSelectableChannel;
 
 /**
  * Reads the JDK socket owners' private state ({@code sun.nio.ch.NioSocketImpl},
- * {@code sun.nio.ch.SocketChannelImpl}; {@code java.base} opens these packages to the core at
- * start-up): whether a thread is inside a read or write, the peer address, and how to close one.
- * Reflection, cached per class: used by the idle reclaimer and the leak report, and, once per
- * request, by the pool hooks that find the socket behind a pooled connection (a few field reads;
- * never per read or write, never per connect).
+ * {@code sun.nio.ch.SocketChannelImpl}; {@code java.base} opens these packages to the core when
+ * this class is first used, see {@link SocketHooks#whenIntrospectionNeeded}, not at start-up):
+ * whether a thread is inside a read or write, the peer address, and how to close one. Reflection,
+ * cached per class: used by the idle reclaimer and the leak report (never per read or write, never
+ * per connect). What the client families read of their own classes (a pooled connection's socket,
+ * an HttpClient connection's channel) is in their packages, through {@link #field} and {@link #method}.
  *
  * <p>Where a member the agent reads does not resolve (a JDK or library internal that changed, or a
  * package not opened to the core), or reading it fails, each method falls back to "unsure" (busy,
@@ -154,7 +161,7 @@ public final class SocketIntrospection {
         return impl;
     }
 
-    private static final Field SOCKET_IMPL = Access.field(java.net.Socket.class, "impl", true);
+    private static final Field SOCKET_IMPL = Access.field(Socket.class, "impl", true);
     /** {@code BaseSSLSocketImpl.self} for the JDK's TLS sockets (looked up per class: no TLS class loads early). */
     private static final ClassValue<Field> TLS_LAYERED_OVER = new ClassValue<Field>() {
         @Override
@@ -167,13 +174,13 @@ public final class SocketIntrospection {
      * The object that owns the descriptor of {@code socket}: through a TLS socket layered over a
      * connected one (the JDK's {@code SSLSocketImpl}, as Apache builds it) to that one, then its impl.
      */
-    public static Object descriptorOwnerOfSocket(java.net.Socket socket) throws IllegalAccessException {
-        java.net.Socket s = socket;
+    public static Object descriptorOwnerOfSocket(Socket socket) throws IllegalAccessException {
+        Socket s = socket;
         Field layeredOver = TLS_LAYERED_OVER.get(s.getClass());
         if (layeredOver != null) {
             Object under = layeredOver.get(s);
-            if (under instanceof java.net.Socket) {
-                s = (java.net.Socket) under;
+            if (under instanceof Socket) {
+                s = (Socket) under;
             }
         }
         if (s.isClosed()) {
@@ -186,89 +193,10 @@ public final class SocketIntrospection {
     /** What {@link #descriptorOwnerOfSocket} answers for a socket that is closed. */
     public static final Object CLOSED = new Object();
 
-    /**
-     * The {@code java.net.Socket} a pooled connection holds, or null: the JDK keep-alive cache's
-     * {@code sun.net.www.http.HttpClient} ({@code NetworkClient.serverSocket}), OkHttp's
-     * {@code RealConnection.rawSocket}, HttpCore 4's
-     * {@code BHttpConnectionBase.socketHolder} ({@code AtomicReference<Socket>}), HttpCore 5's
-     * {@code socketHolderRef} ({@code AtomicReference<SocketHolder>}, whose {@code baseSocket} is the
-     * TCP socket under TLS). Read reflectively, so that no version of the library is linked in.
-     */
-    public static java.net.Socket pooledConnectionSocket(Object connection) throws IllegalAccessException {
-        Field holderField = POOLED_HOLDER.get(connection.getClass());
-        Object held = holderField == null ? null : holderField.get(connection);
-        if (held instanceof java.util.concurrent.atomic.AtomicReference) {
-            held = ((java.util.concurrent.atomic.AtomicReference<?>) held).get();
-        }
-        if (held == null || held instanceof java.net.Socket) {
-            return (java.net.Socket) held;
-        }
-        Field base = HOLDER_BASE_SOCKET.get(held.getClass());
-        Object socket = base == null ? null : base.get(held);
-        return socket instanceof java.net.Socket ? (java.net.Socket) socket : null;
-    }
-
-    /** {@code PoolEntry.getConnection()} of Apache HttpCore 4 or 5 (a public method of a public class). */
-    static Object poolEntryConnection(Object entry) throws ReflectiveOperationException {
-        java.lang.reflect.Method m = POOL_ENTRY_CONNECTION.get(entry.getClass());
-        return m == null ? null : m.invoke(entry);
-    }
-
-    private static final ClassValue<java.lang.reflect.Method> POOL_ENTRY_CONNECTION = new ClassValue<java.lang.reflect.Method>() {
-        @Override
-        protected java.lang.reflect.Method computeValue(Class<?> type) {
-            try {
-                return type.getMethod("getConnection");
-            } catch (NoSuchMethodException e) {
-                // Only Apache HttpCore's pool entries come here, and both versions have it.
-                unresolved(type.getName() + ".getConnection()", e);
-                return null;
-            }
-        }
-    };
-
-    private static final ClassValue<Field> POOLED_HOLDER = new ClassValue<Field>() {
-        @Override
-        protected Field computeValue(Class<?> type) {
-            if (type.getName().startsWith("okhttp3.")) {
-                Field f = Access.field(type, "rawSocket", true); // OkHttp 4 and 5 RealConnection: the TCP socket
-                return socketTyped(type, f, java.net.Socket.class);
-            }
-            if (type.getName().startsWith("sun.net.")) {
-                Field f = Access.field(type, "serverSocket", true); // the JDK's keep-alive HttpClient (NetworkClient)
-                return socketTyped(type, f, java.net.Socket.class);
-            }
-            // Apache HttpCore 4 and 5 (BHttpConnectionBase); not reported when absent: an async
-            // client's pool entries hold connections without a socket, and those are never handed back.
-            Field f = Access.field(type, "socketHolder", false);
-            if (f == null) {
-                f = Access.field(type, "socketHolderRef", false);
-            }
-            return f != null && f.getType() == java.util.concurrent.atomic.AtomicReference.class ? f : null;
-        }
-    };
-
-    private static final ClassValue<Field> HOLDER_BASE_SOCKET = new ClassValue<Field>() {
-        @Override
-        protected Field computeValue(Class<?> type) {
-            return Access.field(type, "baseSocket", true); // HttpCore 5's SocketHolder
-        }
-    };
-
-    /** {@code f} if it holds a {@code type}; else null, reported (the field changed its type). */
-    private static Field socketTyped(Class<?> owner, Field f, Class<?> type) {
-        if (f == null || f.getType() == type) {
-            return f;
-        }
-        unresolved(owner.getName() + "." + f.getName(),
-                new NoSuchFieldException(f.getName() + " is a " + f.getType().getName() + ", not a " + type.getName()));
-        return null;
-    }
-
     /** Closes a {@code java.net.Socket} (it owns the descriptor's impl; {@code isClosed()} then says so). */
     public static boolean closeSocket(Object socket) {
         try {
-            ((java.io.Closeable) socket).close();
+            ((Closeable) socket).close();
             return true;
         } catch (Exception e) {
             failed(socket.getClass().getName() + ".close()", e); // an I/O error closing it: expected, not reported
@@ -276,47 +204,17 @@ public final class SocketIntrospection {
         }
     }
 
-    /** {@code PlainHttpConnection.channel()} (package-private in an opened package), or null. */
-    public static Object httpConnectionChannel(Object connection) {
-        Method m = ACCESS.get(connection.getClass()).httpChannel;
-        try {
-            return m == null ? null : m.invoke(connection);
-        } catch (Exception e) {
-            failed(connection.getClass().getName() + ".channel()", e);
-            return null;
-        }
-    }
+    private static final Field CHANNEL_KEYS = Access.field(AbstractSelectableChannel.class, "keys", true);
 
-    /**
-     * Closes an HttpClient connection with its own {@code close()}: the channel, and a signal to the
-     * exchange that may have picked it from the pool an instant ago, which then fails over instead
-     * of waiting for a reply that can never come.
-     */
-    public static boolean closeHttpConnection(Object connection, Object channel) {
-        Method close = ACCESS.get(connection.getClass()).publicClose;
-        if (close == null) {
-            return false;
-        }
-        try {
-            close.invoke(connection);
-            wakeSelectors(channel);
-            return true;
-        } catch (Exception e) {
-            failed(connection.getClass().getName() + ".close()", e);
-            return false; // the caller closes the channel itself
-        }
-    }
-
-    private static final Field CHANNEL_KEYS = Access.field(java.nio.channels.spi.AbstractSelectableChannel.class, "keys", true);
-
-    private static void wakeSelectors(Object channel) {
-        if (CHANNEL_KEYS == null || !(channel instanceof java.nio.channels.spi.AbstractSelectableChannel)) {
+    /** Wakes the selectors {@code channel} is registered with, so that a closed one's descriptor goes now. */
+    public static void wakeSelectors(Object channel) {
+        if (CHANNEL_KEYS == null || !(channel instanceof AbstractSelectableChannel)) {
             return;
         }
         try {
             Object keys = CHANNEL_KEYS.get(channel);
-            if (keys instanceof java.nio.channels.SelectionKey[]) {
-                for (java.nio.channels.SelectionKey key : (java.nio.channels.SelectionKey[]) keys) {
+            if (keys instanceof SelectionKey[]) {
+                for (SelectionKey key : (SelectionKey[]) keys) {
                     if (key != null) {
                         key.selector().wakeup();
                     }
@@ -338,25 +236,20 @@ public final class SocketIntrospection {
         final Method close;        // NioSocketImpl.close() (protected)
         final Method isOpen;       // NioSocketImpl.isOpen() (private)
         final Method available;    // NioSocketImpl.available() (protected)
-        final Method httpChannel;  // PlainHttpConnection.channel()
-        final Method publicClose;  // PlainHttpConnection.close()
 
         Access(Class<?> type) {
             // What each JDK class the agent reads must have: a member of these that does not resolve
             // is reported. Other classes (an owner the agent does not know) simply cannot be told.
             boolean socketImpl = type.getName().equals("sun.nio.ch.NioSocketImpl");
             boolean channel = type.getName().equals("sun.nio.ch.SocketChannelImpl");
-            boolean httpConnection = type.getName().startsWith("jdk.internal.net.http.");
             this.readerThread = field(type, "readerThread", socketImpl || channel);
             this.writerThread = field(type, "writerThread", socketImpl || channel);
             this.remoteAddress = field(type, "remoteAddress", channel);
             this.address = field(type, "address", socketImpl);
             this.port = field(type, "port", socketImpl);
-            this.close = Channel.class.isAssignableFrom(type) ? null : method(type, "close", socketImpl || httpConnection);
+            this.close = Channel.class.isAssignableFrom(type) ? null : method(type, "close", socketImpl);
             this.isOpen = Channel.class.isAssignableFrom(type) ? null : method(type, "isOpen", socketImpl);
             this.available = socketImpl ? method(type, "available", true) : null;
-            this.httpChannel = httpConnection ? method(type, "channel", true) : null;
-            this.publicClose = httpConnection ? this.close : null;
             this.usable = readerThread != null && writerThread != null;
         }
 
@@ -409,8 +302,22 @@ public final class SocketIntrospection {
         }
     }
 
+    /**
+     * The field {@code name} of {@code type} or a superclass, made accessible, for a client family's
+     * introspection; null if there is none or it is not opened to the core, reported if
+     * {@code expected}. The JDK packages the core reads are opened before the first look-up.
+     */
+    public static Field field(Class<?> type, String name, boolean expected) {
+        return Access.field(type, name, expected);
+    }
+
+    /** As {@link #field}, for a method without parameters. */
+    public static Method method(Class<?> type, String name, boolean expected) {
+        return Access.method(type, name, expected);
+    }
+
     /** {@code member} does not resolve: whatever needs it falls back to "unsure" from now on. */
-    static void unresolved(String member, Throwable why) {
+    public static void unresolved(String member, Throwable why) {
         SocketHooks.internalError("socket introspection: " + member + " does not resolve",
                 why != null ? why : new NoSuchFieldException(member));
     }
@@ -419,9 +326,9 @@ public final class SocketIntrospection {
      * Reading {@code member} failed: reported, unless it is an I/O error of the JDK's own method (a
      * socket closed meanwhile), which is expected and which the caller's fallback covers.
      */
-    static void failed(String member, Exception e) {
-        Throwable cause = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
-        if (!(cause instanceof java.io.IOException)) {
+    public static void failed(String member, Exception e) {
+        Throwable cause = e instanceof InvocationTargetException && e.getCause() != null ? e.getCause() : e;
+        if (!(cause instanceof IOException)) {
             SocketHooks.internalError("socket introspection: " + member, cause);
         }
     }

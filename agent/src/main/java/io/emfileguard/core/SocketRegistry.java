@@ -3,8 +3,11 @@ package io.emfileguard.core;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Which socket owners hold a unit of the gate. Identity-keyed (two sockets are never "equal") and
@@ -26,8 +29,6 @@ public final class SocketRegistry {
     private final SocketGate gate;
     private final ConcurrentHashMap<Object, TrackedSocket> owners = new ConcurrentHashMap<>();
     private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
-    private final AtomicLong collectedTotal = new AtomicLong();
-    private final AtomicLong leakedTotal = new AtomicLong();
 
     private final Clock clock;
 
@@ -59,15 +60,15 @@ public final class SocketRegistry {
         return track(owner, releaseOnCollect, null);
     }
 
-    /** As {@link #track(Object, boolean)}, for a channel whose unit belongs to an HTTP client's account. */
-    public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account) {
-        return track(owner, releaseOnCollect, account, false);
+    /** As {@link #track(Object, boolean)}, for a channel whose unit belongs to a {@link UnitHolder}. */
+    public boolean track(Object owner, boolean releaseOnCollect, UnitHolder holder) {
+        return track(owner, releaseOnCollect, holder, false);
     }
 
     /** @param accepted server-side sockets: counted, never reclaimed */
-    public boolean track(Object owner, boolean releaseOnCollect, HttpClientAccount account, boolean accepted) {
+    public boolean track(Object owner, boolean releaseOnCollect, UnitHolder holder, boolean accepted) {
         expungeCollected();
-        TrackedSocket t = new TrackedSocket(owner, collected, releaseOnCollect, account, accepted,
+        TrackedSocket t = new TrackedSocket(owner, collected, releaseOnCollect, holder, accepted,
                 trackStacks ? new Throwable("opened here") : null, clock.nanoTime());
         return owners.putIfAbsent(t, t) == null;
     }
@@ -85,30 +86,31 @@ public final class SocketRegistry {
         public final long ageMillis;
         public final long idleMillis;
         public final boolean accepted;
-        public final boolean httpClient;
+        /** What holds its unit ({@link UnitHolder#kind}), or null: the gate. */
+        public final String heldBy;
         /** Where it was opened (with {@code track.stacks=true}), else null. */
         public final StackTraceElement[] openedAt;
 
-        OpenSocket(Object owner, long ageMillis, long idleMillis, boolean accepted, boolean httpClient,
+        OpenSocket(Object owner, long ageMillis, long idleMillis, boolean accepted, String heldBy,
                    StackTraceElement[] openedAt) {
             this.owner = owner;
             this.ageMillis = ageMillis;
             this.idleMillis = idleMillis;
             this.accepted = accepted;
-            this.httpClient = httpClient;
+            this.heldBy = heldBy;
             this.openedAt = openedAt;
         }
     }
 
     /** The sockets tracked now (a weakly consistent view). */
-    public java.util.List<OpenSocket> snapshot() {
+    public List<OpenSocket> snapshot() {
         long now = clock.nanoTime();
-        java.util.List<OpenSocket> out = new java.util.ArrayList<>();
+        List<OpenSocket> out = new ArrayList<>();
         for (TrackedSocket t : owners.values()) {
             Object owner = t.get();
             if (owner != null) {
                 out.add(new OpenSocket(owner, (now - t.openedNanos) / 1_000_000, Math.max(0, t.idleNanos(now)) / 1_000_000,
-                        t.accepted, t.account != null, t.openedAt == null ? null : t.openedAt.getStackTrace()));
+                        t.accepted, t.holder == null ? null : t.holder.kind(), t.openedAt == null ? null : t.openedAt.getStackTrace()));
             }
         }
         return out;
@@ -200,10 +202,11 @@ public final class SocketRegistry {
 
     /**
      * Before the reclaimer closes {@code owner}: claims it (refused if it was used or stamped since
-     * it was judged idle, see {@link #claimForUse}), and an HTTP client's channel is retired from its
-     * client (refused if the client has no idle channel left). Once this answers, the reclaimer must
+     * it was judged idle, see {@link #claimForUse}), and a holder's channel is retired from its
+     * holder (refused if the holder has no idle channel left). Once this answers, the reclaimer must
      * close what it answered or {@link #unretire} the owner.
-     * @return what to close (one look-up): the HttpClient connection that owns the channel, else the
+     * @return what to close (one look-up): the holder's connection that owns the channel (close it
+     *         with {@link #closeConnection}), else the
      *         {@code java.net.Socket} whose descriptor it is, else the owner itself; null if refused
      */
     public Object retireForReclaim(Object owner, long minIdleNanos) {
@@ -211,20 +214,20 @@ public final class SocketRegistry {
         if (t == null) {
             return null;
         }
-        // An HTTP client's channel is retired from its client first, then claimed: a pool that finds
-        // it claimed drops it (ConnectionPool.getConnection answers "none"), so a claim must only be
+        // A holder's channel is retired from its holder first, then claimed: a pool that finds
+        // it claimed drops it (the JDK HttpClient's getConnection answers "none"), so a claim must only be
         // made when the close will follow.
-        if (t.account != null && !t.retire(false)) {
-            return null; // its client has no idle channel left
+        if (t.holder != null && !t.retire(false)) {
+            return null; // its holder has no idle channel left
         }
         long seen = t.claimForReclaim(clock.nanoTime(), minIdleNanos);
         if (seen == Long.MIN_VALUE) {
-            if (t.account != null) {
+            if (t.holder != null) {
                 t.unretire();
             }
             return null; // used, handed out or busy since it was judged idle
         }
-        Object connection = t.httpConnection == null ? null : t.httpConnection.get();
+        Object connection = t.connection == null ? null : t.connection.get();
         if (connection != null) {
             return connection;
         }
@@ -234,12 +237,12 @@ public final class SocketRegistry {
 
     /**
      * A channel's close has started ({@code implCloseSelectableChannel}); a registered channel keeps
-     * its descriptor until its selector deregisters it. For an HTTP client's channel, that gap is
-     * when the client opens the next connection: the closing one is retired from its client now.
+     * its descriptor until its selector deregisters it. For a holder's channel (the JDK HttpClient's), that
+     * gap is when the client opens the next connection: the closing one is retired from its holder now.
      */
     public void closing(Object owner) {
         TrackedSocket t = tracked(owner);
-        if (t != null && t.account != null) {
+        if (t != null && t.holder != null) {
             t.retire(true);
         }
     }
@@ -272,9 +275,8 @@ public final class SocketRegistry {
     private volatile boolean linkAtOnce;
 
     private static final int PENDING_SOCKETS_BATCH = 256;
-    private final java.util.concurrent.ConcurrentLinkedQueue<PendingSocket> pendingSockets =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicInteger pendingCount = new java.util.concurrent.atomic.AtomicInteger();
+    private final ConcurrentLinkedQueue<PendingSocket> pendingSockets = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingCount = new AtomicInteger();
 
     /** A connected socket (weakly) and its {@code SocketImpl} (weakly), not yet linked to its owner's entry. */
     private static final class PendingSocket extends WeakReference<Object> {
@@ -309,11 +311,11 @@ public final class SocketRegistry {
         }
     }
 
-    /** Remembers (weakly) the HttpClient connection that owns a channel, for the reclaimer. */
-    public void attachHttpConnection(Object channel, Object connection) {
+    /** Remembers (weakly) the connection of the channel's holder that owns a channel, for the reclaimer. */
+    public void attachConnection(Object channel, Object connection) {
         TrackedSocket t = tracked(channel);
         if (t != null) {
-            t.httpConnection = new WeakReference<>(connection);
+            t.connection = new WeakReference<>(connection);
             // Built for an exchange: in use until the client's pool takes it back (backInPool), as a
             // reply read into the client's buffers looks idle while its body is still being handed on.
             t.outOfPool();
@@ -325,10 +327,20 @@ public final class SocketRegistry {
         TrackedSocket t = tracked(owner);
         if (t != null) {
             t.unclaimForReclaim(clock.nanoTime());
-            if (t.account != null) {
+            if (t.holder != null) {
                 t.unretire();
             }
         }
+    }
+
+    /**
+     * Closes {@code connection}, which {@link #retireForReclaim} answered for {@code owner}, through
+     * the holder of {@code owner}'s unit.
+     * @return false if it could not (close {@code owner} itself)
+     */
+    public boolean closeConnection(Object owner, Object connection) {
+        TrackedSocket t = tracked(owner);
+        return t != null && t.holder != null && t.holder.closeConnection(connection, owner);
     }
 
     public boolean isTracked(Object owner) {
@@ -366,21 +378,21 @@ public final class SocketRegistry {
             TrackedSocket t = (TrackedSocket) r;
             if (owners.remove(t) != null) {  // identity match: t is its own key
                 if (t.releaseOnCollect) {
-                    collectedTotal.incrementAndGet();
+                    gate.counters().collected.incrementAndGet();
                     t.giveBack(gate);
                 } else {
-                    leakedTotal.incrementAndGet();
+                    gate.counters().leaked.incrementAndGet();
                 }
             }
         }
     }
 
     public long collectedTotal() {
-        return collectedTotal.get();
+        return gate.counters().collected.get();
     }
 
     public long leakedTotal() {
-        return leakedTotal.get();
+        return gate.counters().leaked.get();
     }
 
     /** The tracking entry of {@code owner}, or null: one identity look-up. */

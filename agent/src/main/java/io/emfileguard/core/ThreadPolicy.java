@@ -20,7 +20,12 @@ public final class ThreadPolicy {
         "jdk.internal.net.http.HttpClientImpl$SelectorManager", // the JDK HttpClient's selector
     };
 
-    /** Frames of these packages create connections on internal stages that must never wait. */
+    /**
+     * Frames of these packages create connections on internal stages that must never wait. Kept
+     * here, not registered by the HttpClient's family: it must hold even where none of the family's
+     * hooks was woven or called yet (a channel opened by the client's own threads then comes to the
+     * gate like any other, and must not park a thread whose work would free the room).
+     */
     private static final String HTTP_CLIENT_INTERNALS = "jdk.internal.net.http.";
 
     private static final ClassValue<Boolean> EVENT_LOOP = new ClassValue<Boolean>() {
@@ -66,30 +71,6 @@ public final class ThreadPolicy {
             return false;
         }
         return !calledFromHttpClientInternals();
-    }
-
-    /**
-     * Whether a {@code send}/{@code sendAsync} caller may wait at the cap. Not when it runs on the
-     * client's own threads (its default executor's workers, or any stage called from inside the
-     * client's code, e.g. a {@code send} issued from another exchange's body handler): those threads
-     * complete the exchanges whose end would free the room, so parking them could deadlock.
-     * Slow path only.
-     */
-    public static boolean mayParkForExchange() {
-        Thread t = Thread.currentThread();
-        if (isEventLoopThread(t)) {
-            return false;
-        }
-        String name = t.getName();
-        if (name.startsWith("HttpClient-") && name.contains("-Worker-")) {
-            return false;
-        }
-        return !StackWalker.getInstance().walk(frames -> frames.limit(128)
-                .map(StackWalker.StackFrame::getClassName)
-                .filter(c -> !c.startsWith("io.emfileguard.")
-                        && !c.equals("jdk.internal.net.http.HttpClientImpl")
-                        && !c.equals("jdk.internal.net.http.HttpClientFacade"))
-                .anyMatch(c -> c.startsWith(HTTP_CLIENT_INTERNALS)));
     }
 
     static boolean calledFromHttpClientInternals() {

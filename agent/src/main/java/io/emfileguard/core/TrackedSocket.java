@@ -44,8 +44,8 @@ final class TrackedSocket extends WeakReference<Object> {
 
     final int hash;
     final boolean releaseOnCollect;
-    /** The HTTP client whose account holds this channel's unit, or null (the gate holds it). */
-    final HttpClientAccount account;
+    /** What holds this channel's unit (a client family's account), or null: the gate holds it. */
+    final UnitHolder holder;
     /** A server-side socket: counted, never reclaimed. */
     final boolean accepted;
     final long openedNanos;
@@ -62,12 +62,12 @@ final class TrackedSocket extends WeakReference<Object> {
     private volatile PoolState pool = PoolState.UNKNOWN;
     /** The java.net.Socket whose descriptor this is, if known. */
     volatile WeakReference<Object> socket;
-    /** The HttpClient connection that owns this channel, if any. */
-    volatile WeakReference<Object> httpConnection;
-    /** An HTTP client's channel taken out of its client's count (reclaimed or closing; guarded by this). */
+    /** The holder's connection that owns this channel, if any ({@link UnitHolder#closeConnection}). */
+    volatile WeakReference<Object> connection;
+    /** A holder's channel taken out of its holder's count (reclaimed or closing; guarded by this). */
     private boolean retired;
 
-    TrackedSocket(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, HttpClientAccount account,
+    TrackedSocket(Object owner, ReferenceQueue<Object> queue, boolean releaseOnCollect, UnitHolder holder,
                   boolean accepted, Throwable openedAt, long now) {
         super(owner, queue);
         this.openedNanos = now;
@@ -75,7 +75,7 @@ final class TrackedSocket extends WeakReference<Object> {
         this.openedAt = openedAt;
         this.hash = System.identityHashCode(owner);
         this.releaseOnCollect = releaseOnCollect;
-        this.account = account;
+        this.holder = holder;
         this.accepted = accepted;
     }
 
@@ -169,9 +169,9 @@ final class TrackedSocket extends WeakReference<Object> {
         return !accepted && phase == Phase.REPLIED && pool != PoolState.OUT_OF_POOL && idleNanos(now) >= minIdleNanos;
     }
 
-    /** An HTTP client's idle channel, not being closed: a candidate for its client's newest idle one. */
-    boolean idleInHttpClient(long now) {
-        return account != null && phase == Phase.REPLIED && idleNanos(now) >= 0 && !retiredNow();
+    /** A holder's idle channel, not being closed: a candidate for its holder's newest idle one. */
+    boolean idleInHolder(long now) {
+        return holder != null && phase == Phase.REPLIED && idleNanos(now) >= 0 && !retiredNow();
     }
 
     /**
@@ -194,8 +194,8 @@ final class TrackedSocket extends WeakReference<Object> {
     }
 
     /**
-     * Takes an HTTP client's channel out of its client's count, once: {@code closing} when its close
-     * has started (always allowed), else for the reclaimer (refused if the client has no idle channel).
+     * Takes a holder's channel out of its holder's count, once: {@code closing} when its close
+     * has started (always allowed), else for the reclaimer (refused if the holder has no idle channel).
      * @return whether it was retired now
      */
     boolean retire(boolean closing) {
@@ -204,8 +204,8 @@ final class TrackedSocket extends WeakReference<Object> {
                 return false;
             }
             if (closing) {
-                account.retireClosingChannel();
-            } else if (!account.retireIdleChannel()) {
+                holder.retireClosingChannel();
+            } else if (!holder.retireIdleChannel()) {
                 return false;
             }
             retired = true;
@@ -213,12 +213,12 @@ final class TrackedSocket extends WeakReference<Object> {
         }
     }
 
-    /** The reclaimer did not close it after all: back in its client's count. */
+    /** The reclaimer did not close it after all: back in its holder's count. */
     void unretire() {
         synchronized (this) {
             if (retired) {
                 retired = false;
-                account.unretire();
+                holder.unretire();
             }
         }
     }
@@ -227,14 +227,14 @@ final class TrackedSocket extends WeakReference<Object> {
         return retired;
     }
 
-    /** Gives its unit back: to its HTTP client's account (as retired or not), else to the gate. */
+    /** Gives its unit back: to its holder (as retired or not), else to the gate. */
     void giveBack(SocketGate gate) {
-        if (account == null) {
+        if (holder == null) {
             gate.release();
         } else if (retiredNow()) {
-            account.retiredChannelClosed();
+            holder.retiredChannelClosed();
         } else {
-            account.channelClosed();
+            holder.channelClosed();
         }
     }
 

@@ -35,7 +35,7 @@ final class WaitQueue {
             return state;
         }
 
-        final boolean isWaiting() {
+        public final boolean isWaiting() {
             return state == WAITING;
         }
 

@@ -30,7 +30,7 @@ class AbandonedSocketCollectorTest {
         AtomicInteger collections = new AtomicInteger();
         AtomicInteger events = new AtomicInteger();
         AbandonedSocketCollector collector = new AbandonedSocketCollector(registry,
-                (freed, total) -> events.incrementAndGet(), collections::incrementAndGet);
+                TestEvents.onCollection((freed, total) -> events.incrementAndGet()), collections::incrementAndGet);
         for (int i = 0; i < 50; i++) {
             collector.run(); // fifty stuck waiters after the same slice
         }
@@ -42,7 +42,7 @@ class AbandonedSocketCollectorTest {
     @Test
     void asksLessOftenWhileCollectionsGiveNothingBack() {
         SocketRegistry registry = registryWithAQuietSocket();
-        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { }, () -> { });
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, TestEvents.onCollection((freed, total) -> { }), () -> { });
         collector.run();
         assertEquals(AbandonedSocketCollector.MIN_INTERVAL_NANOS, collector.intervalNanos());
         collector.allowNow();
@@ -68,7 +68,7 @@ class AbandonedSocketCollectorTest {
     void asksForNoCollectionWhileEverySocketIsARequestInFlight() {
         SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         AtomicInteger collections = new AtomicInteger();
-        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { },
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, TestEvents.onCollection((freed, total) -> { }),
                 collections::incrementAndGet);
         Object[] inFlight = new Object[3];
         for (int i = 0; i < inFlight.length; i++) {
@@ -89,7 +89,7 @@ class AbandonedSocketCollectorTest {
     void aConnectedSocketWithNoIoSinceTheStuckTimeMayBeGarbage() {
         SocketRegistry registry = new SocketRegistry(new SocketGate(GateSettings.of(10)), clock);
         AtomicInteger collections = new AtomicInteger();
-        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { },
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, TestEvents.onCollection((freed, total) -> { }),
                 collections::incrementAndGet);
         Object connected = new Object();
         registry.track(connected, true);
@@ -109,7 +109,7 @@ class AbandonedSocketCollectorTest {
         gate.setSliceTask(registry::expungeCollected); // as the agent wires it
         // A real collection; the reference handler then queues the socket's reference in real time,
         // which the moved clock must not outpace: the collection returns once the registry has it.
-        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, (freed, total) -> { }, () -> {
+        AbandonedSocketCollector collector = new AbandonedSocketCollector(registry, TestEvents.onCollection((freed, total) -> { }), () -> {
             System.gc();
             awaitCollected(registry);
         });

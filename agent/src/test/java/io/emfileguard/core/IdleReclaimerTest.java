@@ -1,5 +1,7 @@
 package io.emfileguard.core;
 
+import io.emfileguard.core.httpclient.HttpClientAccount;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +40,7 @@ class IdleReclaimerTest {
         Fixture(int cap, List<AddressRule> excludes) {
             gate = new SocketGate(new GateSettings(cap, 20, 60_000, GateSettings.OnTimeout.FAIL, excludes), clock);
             registry = new SocketRegistry(gate, clock);
-            reclaimer = new IdleReclaimer(registry, 0, excludes, (peer, idleMillis, total) -> { });
+            reclaimer = new IdleReclaimer(registry, 0, excludes, GateEvents.NONE);
         }
 
         /** Counted, its request written and its reply read: back in its pool, as far as the agent can tell. */

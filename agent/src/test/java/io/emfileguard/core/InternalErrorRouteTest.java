@@ -1,5 +1,7 @@
 package io.emfileguard.core;
 
+import io.emfileguard.core.httpclient.HttpClientHooks;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,6 +14,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,13 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InternalErrorRouteTest {
 
-    /** What reached the diagnostics: "where: error". */
+    /** What reached the event sink: "where: error". */
     private final List<String> reported = new CopyOnWriteArrayList<>();
     private final List<Throwable> errors = new CopyOnWriteArrayList<>();
-    private final SocketHooks.Diagnostics recording = (where, error) -> {
+    private final GateEvents recording = TestEvents.onInternalError((where, error) -> {
         reported.add(where + ": " + error);
         errors.add(error);
-    };
+    });
     private final MovableClock clock = new MovableClock();
     private final TestThreads threads = new TestThreads();
     private long countBefore;
@@ -64,11 +68,39 @@ class InternalErrorRouteTest {
         assertSame(error, errors.get(0));
     }
 
+    /** A family's slice work (registered once, for good) that fails is reported; the work after it still runs. */
+    @Test
+    void aFamilysFailingSliceWorkIsReportedAndTheOthersStillRun() {
+        AtomicBoolean failing = new AtomicBoolean(true);
+        AtomicInteger ranAfter = new AtomicInteger();
+        SocketHooks.addSliceWork(new Runnable() {
+            @Override
+            public void run() {
+                if (failing.get()) {
+                    throw new IllegalStateException("broken");
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "a test family";
+            }
+        });
+        SocketHooks.addSliceWork(ranAfter::incrementAndGet);
+        try {
+            SocketHooks.runSliceWork();
+            assertEquals(1, ranAfter.get());
+            assertReported("a family's slice work (a test family): java.lang.IllegalStateException: broken");
+        } finally {
+            failing.set(false); // registered for good: harmless for the tests after this one
+        }
+    }
+
     @Test
     void aReportThatFailsItselfIsStillCountedAndNeverThrown() {
-        SocketHooks.install(null, null, null, (where, error) -> {
+        SocketHooks.install(null, null, null, TestEvents.onInternalError((where, error) -> {
             throw new IllegalStateException("the log is broken");
-        });
+        }));
         SocketHooks.internalError("somewhere", new RuntimeException());
         assertEquals(countBefore + 1, SocketHooks.internalErrorsTotal());
     }
@@ -107,9 +139,9 @@ class InternalErrorRouteTest {
     }
 
     @Test
-    void aFailingListenerIsReportedAndNeitherEndsTheWaitNorStrandsTheWaiter() throws Exception {
+    void aFailingEventSinkIsReportedAndNeitherEndsTheWaitNorStrandsTheWaiter() throws Exception {
         SocketGate gate = fullGate(1_000, 25_000, GateSettings.OnTimeout.PROCEED);
-        gate.setListener(new SocketGate.Listener() {
+        gate.setEvents(new GateEvents() {
             @Override public void waitingStarted(SocketGate g) { throw new IllegalStateException("started"); }
             @Override public void stillWaiting(SocketGate g) { throw new IllegalStateException("still"); }
             @Override public void timedOut(SocketGate g, long waitedNanos, boolean proceeding) {
@@ -121,10 +153,10 @@ class InternalErrorRouteTest {
         assertEquals(0, gate.waitingThreads());
         assertEquals(2, gate.openSockets());
         assertReported(
-                "the gate's listener (waiting started): java.lang.IllegalStateException: started",
-                "the gate's listener (still waiting): java.lang.IllegalStateException: still",  // at 10 s
-                "the gate's listener (still waiting): java.lang.IllegalStateException: still",  // at 20 s
-                "the gate's listener (timed out): java.lang.IllegalStateException: timed out");
+                "the gate's events (waiting started): java.lang.IllegalStateException: started",
+                "the gate's events (still waiting): java.lang.IllegalStateException: still",  // at 10 s
+                "the gate's events (still waiting): java.lang.IllegalStateException: still",  // at 20 s
+                "the gate's events (timed out): java.lang.IllegalStateException: timed out");
     }
 
     /** Before, the claim's exception left the acquire with its waiter still queued, to be granted a unit nobody released. */

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * grant), never on its own; so a test sees exactly the wake-ups the moved time calls for, and time
  * moves only while every thread it drives is parked, never while one it woke has yet to run.
  */
-final class MovableClock implements ParkingClock {
+public final class MovableClock implements ParkingClock {
     /** How long, in real time, a test waits for threads to reach a state before it fails. */
     private static final long STATE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -74,12 +74,12 @@ final class MovableClock implements ParkingClock {
     }
 
     /** How many times a thread has parked on this clock. */
-    int parks() {
+    public int parks() {
         return parks.get();
     }
 
     /** Moves the time on, waking every thread whose park ends by then. */
-    synchronized void advanceMillis(long millis) {
+    public synchronized void advanceMillis(long millis) {
         long time = now.addAndGet(millis * 1_000_000L);
         for (Iterator<Map.Entry<Thread, Long>> it = parked.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Thread, Long> e = it.next();
@@ -91,7 +91,7 @@ final class MovableClock implements ParkingClock {
     }
 
     /** The calling thread waits on this clock's time for {@code millis}: the test moves it along. */
-    void sleepMillis(long millis) {
+    public void sleepMillis(long millis) {
         long until = now.get() + millis * 1_000_000L;
         for (long left; (left = until - now.get()) > 0; ) {
             parkNanos(this, left);
@@ -99,12 +99,12 @@ final class MovableClock implements ParkingClock {
     }
 
     /** Waits until at least {@code n} threads are parked on this clock (10 s of real time at most). */
-    synchronized void awaitParked(int n) throws InterruptedException {
+    public synchronized void awaitParked(int n) throws InterruptedException {
         awaitState(() -> parked.size() >= n, () -> "expected " + n + " threads parked, saw " + parked.size());
     }
 
     /** How many threads are parked on this clock now. */
-    synchronized int parkedThreads() {
+    public synchronized int parkedThreads() {
         return parked.size();
     }
 
@@ -112,7 +112,7 @@ final class MovableClock implements ParkingClock {
      * Starts a thread whose parks {@link #advanceWhileWorkersRun} waits for; what it throws,
      * {@link #advanceWhileWorkersRun} throws.
      */
-    synchronized Thread start(Runnable body) {
+    public synchronized Thread start(Runnable body) {
         Thread t = new Thread(() -> {
             try {
                 body.run();
@@ -135,7 +135,7 @@ final class MovableClock implements ParkingClock {
      * parked on this clock, until they have all ended: time passes only while they wait for it.
      * Then throws what any of them threw.
      */
-    synchronized void advanceWhileWorkersRun(long stepMillis) throws InterruptedException {
+    public synchronized void advanceWhileWorkersRun(long stepMillis) throws InterruptedException {
         for (;;) {
             awaitState(() -> parked.keySet().containsAll(workers),
                     () -> "workers neither parked nor ended: " + workers + ", parked " + parked.keySet());
@@ -157,7 +157,7 @@ final class MovableClock implements ParkingClock {
      * Runs {@code action} on a thread of its own while moving the time on in {@code stepMillis}
      * steps whenever it parks; returns its result or throws what it threw.
      */
-    <T> T callAdvancing(long stepMillis, Callable<T> action) throws Exception {
+    public <T> T callAdvancing(long stepMillis, Callable<T> action) throws Exception {
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Exception> failure = new AtomicReference<>();
         start(() -> {

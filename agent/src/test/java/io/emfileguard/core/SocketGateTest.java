@@ -349,7 +349,7 @@ class SocketGateTest {
         List<Long> summariesAtMillis = Collections.synchronizedList(new ArrayList<>());
         List<String> timeouts = Collections.synchronizedList(new ArrayList<>());
         long start = clock.nanoTime();
-        gate.setListener(new SocketGate.Listener() {
+        gate.setEvents(new GateEvents() {
             @Override public void waitingStarted(SocketGate g) { started.incrementAndGet(); }
             @Override public void stillWaiting(SocketGate g) { summariesAtMillis.add((clock.nanoTime() - start) / 1_000_000); }
             @Override public void timedOut(SocketGate g, long waitedNanos, boolean proceeding) {

@@ -1,5 +1,7 @@
 package io.emfileguard.core;
 
+import io.emfileguard.core.httpclient.HttpClientAccount;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -312,7 +314,7 @@ class SocketRegistryTest {
         Object channel = new Object();
         registry.track(channel, true);
         Object connection = new Object(); // stands in for the HttpClient's PlainHttpConnection
-        registry.attachHttpConnection(channel, connection); // built for an exchange
+        registry.attachConnection(channel, connection); // built for an exchange
         registry.ioEnded(channel, true, true);  // request
         registry.ioEnded(channel, false, true); // reply read; its body is still being delivered...
         clock.advanceMillis(30);               // ...slowly
@@ -376,7 +378,7 @@ class SocketRegistryTest {
                 "a pool sees Socket.isClosed() only if the Socket itself is closed");
         Object channel = repliedAndIdle(registry);
         Object connection = new Object(); // stands in for the HttpClient's PlainHttpConnection
-        registry.attachHttpConnection(channel, connection);
+        registry.attachConnection(channel, connection);
         registry.backInPool(channel); // ConnectionPool.returnToPool
         clock.advanceMillis(30);
         assertSame(connection, registry.retireForReclaim(channel, IDLE_20_MS),

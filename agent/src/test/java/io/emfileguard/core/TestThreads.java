@@ -14,17 +14,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * {@link #assertAllEndedAndNoFailureUnseen} (after each test) fails on a thread still running or on a
  * failure the test never looked at. Nothing a test thread throws is lost.
  */
-final class TestThreads {
+public final class TestThreads {
     /** How long, in real time, a thread may take to end once the test expects it to. */
     private static final long END_TIMEOUT_MILLIS = 10_000;
 
-    interface Body {
+    public interface Body {
         void run() throws Exception;
     }
 
     /** One thread's result: what it returned, or what it threw. */
-    static final class Outcome<T> {
-        final Thread thread;
+    public static final class Outcome<T> {
+        public final Thread thread;
         private final FutureTask<T> task;
         private volatile boolean seen;
 
@@ -34,7 +34,7 @@ final class TestThreads {
         }
 
         /** Waits for the thread to end (10 s at most, then fails); returns its result or throws what it threw. */
-        T get() throws Exception {
+        public T get() throws Exception {
             awaitEnd();
             seen = true;
             try {
@@ -48,13 +48,13 @@ final class TestThreads {
             }
         }
 
-        void awaitEnd() throws InterruptedException {
+        public void awaitEnd() throws InterruptedException {
             thread.join(END_TIMEOUT_MILLIS);
             assertFalse(thread.isAlive(), thread.getName() + " has not ended");
         }
 
         /** What it threw, or null; only once it has ended. */
-        Throwable failure() throws InterruptedException {
+        public Throwable failure() throws InterruptedException {
             try {
                 task.get(0, TimeUnit.SECONDS);
                 return null;
@@ -77,7 +77,7 @@ final class TestThreads {
         return outcome;
     }
 
-    Outcome<Void> run(String name, Body body) {
+    public Outcome<Void> run(String name, Body body) {
         return call(name, () -> {
             body.run();
             return null;
@@ -85,7 +85,7 @@ final class TestThreads {
     }
 
     /** Every thread ended, and none threw what its test did not look at through {@link Outcome#get}. */
-    void assertAllEndedAndNoFailureUnseen() throws InterruptedException {
+    public void assertAllEndedAndNoFailureUnseen() throws InterruptedException {
         AssertionError failed = null;
         for (Outcome<?> o : started) {
             o.awaitEnd();

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Defines the agent's core classes ({@code io.emfileguard.core}) in the bootstrap class loader, so
+ * Defines the agent's core classes ({@code io.emfileguard.core} and its subpackages) in the bootstrap class loader, so
  * that advice inlined into {@code java.base} and {@code java.net.http} can call them.
  *
  * <p>Why not {@code Instrumentation.appendToBootstrapClassLoaderSearch}: on JDK 17 that prints
@@ -127,16 +127,10 @@ public final class BootstrapInjector {
         }
         if (location.isDirectory()) {
             java.io.File dir = new java.io.File(location, CORE_PACKAGE);
-            String[] names = dir.list();
-            if (names == null) {
+            if (dir.list() == null) {
                 throw new IOException("no core classes in " + dir);
             }
-            java.util.Arrays.sort(names);
-            for (String name : names) {
-                if (name.endsWith(".class")) {
-                    result.put(CORE_PACKAGE + name, java.nio.file.Files.readAllBytes(new java.io.File(dir, name).toPath()));
-                }
-            }
+            readCoreDirectory(dir, CORE_PACKAGE, result);
             return result;
         }
         try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(location)) {
@@ -144,7 +138,7 @@ public final class BootstrapInjector {
             while (entries.hasMoreElements()) {
                 java.util.zip.ZipEntry entry = entries.nextElement();
                 String path = entry.getName();
-                if (path.startsWith(CORE_PACKAGE) && path.endsWith(".class") && path.indexOf('/', CORE_PACKAGE.length()) < 0) {
+                if (path.startsWith(CORE_PACKAGE) && path.endsWith(".class")) { // the client families' packages included
                     try (InputStream in = jar.getInputStream(entry)) {
                         result.put(path, in.readAllBytes());
                     }
@@ -155,6 +149,20 @@ public final class BootstrapInjector {
             throw new IOException("no core classes in the agent jar " + location);
         }
         return result;
+    }
+
+    /** The class files under {@code dir} (the core's package {@code path}) and its subpackages, sorted. */
+    private static void readCoreDirectory(java.io.File dir, String path, Map<String, byte[]> result) throws IOException {
+        String[] names = dir.list();
+        java.util.Arrays.sort(names);
+        for (String name : names) {
+            java.io.File f = new java.io.File(dir, name);
+            if (f.isDirectory()) {
+                readCoreDirectory(f, path + name + "/", result);
+            } else if (name.endsWith(".class")) {
+                result.put(path + name, java.nio.file.Files.readAllBytes(f.toPath()));
+            }
+        }
     }
 
     /**

@@ -75,9 +75,9 @@ public final class InterceptionPoint {
     }
 
     /**
-     * A static call into a hooks class of the core: {@code "HttpClientHooks.beforeExchange"} calls
-     * {@code io.emfileguard.core.HttpClientHooks.beforeExchange}; a bare name is a {@code SocketHooks}
-     * method (the JDK's sockets and channels).
+     * A static call into a hooks class of the core: {@code "httpclient.HttpClientHooks.beforeExchange"}
+     * calls {@code io.emfileguard.core.httpclient.HttpClientHooks.beforeExchange} (a family's package
+     * under the core); a bare name is a {@code SocketHooks} method (the JDK's sockets and channels).
      */
     static final class Call {
         /** The hooks class, internal name. */
@@ -89,8 +89,8 @@ public final class InterceptionPoint {
         final List<Arg> args;
 
         Call(String hook, String returns, Arg... args) {
-            int dot = hook.indexOf('.');
-            this.hooksClass = dot < 0 ? SOCKET_HOOKS : CORE_PACKAGE + hook.substring(0, dot);
+            int dot = hook.lastIndexOf('.');
+            this.hooksClass = dot < 0 ? SOCKET_HOOKS : CORE_PACKAGE + hook.substring(0, dot).replace('.', '/');
             this.hook = hook.substring(dot + 1);
             this.returns = returns;
             this.args = Collections.unmodifiableList(Arrays.asList(args));
@@ -98,7 +98,7 @@ public final class InterceptionPoint {
 
         @Override
         public String toString() {
-            StringBuilder sb = new StringBuilder(hooksClass.substring(CORE_PACKAGE.length())).append('.')
+            StringBuilder sb = new StringBuilder(hooksClass.substring(CORE_PACKAGE.length()).replace('/', '.')).append('.')
                     .append(hook).append('(');
             for (int i = 0; i < args.size(); i++) {
                 sb.append(i == 0 ? "" : ", ").append(args.get(i));

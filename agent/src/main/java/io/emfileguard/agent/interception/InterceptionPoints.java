@@ -23,9 +23,10 @@ import io.emfileguard.agent.interception.InterceptionPoint.Needs;
 /**
  * Every method the agent weaves, and nothing else: the transformer, the doctor's report and the
  * docs read this table. Adding an interception point = one row here, one hook in the hooks class
- * of its family ({@code io.emfileguard.core.SocketHooks}, {@code HttpClientHooks},
- * {@code PooledClientHooks}, {@code NettyPoolHooks},
- * {@code ApacheAsyncHooks}), one test. Each hook named here must exist in its class with the
+ * of its family ({@code io.emfileguard.core.SocketHooks} for the JDK's sockets; each client family in
+ * a package of its own, named relative to the core: {@code httpclient.HttpClientHooks},
+ * {@code pooled.PooledClientHooks}, {@code netty.NettyPoolHooks}, {@code apache.ApacheAsyncHooks}),
+ * one test. Each hook named here must exist in its class with the
  * parameters its arguments give ({@code InterceptionPointsTest}).
  */
 public final class InterceptionPoints {
@@ -86,23 +87,23 @@ public final class InterceptionPoints {
                         + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)"
                         + "Ljava/util/concurrent/CompletableFuture;",
                 "an HttpClient exchange starts: a `send` caller waits at the cap, a `sendAsync` one never does")
-            .enter("HttpClientHooks.beforeExchange", "Ljava/lang/Object;", THIS, arg(0), arg(3))
-            .skipWhenEnteredIs("io/emfileguard/core/RefusedExchange")
-            .exitOrThrowReplacing("HttpClientHooks.afterExchangeStarted", RETURNED, ENTERED, THROWN),
+            .enter("httpclient.HttpClientHooks.beforeExchange", "Ljava/lang/Object;", THIS, arg(0), arg(3))
+            .skipWhenEnteredIs("io/emfileguard/core/httpclient/RefusedExchange")
+            .exitOrThrowReplacing("httpclient.HttpClientHooks.afterExchangeStarted", RETURNED, ENTERED, THROWN),
         // The exchange's start: `start.completeAsync(() -> null, executor)`, the executor used for nothing
         // else. For `sendAsync` the agent hands the JDK an executor that starts it when admitted (deferred
         // at the cap: the caller returns at once); `send` keeps its own.
         point(ALWAYS, "jdk.internal.net.http.MultiExchange", "responseAsync",
                 "(Ljava/util/concurrent/Executor;)Ljava/util/concurrent/CompletableFuture;",
                 "a `sendAsync` exchange's start: deferred at the cap, never its caller")
-            .enterReplacing(0, "HttpClientHooks.exchangeExecutor", THIS, arg(0)),
+            .enterReplacing(0, "httpclient.HttpClientHooks.exchangeExecutor", THIS, arg(0)),
         // (addr, client) on JDK 17 and 21, (addr, client, label) on JDK 25: the channel it opens belongs to
         // that client's account, so an exchange and its connection take one unit between them.
         point(ALWAYS, "jdk.internal.net.http.PlainHttpConnection", "<init>",
                 "(Ljava/net/InetSocketAddress;Ljdk/internal/net/http/HttpClientImpl;...",
                 "an HttpClient connection is built: its channel joins the client's account")
-            .enter("HttpClientHooks.httpConnectionStarting", "V", arg(1))
-            .exit("HttpClientHooks.httpConnectionFinished", THIS),
+            .enter("httpclient.HttpClientHooks.httpConnectionStarting", "V", arg(1))
+            .exit("httpclient.HttpClientHooks.httpConnectionFinished", THIS),
 
         // ---- Netty's channel pools (FixedChannelPool, the AWS SDK's NettyNioAsyncHttpClient): an acquire runs on
         // an event loop and, with no idle channel, connects at once inside the call. At the cap the acquire itself
@@ -111,13 +112,13 @@ public final class InterceptionPoints {
         point(ALWAYS, NETTY_POOL, "acquire", "(Lio/netty/util/concurrent/Promise;)Lio/netty/util/concurrent/Future;",
                 "a Netty pool acquires a channel: at the cap, with none idle, it waits as deferred work (the event "
                         + "loop goes on)")
-            .enter("NettyPoolHooks.beforePoolAcquire", "Ljava/lang/Object;", THIS, arg(0),
+            .enter("netty.NettyPoolHooks.beforePoolAcquire", "Ljava/lang/Object;", THIS, arg(0),
                     field("deque", "Ljava/util/Deque;"), field("bootstrap", "Lio/netty/bootstrap/Bootstrap;"))
-            .skipWhenEnteredIs("io/emfileguard/core/NettyPoolHooks$DeferredAcquire")
-            .exitOrThrowReplacing("NettyPoolHooks.afterPoolAcquire", RETURNED, ENTERED, arg(0), THROWN),
+            .skipWhenEnteredIs("io/emfileguard/core/netty/NettyPoolHooks$DeferredAcquire")
+            .exitOrThrowReplacing("netty.NettyPoolHooks.afterPoolAcquire", RETURNED, ENTERED, arg(0), THROWN),
         point(ALWAYS, NETTY_POOL, "offerChannel", "(Lio/netty/channel/Channel;)Z",
                 "a channel goes back to its Netty pool: an acquire of that pool waiting at the cap takes it")
-            .exit("NettyPoolHooks.channelBackInPool", RETURNED, THIS, field("deque", "Ljava/util/Deque;")),
+            .exit("netty.NettyPoolHooks.channelBackInPool", RETURNED, THIS, field("deque", "Ljava/util/Deque;")),
         // ---- Apache HttpCore 5's I/O reactors (Apache HttpAsyncClient 5, every HttpCore 5 client): a connect only
         // queues a request, which the reactor's thread (an event loop, never parked) opens later. The gate is asked
         // at the connect: a unit is taken for it then (pre-paid to the reactor's open), or, at the cap, the connect
@@ -127,31 +128,31 @@ public final class InterceptionPoints {
                         + "Lorg/apache/hc/core5/concurrent/FutureCallback;)Ljava/util/concurrent/Future;",
                 "Apache HttpCore 5 queues a connect for its reactor: a unit is taken for it, or (at the cap) it waits "
                         + "in the queue without a thread")
-            .enter("ApacheAsyncHooks.beforeReactorConnect", "Ljava/lang/Object;", THIS, arg(0), arg(1), arg(2), arg(3),
+            .enter("apache.ApacheAsyncHooks.beforeReactorConnect", "Ljava/lang/Object;", THIS, arg(0), arg(1), arg(2), arg(3),
                     arg(4), arg(5))
-            .skipWhenEnteredIs("io/emfileguard/core/ApacheAsyncHooks$DeferredConnect")
-            .exitOrThrowReplacing("ApacheAsyncHooks.afterReactorConnect", RETURNED, ENTERED, THROWN),
+            .skipWhenEnteredIs("io/emfileguard/core/apache/ApacheAsyncHooks$DeferredConnect")
+            .exitOrThrowReplacing("apache.ApacheAsyncHooks.afterReactorConnect", RETURNED, ENTERED, THROWN),
         // Built in the connect, before it is queued: the unit taken for the connect is bound to it.
         point(ALWAYS, APACHE_SESSION_REQUEST, "<init>", "(Lorg/apache/hc/core5/net/NamedEndpoint;Ljava/net/SocketAddress;"
                         + "Ljava/net/SocketAddress;Lorg/apache/hc/core5/util/Timeout;Ljava/lang/Object;"
                         + "Lorg/apache/hc/core5/concurrent/FutureCallback;)V",
                 "an Apache HttpCore 5 connect request is built: the unit taken for its connect is bound to it")
-            .exit("ApacheAsyncHooks.sessionRequestCreated", THIS),
+            .exit("apache.ApacheAsyncHooks.sessionRequestCreated", THIS),
         // The reactor asks it right before SocketChannel.open: that open uses the request's unit.
         point(ALWAYS, APACHE_SESSION_REQUEST, "isCancelled", "()Z",
                 "the reactor checks a connect request before it opens its channel: that open uses the request's unit")
-            .exit("ApacheAsyncHooks.sessionRequestChecked", RETURNED, THIS),
+            .exit("apache.ApacheAsyncHooks.sessionRequestChecked", RETURNED, THIS),
         point(ALWAYS, APACHE_SESSION_REQUEST, "cancel", "()Z",
                 "a connect request is cancelled: a unit its channel never used comes back")
-            .exit("ApacheAsyncHooks.sessionRequestEnded", THIS),
+            .exit("apache.ApacheAsyncHooks.sessionRequestEnded", THIS),
         point(ALWAYS, APACHE_SESSION_REQUEST, "failed", "(Ljava/lang/Exception;)V",
                 "a connect request failed: a unit its channel never used comes back")
-            .exit("ApacheAsyncHooks.sessionRequestEnded", THIS),
+            .exit("apache.ApacheAsyncHooks.sessionRequestEnded", THIS),
         // Never reached with its unit unused while the reactor opens through isCancelled(); were that check to
         // go (another HttpCore version), the unit would come back here instead of counting twice.
         point(ALWAYS, APACHE_SESSION_REQUEST, "completed", "(Lorg/apache/hc/core5/reactor/ProtocolIOSession;)V",
                 "a connect request completed: a unit its channel never used comes back")
-            .exit("ApacheAsyncHooks.sessionRequestEnded", THIS),
+            .exit("apache.ApacheAsyncHooks.sessionRequestEnded", THIS),
 
         // ---- The idle-reclaim clock: every read and write on a socket or channel ends here. (Not connects:
         // a socket is idle only once it has read a reply, so a connect's stamp could never matter.)
@@ -168,13 +169,13 @@ public final class InterceptionPoints {
         // closes one a request is about to use, and a closed one is never handed out.
         point(IDLE_RECLAIM, KEEP_ALIVE, "get", "(Ljava/net/URL;Ljava/lang/Object;)Lsun/net/www/http/HttpClient;",
                 "HttpURLConnection's keep-alive cache hands out a connection")
-            .exitReplacing("PooledClientHooks.cachedConnectionOrNull", RETURNED),
+            .exitReplacing("pooled.PooledClientHooks.cachedConnectionOrNull", RETURNED),
         point(IDLE_RECLAIM, KEEP_ALIVE, "put", "(Ljava/net/URL;Ljava/lang/Object;Lsun/net/www/http/HttpClient;)V",
                 "a connection goes back to the keep-alive cache")
-            .enter("PooledClientHooks.connectionBackInCache", "V", arg(2)),
+            .enter("pooled.PooledClientHooks.connectionBackInCache", "V", arg(2)),
         point(IDLE_RECLAIM, "sun.net.NetworkClient", "doConnect", "(Ljava/lang/String;I)Ljava/net/Socket;",
                 "HttpURLConnection opens a connection (in use until the cache takes it back)")
-            .exit("PooledClientHooks.connectionOpenedForCache", RETURNED),
+            .exit("pooled.PooledClientHooks.connectionOpenedForCache", RETURNED),
         // The JDK HttpClient's pool: a connection is idle only between returnToPool and getConnection
         // (a reply read into the client's buffers looks idle while its body is still being handed on);
         // getConnection claims it, or answers "none" if the reclaimer is closing it (the client then
@@ -182,40 +183,40 @@ public final class InterceptionPoints {
         point(IDLE_RECLAIM, "jdk.internal.net.http.ConnectionPool", "getConnection",
                 "(ZLjava/net/InetSocketAddress;Ljava/net/InetSocketAddress;)Ljdk/internal/net/http/HttpConnection;",
                 "the HttpClient's pool hands out a connection")
-            .exitReplacing("HttpClientHooks.pooledHttpConnectionOrNull", RETURNED),
+            .exitReplacing("httpclient.HttpClientHooks.pooledHttpConnectionOrNull", RETURNED),
         point(IDLE_RECLAIM, "jdk.internal.net.http.ConnectionPool", "returnToPool",
                 "(Ljdk/internal/net/http/HttpConnection;)V",
                 "an HttpClient connection goes back to its pool (idle only from then on)")
             // marked idle on entry, before another exchange can be handed it; handed back on exit
-            .enter("HttpClientHooks.httpConnectionReturningToPool", "V", arg(0))
-            .exit("HttpClientHooks.httpConnectionBackInPool", arg(0)),
+            .enter("httpclient.HttpClientHooks.httpConnectionReturningToPool", "V", arg(0))
+            .exit("httpclient.HttpClientHooks.httpConnectionBackInPool", arg(0)),
         // Apache HttpCore 4 and 5 (also under the AWS SDK's ApacheHttpClient) ask isOpen() before every
         // request; its pool re-checks a connection only after 2 s idle.
         point(IDLE_RECLAIM, "org.apache.http.impl.BHttpConnectionBase", "isOpen", "()Z",
                 "Apache HttpCore 4 asks whether a pooled connection is open")
-            .exitReplacing("PooledClientHooks.pooledConnectionOpen", RETURNED, THIS),
+            .exitReplacing("pooled.PooledClientHooks.pooledConnectionOpen", RETURNED, THIS),
         point(IDLE_RECLAIM, "org.apache.hc.core5.http.impl.io.BHttpConnectionBase", "isOpen", "()Z",
                 "Apache HttpCore 5 asks whether a pooled connection is open")
-            .exitReplacing("PooledClientHooks.pooledConnectionOpen", RETURNED, THIS),
+            .exitReplacing("pooled.PooledClientHooks.pooledConnectionOpen", RETURNED, THIS),
         // OkHttp 4 and 5 ask isHealthy() only of the connection they are acquiring for a call.
         point(IDLE_RECLAIM, "okhttp3.internal.connection.RealConnection", "isHealthy", "(Z)Z",
                 "OkHttp checks the pooled connection it acquires")
-            .exitReplacing("PooledClientHooks.pooledConnectionHealthy", RETURNED, THIS),
+            .exitReplacing("pooled.PooledClientHooks.pooledConnectionHealthy", RETURNED, THIS),
         // Where connections go back to their pools: while threads wait at the cap, a connection going
         // back is closed so that its unit goes to the longest waiter (no jump over the queue).
         point(IDLE_RECLAIM, "org.apache.http.pool.AbstractConnPool", "release", "(Lorg/apache/http/pool/PoolEntry;Z)V",
                 "Apache HttpCore 4's pool takes a connection back: handed to a waiter at the cap")
-            .enter("PooledClientHooks.pooledEntryReleasing", "V", arg(0), arg(1)),
+            .enter("pooled.PooledClientHooks.pooledEntryReleasing", "V", arg(0), arg(1)),
         point(IDLE_RECLAIM, "org.apache.hc.core5.pool.StrictConnPool", "release", "(Lorg/apache/hc/core5/pool/PoolEntry;Z)V",
                 "Apache HttpCore 5's (strict) pool takes a connection back: handed to a waiter at the cap")
-            .enter("PooledClientHooks.pooledEntryReleasing", "V", arg(0), arg(1)),
+            .enter("pooled.PooledClientHooks.pooledEntryReleasing", "V", arg(0), arg(1)),
         point(IDLE_RECLAIM, "org.apache.hc.core5.pool.LaxConnPool", "release", "(Lorg/apache/hc/core5/pool/PoolEntry;Z)V",
                 "Apache HttpCore 5's (lax) pool takes a connection back: handed to a waiter at the cap")
-            .enter("PooledClientHooks.pooledEntryReleasing", "V", arg(0), arg(1)),
+            .enter("pooled.PooledClientHooks.pooledEntryReleasing", "V", arg(0), arg(1)),
         point(IDLE_RECLAIM, "okhttp3.internal.connection.RealConnectionPool", "connectionBecameIdle",
                 "(Lokhttp3/internal/connection/RealConnection;)Z",
                 "OkHttp's connection goes idle in its pool: handed to a waiter at the cap")
-            .exit("PooledClientHooks.pooledConnectionIdle", RETURNED, arg(0)),
+            .exit("pooled.PooledClientHooks.pooledConnectionIdle", RETURNED, arg(0)),
 
         // ---- java.net.Socket.connect: where a socket created during this connect goes (exclude rules),
         // and which Socket owns the descriptor (the reclaimer closes the Socket itself).

@@ -1,10 +1,8 @@
 package io.emfileguard.agent.reporting;
 
-import io.emfileguard.core.AbandonedSocketCollector;
+import io.emfileguard.core.GateEvents;
 import io.emfileguard.core.GateStats;
-import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
-import io.emfileguard.core.SocketHooks;
 
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,8 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * summary per 10 s while they wait (the gate rate-limits {@code stillWaiting}), one line per timeout
  * at most every 10 s, and one line per kind of internal error. Never URLs or payloads.
  */
-public final class GateEventLog implements SocketGate.Listener, SocketHooks.Diagnostics, IdleReclaimer.Listener,
-        AbandonedSocketCollector.Listener {
+public final class GateEventLog implements GateEvents {
 
     private static final long TIMEOUT_LOG_INTERVAL_NANOS = 10_000_000_000L;
 

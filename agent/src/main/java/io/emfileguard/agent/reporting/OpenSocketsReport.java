@@ -28,7 +28,7 @@ public final class OpenSocketsReport {
         for (SocketRegistry.OpenSocket s : open) {
             InetSocketAddress peer = SocketIntrospection.peer(s.owner);
             String key = (peer == null ? "(not connected)" : peer.getHostString() + ":" + peer.getPort())
-                    + (s.accepted ? " [accepted]" : s.httpClient ? " [HttpClient]" : "");
+                    + (s.accepted ? " [accepted]" : s.heldBy != null ? " [" + s.heldBy + "]" : "");
             byPeer.computeIfAbsent(key, k -> new Group()).add(s);
             if (s.openedAt != null) {
                 bySite.computeIfAbsent(callSite(s.openedAt), k -> new Group()).add(s);

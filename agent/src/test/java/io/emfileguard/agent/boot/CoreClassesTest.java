@@ -13,16 +13,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CoreClassesTest {
 
-    /** Every compiled class of io.emfileguard.core is injected, or woven code fails to link. */
+    /**
+     * Every compiled class of io.emfileguard.core and of its subpackages (the client families) is
+     * injected, or woven code fails to link.
+     */
     @Test
     void injectsEveryCompiledCoreClass() throws Exception {
         File classes = new File(BootstrapInjector.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Set<String> compiled = new TreeSet<>();
-        for (File f : new File(classes, BootstrapInjector.CORE_PACKAGE).listFiles()) {
-            if (f.getName().endsWith(".class")) {
-                compiled.add(BootstrapInjector.CORE_PACKAGE + f.getName());
-            }
+        try (java.util.stream.Stream<java.nio.file.Path> files =
+                     java.nio.file.Files.walk(new File(classes, BootstrapInjector.CORE_PACKAGE).toPath())) {
+            files.filter(f -> f.toString().endsWith(".class"))
+                    .forEach(f -> compiled.add(classes.toPath().relativize(f).toString().replace(File.separatorChar, '/')));
         }
+        assertTrue(compiled.contains(BootstrapInjector.CORE_PACKAGE + "httpclient/HttpClientHooks.class"), compiled::toString);
         assertEquals(compiled, new TreeSet<>(BootstrapInjector.readCoreClasses().keySet()));
     }
 

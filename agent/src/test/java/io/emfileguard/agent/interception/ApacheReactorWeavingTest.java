@@ -1,7 +1,8 @@
 package io.emfileguard.agent.interception;
 
-import io.emfileguard.core.ApacheAsyncHooks;
-import io.emfileguard.core.ApacheAsyncTestAccess;
+import io.emfileguard.core.TestEvents;
+import io.emfileguard.core.apache.ApacheAsyncHooks;
+import io.emfileguard.core.apache.ApacheAsyncTestAccess;
 import io.emfileguard.core.GateSettings;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketHooks;
@@ -104,7 +105,7 @@ class ApacheReactorWeavingTest {
 
     private void install(int cap) throws Exception {
         gate = new SocketGate(new GateSettings(cap, 100, 60_000, GateSettings.OnTimeout.FAIL, null));
-        SocketHooks.install(gate, new SocketRegistry(gate), null, (where, e) -> internalErrors.add(e));
+        SocketHooks.install(gate, new SocketRegistry(gate), null, TestEvents.onInternalError((where, e) -> internalErrors.add(e)));
         driver = (ReactorDriver) Class.forName(DRIVER, true, new WovenHttpCore()).getConstructor().newInstance();
     }
 

@@ -1,4 +1,4 @@
-package io.emfileguard.core;
+package io.emfileguard.core.httpclient;
 
 import java.net.SocketException;
 

@@ -1,4 +1,12 @@
-package io.emfileguard.core;
+package io.emfileguard.core.pooled;
+
+import io.emfileguard.core.IdleReclaimer;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketIntrospection;
+import io.emfileguard.core.SocketRegistry;
+import io.emfileguard.core.apache.ApacheAsyncHooks;
+import io.emfileguard.core.httpclient.HttpClientHooks;
+import java.net.Socket;
 
 /**
  * The hooks of the pooled clients the agent follows: {@code HttpURLConnection}'s keep-alive cache,
@@ -68,11 +76,11 @@ public final class PooledClientHooks {
      */
     public static void connectionOpenedForCache(Object socket) {
         SocketRegistry r = SocketHooks.registry();
-        if (r == null || !(socket instanceof java.net.Socket)) {
+        if (r == null || !(socket instanceof Socket)) {
             return;
         }
         try {
-            Object owner = SocketIntrospection.descriptorOwnerOfSocket((java.net.Socket) socket);
+            Object owner = SocketIntrospection.descriptorOwnerOfSocket((Socket) socket);
             if (owner != null && owner != SocketIntrospection.CLOSED) {
                 r.outOfPool(owner);
             }
@@ -115,7 +123,7 @@ public final class PooledClientHooks {
             return; // the common case: one volatile read
         }
         try {
-            handBackIfWaiting(SocketIntrospection.poolEntryConnection(entry));
+            handBackIfWaiting(PooledConnections.poolEntryConnection(entry));
         } catch (RuntimeException | Error | ReflectiveOperationException e) {
             SocketHooks.internalError("pool release", e);
         }
@@ -145,7 +153,7 @@ public final class PooledClientHooks {
      */
     private static void handBackIfWaiting(Object connection) throws ReflectiveOperationException {
         IdleReclaimer rc = SocketHooks.reclaimer();
-        java.net.Socket socket = connection == null ? null : SocketIntrospection.pooledConnectionSocket(connection);
+        Socket socket = connection == null ? null : PooledConnections.socketOf(connection);
         if (socket == null) {
             Object channel = rc == null ? null : ApacheAsyncHooks.channelOfAsyncConnection(connection);
             if (channel != null) {
@@ -165,7 +173,7 @@ public final class PooledClientHooks {
         if (connection == null) {
             return null;
         }
-        java.net.Socket socket = SocketIntrospection.pooledConnectionSocket(connection);
+        Socket socket = PooledConnections.socketOf(connection);
         return socket == null ? null : SocketIntrospection.descriptorOwnerOfSocket(socket);
     }
 }

@@ -1,4 +1,4 @@
-package io.emfileguard.core;
+package io.emfileguard.core.apache;
 
 /** What tests outside the core's package read of {@link ApacheAsyncHooks}. */
 public final class ApacheAsyncTestAccess {

@@ -1,4 +1,6 @@
-package io.emfileguard.core;
+package io.emfileguard.core.pooled;
+
+import io.emfileguard.core.SocketIntrospection;
 
 import org.junit.jupiter.api.Test;
 
@@ -38,11 +40,11 @@ class PooledConnectionSocketTest {
     private static void assertFindsTheBoundSocketUntilClosed(AutoCloseable connection, Binder binder) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket socket = connectedTo(server)) {
-            assertNull(SocketIntrospection.pooledConnectionSocket(connection), "not bound yet");
+            assertNull(PooledConnections.socketOf(connection), "not bound yet");
             binder.bind(socket);
-            assertSame(socket, SocketIntrospection.pooledConnectionSocket(connection));
+            assertSame(socket, PooledConnections.socketOf(connection));
             connection.close();
-            assertNull(SocketIntrospection.pooledConnectionSocket(connection), "closed: no socket");
+            assertNull(PooledConnections.socketOf(connection), "closed: no socket");
         }
     }
 
@@ -52,7 +54,7 @@ class PooledConnectionSocketTest {
                 new org.apache.http.impl.DefaultBHttpClientConnection(1024);
         org.apache.http.impl.pool.BasicPoolEntry entry = new org.apache.http.impl.pool.BasicPoolEntry(
                 "id", new org.apache.http.HttpHost("localhost"), connection);
-        assertSame(connection, SocketIntrospection.poolEntryConnection(entry));
+        assertSame(connection, PooledConnections.poolEntryConnection(entry));
     }
 
     @Test
@@ -63,12 +65,12 @@ class PooledConnectionSocketTest {
         org.apache.hc.core5.pool.PoolEntry<String, org.apache.hc.core5.http.impl.io.DefaultBHttpClientConnection> entry =
                 new org.apache.hc.core5.pool.PoolEntry<>("route");
         entry.assignConnection(connection);
-        assertSame(connection, SocketIntrospection.poolEntryConnection(entry));
+        assertSame(connection, PooledConnections.poolEntryConnection(entry));
     }
 
     @Test
     void anythingElseHasNoPooledSocket() throws Exception {
-        assertNull(SocketIntrospection.pooledConnectionSocket(new Object()));
+        assertNull(PooledConnections.socketOf(new Object()));
     }
 
     private static Socket connectedTo(ServerSocket server) throws Exception {

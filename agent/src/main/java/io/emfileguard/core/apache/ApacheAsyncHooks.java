@@ -1,4 +1,11 @@
-package io.emfileguard.core;
+package io.emfileguard.core.apache;
+
+import io.emfileguard.core.AddressRule;
+import io.emfileguard.core.ChannelOpenRule;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.ThreadPolicy;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
@@ -45,7 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * skips it), failed or completed without it, or the body made none; and, so that a lost one never
  * holds a unit for good, a
  * unit not used within its connect timeout (at least 1 s; {@code max.wait.millis} when there is
- * none) expires ({@link #expireLostPrePayments}, run between the gate's slices). Each pre-paid
+ * none) expires ({@link #expireLostPrePayments}, run between the gate's slices: {@link SocketHooks#addSliceWork}). Each pre-paid
  * unit ends once, by one compare-and-set: opened (the channel owns it), refunded or expired (given
  * back).
  *
@@ -55,6 +62,34 @@ import java.util.concurrent.atomic.AtomicLong;
  * as without the agent.
  */
 public final class ApacheAsyncHooks {
+
+    static {
+        // A reactor opens a connect's channel: its unit was taken at the connect. Nothing is bound
+        // before this class is used.
+        SocketHooks.addChannelOpenRule(new ChannelOpenRule() {
+            @Override
+            public Object beforeChannelOpen() {
+                return prePaidChannelOpen() ? Boolean.TRUE : null;
+            }
+
+            @Override
+            public String toString() {
+                return "apache reactor";
+            }
+        });
+        // Units pre-paid to opens that never came go back between the gate's slices.
+        SocketHooks.addSliceWork(new Runnable() {
+            @Override
+            public void run() {
+                expireLostPrePayments();
+            }
+
+            @Override
+            public String toString() {
+                return "apache reactor";
+            }
+        });
+    }
 
     private ApacheAsyncHooks() {
     }
@@ -381,7 +416,7 @@ public final class ApacheAsyncHooks {
      * {@code DefaultManagedAsyncClientConnection}, or an {@code IOSession} that HttpCore's own pools
      * keep), or null for any other connection.
      */
-    static Object channelOfAsyncConnection(Object connection) throws ReflectiveOperationException {
+    public static Object channelOfAsyncConnection(Object connection) throws ReflectiveOperationException {
         if (connection == null) {
             return null;
         }
@@ -622,6 +657,7 @@ public final class ApacheAsyncHooks {
                 try {
                     return reactor == null ? null : reactor.getMethod("getStatus");
                 } catch (NoSuchMethodException e) {
+                    SocketHooks.internalError("apache reactor: " + IO_REACTOR + ".getStatus() does not resolve", e);
                     return null;
                 }
             }
@@ -637,7 +673,8 @@ public final class ApacheAsyncHooks {
                 String status = String.valueOf(m.invoke(reactor));
                 return status.equals("SHUTTING_DOWN") || status.equals("SHUT_DOWN");
             } catch (ReflectiveOperationException | RuntimeException e) {
-                return false;
+                SocketHooks.internalError("apache reactor: getStatus()", e);
+                return false; // unsure: taken as running
             }
         }
 
@@ -649,6 +686,7 @@ public final class ApacheAsyncHooks {
                     Method m = type.getMethod("toMilliseconds");
                     return m.getReturnType() == long.class ? m : null;
                 } catch (NoSuchMethodException e) {
+                    SocketHooks.internalError("apache reactor: " + type.getName() + ".toMilliseconds() does not resolve", e);
                     return null;
                 }
             }
@@ -665,6 +703,7 @@ public final class ApacheAsyncHooks {
                 try {
                     return new Method[] {callback.getMethod("failed", Exception.class), callback.getMethod("cancelled")};
                 } catch (NoSuchMethodException e) {
+                    SocketHooks.internalError("apache reactor: " + FUTURE_CALLBACK + ".failed/cancelled does not resolve", e);
                     return null;
                 }
             }
@@ -681,6 +720,7 @@ public final class ApacheAsyncHooks {
                 try {
                     return session.getMethod("channel");
                 } catch (NoSuchMethodException e) {
+                    SocketHooks.internalError("apache reactor: " + IO_SESSION_TYPE + ".channel() does not resolve", e);
                     return null;
                 }
             }
@@ -729,7 +769,8 @@ public final class ApacheAsyncHooks {
             try {
                 return Math.max(0, (Long) m.invoke(timeout));
             } catch (ReflectiveOperationException | RuntimeException e) {
-                return 0;
+                SocketHooks.internalError("apache reactor: toMilliseconds()", e);
+                return 0; // no timeout of its own: max.wait.millis bounds the wait
             }
         }
 

@@ -1,4 +1,7 @@
-package io.emfileguard.core;
+package io.emfileguard.core.apache;
+
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.ThreadPolicy;
 
 import org.apache.hc.core5.concurrent.BasicFuture;
 import org.apache.hc.core5.concurrent.FutureCallback;

@@ -1,4 +1,10 @@
-package io.emfileguard.core;
+package io.emfileguard.core.httpclient;
+
+import io.emfileguard.core.GateSettings;
+import io.emfileguard.core.MovableClock;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.TestThreads;
+import io.emfileguard.core.UnitHolder;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -107,7 +113,7 @@ class HttpClientAccountTest {
         }
 
         @Override
-        public boolean reclaimIdleChannelOf(HttpClientAccount client) {
+        public boolean reclaimIdleChannelOf(UnitHolder client) {
             asked++;
             return finds && client.retireIdleChannel();
         }

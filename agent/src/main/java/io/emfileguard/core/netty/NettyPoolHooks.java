@@ -1,4 +1,8 @@
-package io.emfileguard.core;
+package io.emfileguard.core.netty;
+
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -10,6 +14,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 
 /**
  * The hooks of Netty's channel pools: {@code io.netty.channel.pool.SimpleChannelPool}, which
@@ -465,7 +470,7 @@ public final class NettyPoolHooks {
 
     /** Netty's {@code Future} is a {@code java.util.concurrent.Future}: done, cancelled included. */
     static boolean done(Object promise) {
-        return promise instanceof java.util.concurrent.Future && ((java.util.concurrent.Future<?>) promise).isDone();
+        return promise instanceof Future && ((Future<?>) promise).isDone();
     }
 
     /** {@code promise.tryFailure(cause)}: the acquire's promise always completes. */
@@ -497,6 +502,9 @@ public final class NettyPoolHooks {
             try {
                 m = type.getMethod(name, parameters);
             } catch (NoSuchMethodException e) {
+                // Every class asked has it (Bootstrap.config(), its config's group(), a channel's
+                // eventLoop(), a promise's tryFailure): a Netty that changed.
+                SocketHooks.internalError("netty: " + type.getName() + "." + name + " does not resolve", e);
                 return null;
             }
             if (Modifier.isPublic(m.getDeclaringClass().getModifiers())) {
@@ -510,6 +518,7 @@ public final class NettyPoolHooks {
                 m.setAccessible(true);
                 return m;
             } catch (RuntimeException e) {
+                SocketHooks.internalError("netty: " + type.getName() + "." + name + " is not accessible", e);
                 return null;
             }
         }

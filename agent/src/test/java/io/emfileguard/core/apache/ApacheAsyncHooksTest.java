@@ -1,4 +1,14 @@
-package io.emfileguard.core;
+package io.emfileguard.core.apache;
+
+import io.emfileguard.core.TestEvents;
+import io.emfileguard.core.AddressRule;
+import io.emfileguard.core.DeferredDelivery;
+import io.emfileguard.core.GateSettings;
+import io.emfileguard.core.MovableClock;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketRegistry;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.net.Host;
@@ -52,7 +62,7 @@ class ApacheAsyncHooksTest {
 
     private SocketGate install(int cap, long maxWaitMillis, GateSettings.OnTimeout onTimeout) {
         gate = new SocketGate(new GateSettings(cap, 100, maxWaitMillis, onTimeout, null), clock);
-        SocketHooks.install(gate, new SocketRegistry(gate), null, (where, e) -> internalErrors.add(e));
+        SocketHooks.install(gate, new SocketRegistry(gate), null, TestEvents.onInternalError((where, e) -> internalErrors.add(e)));
         return gate;
     }
 
@@ -233,7 +243,7 @@ class ApacheAsyncHooksTest {
     void unixDomainAndExcludedTargetsAreNotTakenAtTheConnect() throws Exception {
         gate = new SocketGate(new GateSettings(2, 100, 60_000, GateSettings.OnTimeout.FAIL,
                 List.of(AddressRule.parse("127.0.0.1"))), clock);
-        SocketHooks.install(gate, new SocketRegistry(gate), null, (where, e) -> internalErrors.add(e));
+        SocketHooks.install(gate, new SocketRegistry(gate), null, TestEvents.onInternalError((where, e) -> internalErrors.add(e)));
         Future<IOSession> f = reactor.connect(new Host("127.0.0.1", 9), server, null, Timeout.ofSeconds(3), null,
                 new Callback());
         assertInstanceOf(ApacheReactorStandIn.Request.class, f);
@@ -404,7 +414,7 @@ class ApacheAsyncHooksTest {
     @Test
     void grantCancelAndConnectTimeoutRacingNeitherLoseNorDoubleAUnitNorCompleteTwice() throws Exception {
         gate = new SocketGate(new GateSettings(1, 100, 60_000, GateSettings.OnTimeout.FAIL, null));
-        SocketHooks.install(gate, new SocketRegistry(gate), null, (where, e) -> internalErrors.add(e));
+        SocketHooks.install(gate, new SocketRegistry(gate), null, TestEvents.onInternalError((where, e) -> internalErrors.add(e)));
         for (int i = 0; i < 300; i++) {
             gate.acquire(true);
             Callback cb = new Callback();

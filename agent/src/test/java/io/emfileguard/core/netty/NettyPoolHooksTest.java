@@ -1,4 +1,12 @@
-package io.emfileguard.core;
+package io.emfileguard.core.netty;
+
+import io.emfileguard.core.TestEvents;
+import io.emfileguard.core.GateSettings;
+import io.emfileguard.core.MovableClock;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketRegistry;
 
 import io.emfileguard.agent.interception.WovenLibrary;
 import io.netty.bootstrap.Bootstrap;
@@ -58,7 +66,7 @@ class NettyPoolHooksTest {
     private SocketGate install(int cap, long maxWaitMillis, GateSettings.OnTimeout onTimeout) {
         gate = new SocketGate(new GateSettings(cap, 100, maxWaitMillis, onTimeout, null), clock);
         SocketHooks.install(gate, new SocketRegistry(gate, clock), null,
-                (where, error) -> internalErrors.add(where + ": " + error));
+                TestEvents.onInternalError((where, error) -> internalErrors.add(where + ": " + error)));
         return gate;
     }
 

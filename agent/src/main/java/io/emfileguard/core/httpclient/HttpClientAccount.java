@@ -1,4 +1,13 @@
-package io.emfileguard.core;
+package io.emfileguard.core.httpclient;
+
+import io.emfileguard.core.ParkingClock;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateInterruptedException;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketIntrospection;
+import io.emfileguard.core.ThreadPolicy;
+import io.emfileguard.core.UnitHolder;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +39,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Each change keeps U = max(E, K) and gives surplus units back to the gate. The critical sections
  * are a few field updates; nothing parks while holding the lock.
  */
-public final class HttpClientAccount implements SocketGate.Claim {
+public final class HttpClientAccount implements SocketGate.Claim, UnitHolder {
 
     private final SocketGate gate;
     private int exchanges;
@@ -49,12 +58,12 @@ public final class HttpClientAccount implements SocketGate.Claim {
      */
     private final ConcurrentLinkedQueue<Object> admitters = new ConcurrentLinkedQueue<>();
 
-    HttpClientAccount(SocketGate gate) {
+    public HttpClientAccount(SocketGate gate) {
         this.gate = gate;
     }
 
     /** Before an exchange starts: reuse the client's idle room, or take a unit (may park). */
-    void admitExchange(boolean mayPark) throws SocketGateTimeoutException, SocketGateInterruptedException {
+    public void admitExchange(boolean mayPark) throws SocketGateTimeoutException, SocketGateInterruptedException {
         if (tryClaim()) {
             return;
         }
@@ -130,7 +139,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
     }
 
     /** The exchange ended: response, error, timeout or cancellation. */
-    void exchangeEnded() {
+    public void exchangeEnded() {
         int surplus;
         boolean room;
         synchronized (this) {
@@ -162,7 +171,7 @@ public final class HttpClientAccount implements SocketGate.Claim {
      * its unit. Without this, each such channel was counted above the cap (HttpClientLeakIT: the
      * count reached cap + 7, the kernel cap + 2).
      */
-    void channelOpening() {
+    public void channelOpening() {
         // Waits on the gate's clock, parked outside the lock: tests move that clock instead of sleeping.
         ParkingClock clock = gate.clock();
         Thread self = Thread.currentThread();
@@ -228,7 +237,8 @@ public final class HttpClientAccount implements SocketGate.Claim {
     }
 
     /** The channel's descriptor is gone (closed, or its creation failed). */
-    void channelClosed() {
+    @Override
+    public void channelClosed() {
         int surplus;
         synchronized (this) {
             channels--;
@@ -242,7 +252,8 @@ public final class HttpClientAccount implements SocketGate.Claim {
      * has more channels than exchanges. The channel stops counting as the client's (so no exchange
      * is admitted against it) but its unit stays until its descriptor is really gone.
      */
-    synchronized boolean retireIdleChannel() {
+    @Override
+    public synchronized boolean retireIdleChannel() {
         if (channels <= exchanges) {
             return false;
         }
@@ -256,19 +267,22 @@ public final class HttpClientAccount implements SocketGate.Claim {
      * until the selector lets go of it: from now on it is no room for an exchange, and a channel
      * opened meanwhile waits for that descriptor (see {@link #channelOpening}).
      */
-    synchronized void retireClosingChannel() {
+    @Override
+    public synchronized void retireClosingChannel() {
         channels--;
         retiring++;
     }
 
     /** The reclaimer could not close it after all. */
-    synchronized void unretire() {
+    @Override
+    public synchronized void unretire() {
         retiring--;
         channels++;
     }
 
     /** A retired channel's descriptor is gone: its unit goes to a replacement channel, or back to the gate. */
-    void retiredChannelClosed() {
+    @Override
+    public void retiredChannelClosed() {
         int surplus;
         synchronized (this) {
             retiring--;
@@ -303,9 +317,21 @@ public final class HttpClientAccount implements SocketGate.Claim {
     }
 
     /** Some channel of this client is not serving an exchange (it idles in the client's pool). */
-    synchronized boolean hasIdleChannel() {
+    @Override
+    public synchronized boolean hasIdleChannel() {
         // (retired channels are already out of 'channels')
         return channels > exchanges;
+    }
+
+    /** Closes the client's connection with its own {@code close()} (see {@link HttpClientConnections#close}). */
+    @Override
+    public boolean closeConnection(Object connection, Object channel) {
+        return HttpClientConnections.close(connection, channel);
+    }
+
+    @Override
+    public String kind() {
+        return "HttpClient";
     }
 
     public synchronized int units() {

@@ -1,4 +1,9 @@
-package io.emfileguard.core;
+package io.emfileguard.core.httpclient;
+
+import io.emfileguard.core.GateSettings;
+import io.emfileguard.core.MovableClock;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateTimeoutException;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,4 +1,23 @@
-package io.emfileguard.core;
+package io.emfileguard.core.httpclient;
+
+import io.emfileguard.core.ChannelOpenRule;
+import io.emfileguard.core.IdleReclaimer;
+import io.emfileguard.core.SocketGate;
+import io.emfileguard.core.SocketGateInterruptedException;
+import io.emfileguard.core.SocketGateTimeoutException;
+import io.emfileguard.core.SocketHooks;
+import io.emfileguard.core.SocketIntrospection;
+import io.emfileguard.core.SocketRegistry;
+import io.emfileguard.core.ThreadPolicy;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.WeakHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 
 /**
  * The hooks of the JDK {@code java.net.http.HttpClient}: a {@code send} caller waits at the cap, a
@@ -16,9 +35,53 @@ public final class HttpClientHooks {
     private static final ThreadLocal<PendingExchange> STARTING_ASYNC = new ThreadLocal<>();
 
     /** Per-client accounts, weakly keyed: HttpClientImpl keeps identity equals/hashCode. */
-    private static final java.util.Map<Object, HttpClientAccount> ACCOUNTS = new java.util.WeakHashMap<>();
+    private static final Map<Object, HttpClientAccount> ACCOUNTS = new WeakHashMap<>();
+
+    static {
+        // The channel a client's own thread opens while building a connection joins its account:
+        // counted there, never parked at the gate. Nothing is being built before this class is used.
+        SocketHooks.addChannelOpenRule(new ChannelOpenRule() {
+            @Override
+            public Object beforeChannelOpen() {
+                HttpClientAccount account = takeConnectionBeingBuilt();
+                if (account != null) {
+                    account.channelOpening(); // the client's own thread: counted, never parked
+                }
+                return account;
+            }
+
+            @Override
+            public String toString() {
+                return "http client"; // names its errors: "channel open (http client)"
+            }
+        });
+    }
 
     private HttpClientHooks() {
+    }
+
+    /**
+     * Whether a {@code send}/{@code sendAsync} caller may wait at the cap. Not when it runs on the
+     * client's own threads (its default executor's workers, or any stage called from inside the
+     * client's code, e.g. a {@code send} issued from another exchange's body handler): those threads
+     * complete the exchanges whose end would free the room, so parking them could deadlock.
+     * Slow path only.
+     */
+    static boolean mayParkForExchange() {
+        Thread t = Thread.currentThread();
+        if (ThreadPolicy.isEventLoopThread(t)) {
+            return false;
+        }
+        String name = t.getName();
+        if (name.startsWith("HttpClient-") && name.contains("-Worker-")) {
+            return false;
+        }
+        return !StackWalker.getInstance().walk(frames -> frames.limit(128)
+                .map(StackWalker.StackFrame::getClassName)
+                .filter(c -> !c.startsWith("io.emfileguard.")
+                        && !c.equals("jdk.internal.net.http.HttpClientImpl")
+                        && !c.equals("jdk.internal.net.http.HttpClientFacade"))
+                .anyMatch(c -> c.startsWith("jdk.internal.net.http.")));
     }
 
     /**
@@ -56,7 +119,7 @@ public final class HttpClientHooks {
                 STARTING_ASYNC.set(pending);
                 return pending;
             }
-            mayPark = ThreadPolicy.mayParkForExchange();
+            mayPark = mayParkForExchange();
         } catch (RuntimeException | Error e) {
             SocketHooks.internalError("http client admission", e);
             return null;
@@ -81,7 +144,7 @@ public final class HttpClientHooks {
      */
     public static Object afterExchangeStarted(Object result, Object taken, Throwable thrown) {
         if (taken instanceof RefusedExchange) {
-            return java.util.concurrent.CompletableFuture.failedFuture(((RefusedExchange) taken).reason);
+            return CompletableFuture.failedFuture(((RefusedExchange) taken).reason);
         }
         if (taken instanceof PendingExchange) {
             STARTING_ASYNC.remove();
@@ -93,10 +156,10 @@ public final class HttpClientHooks {
         }
         HttpClientAccount account = (HttpClientAccount) taken;
         try {
-            if (thrown != null || !(result instanceof java.util.concurrent.CompletableFuture)) {
+            if (thrown != null || !(result instanceof CompletableFuture)) {
                 account.exchangeEnded();
             } else {
-                ((java.util.concurrent.CompletableFuture<?>) result).whenComplete(new ExchangeEnd(account));
+                ((CompletableFuture<?>) result).whenComplete(new ExchangeEnd(account));
             }
         } catch (RuntimeException | Error e) {
             SocketHooks.internalError("http client exchange", e);
@@ -111,12 +174,12 @@ public final class HttpClientHooks {
      */
     public static Object exchangeExecutor(Object multiExchange, Object executor) {
         PendingExchange pending = STARTING_ASYNC.get();
-        if (pending == null || !(executor instanceof java.util.concurrent.Executor)) {
+        if (pending == null || !(executor instanceof Executor)) {
             return executor;
         }
         STARTING_ASYNC.remove();
         try {
-            return pending.standIn(multiExchange, (java.util.concurrent.Executor) executor);
+            return pending.standIn(multiExchange, (Executor) executor);
         } catch (RuntimeException | Error e) {
             SocketHooks.internalError("http client async start", e);
             return executor;
@@ -126,15 +189,15 @@ public final class HttpClientHooks {
     /** {@code sendAsync} returned (or threw): the returned future ends the exchange in its account. */
     private static void asyncExchangeReturned(PendingExchange pending, Object result, Throwable thrown) {
         try {
-            if (pending.started() || thrown != null || !(result instanceof java.util.concurrent.CompletableFuture)
-                    || ((java.util.concurrent.CompletableFuture<?>) result).isDone()) {
+            if (pending.started() || thrown != null || !(result instanceof CompletableFuture)
+                    || ((CompletableFuture<?>) result).isDone()) {
                 pending.whenReturned(result, thrown); // (never started: it failed before its start, e.g. a closed client)
                 return;
             }
             // Started past the agent (its responseAsync was not woven): counted, as a thread that cannot wait.
             HttpClientAccount account = pending.account();
             account.admitExchange(false);
-            ((java.util.concurrent.CompletableFuture<?>) result).whenComplete(new ExchangeEnd(account));
+            ((CompletableFuture<?>) result).whenComplete(new ExchangeEnd(account));
         } catch (RuntimeException | Error | SocketGateTimeoutException | SocketGateInterruptedException e) {
             SocketHooks.internalError("http client async exchange", e);
         }
@@ -146,10 +209,10 @@ public final class HttpClientHooks {
             return 0;
         }
         try {
-            java.lang.reflect.Method timeout = REQUEST_TIMEOUT.get(request.getClass());
+            Method timeout = REQUEST_TIMEOUT.get(request.getClass());
             Object optional = timeout == null ? null : timeout.invoke(request);
-            if (optional instanceof java.util.Optional && ((java.util.Optional<?>) optional).isPresent()) {
-                return ((java.time.Duration) ((java.util.Optional<?>) optional).get()).toNanos();
+            if (optional instanceof Optional && ((Optional<?>) optional).isPresent()) {
+                return ((Duration) ((Optional<?>) optional).get()).toNanos();
             }
             return 0;
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -158,9 +221,9 @@ public final class HttpClientHooks {
         }
     }
 
-    private static final ClassValue<java.lang.reflect.Method> REQUEST_TIMEOUT = new ClassValue<java.lang.reflect.Method>() {
+    private static final ClassValue<Method> REQUEST_TIMEOUT = new ClassValue<Method>() {
         @Override
-        protected java.lang.reflect.Method computeValue(Class<?> type) {
+        protected Method computeValue(Class<?> type) {
             try {
                 // The public API's method, not the (non-exported) implementation class's.
                 Class<?> api = Class.forName("java.net.http.HttpRequest", false, type.getClassLoader());
@@ -204,9 +267,9 @@ public final class HttpClientHooks {
     }
 
     /** Ends an exchange once, whichever way its future completes (value, error, cancellation). */
-    private static final class ExchangeEnd implements java.util.function.BiConsumer<Object, Throwable> {
+    private static final class ExchangeEnd implements BiConsumer<Object, Throwable> {
         private final HttpClientAccount account;
-        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean done = new AtomicBoolean();
 
         ExchangeEnd(HttpClientAccount account) {
             this.account = account;
@@ -274,12 +337,12 @@ public final class HttpClientHooks {
             return true;
         }
         try {
-            Object channel = SocketIntrospection.httpConnectionChannel(connection);
+            Object channel = HttpClientConnections.channel(connection);
             if (channel == null) {
                 return true;
             }
             if (event == ConnectionEvent.BUILT) {
-                r.attachHttpConnection(channel, connection);
+                r.attachConnection(channel, connection);
             } else if (event == ConnectionEvent.HANDED_OUT) {
                 return r.claimForUse(channel, true);
             } else if (event == ConnectionEvent.RETURNING) {
