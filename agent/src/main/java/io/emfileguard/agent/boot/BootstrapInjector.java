@@ -1,30 +1,22 @@
 package io.emfileguard.agent.boot;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.util.function.BiFunction;
+
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 import net.bytebuddy.jar.asm.Type;
-
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.instrument.Instrumentation;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiFunction;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * Defines the agent's core classes ({@code io.emfileguard.core}) in the bootstrap class loader, so
@@ -126,32 +118,32 @@ public final class BootstrapInjector {
      * the ASM part of Byte Buddy is shipped), so one pass over them costs next to nothing.
      */
     static Map<String, byte[]> readCoreClasses() throws IOException {
-        Map<String, byte[]> result = new LinkedHashMap<>();
-        File location;
+        Map<String, byte[]> result = new java.util.LinkedHashMap<>();
+        java.io.File location;
         try {
-            location = new File(BootstrapInjector.class.getProtectionDomain().getCodeSource()
+            location = new java.io.File(BootstrapInjector.class.getProtectionDomain().getCodeSource()
                     .getLocation().toURI());
-        } catch (URISyntaxException e) {
+        } catch (java.net.URISyntaxException e) {
             throw new IOException("the agent's location is not a file", e);
         }
         if (location.isDirectory()) {
-            File dir = new File(location, CORE_PACKAGE);
+            java.io.File dir = new java.io.File(location, CORE_PACKAGE);
             String[] names = dir.list();
             if (names == null) {
                 throw new IOException("no core classes in " + dir);
             }
-            Arrays.sort(names);
+            java.util.Arrays.sort(names);
             for (String name : names) {
                 if (name.endsWith(".class")) {
-                    result.put(CORE_PACKAGE + name, Files.readAllBytes(new File(dir, name).toPath()));
+                    result.put(CORE_PACKAGE + name, java.nio.file.Files.readAllBytes(new java.io.File(dir, name).toPath()));
                 }
             }
             return result;
         }
-        try (ZipFile jar = new ZipFile(location)) {
-            Enumeration<? extends ZipEntry> entries = jar.entries();
+        try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(location)) {
+            java.util.Enumeration<? extends java.util.zip.ZipEntry> entries = jar.entries();
             while (entries.hasMoreElements()) {
-                ZipEntry entry = entries.nextElement();
+                java.util.zip.ZipEntry entry = entries.nextElement();
                 String path = entry.getName();
                 if (path.startsWith(CORE_PACKAGE) && path.endsWith(".class") && path.indexOf('/', CORE_PACKAGE.length()) < 0) {
                     try (InputStream in = jar.getInputStream(entry)) {
