@@ -1,5 +1,6 @@
 package io.emfileguard.agent;
 
+import io.emfileguard.agent.boot.BootstrapInjector;
 import io.emfileguard.agent.config.AgentConfig;
 import io.emfileguard.agent.config.ConfigResolver;
 import io.emfileguard.agent.config.Setting;
@@ -7,9 +8,9 @@ import io.emfileguard.agent.interception.InterceptionPoint;
 import io.emfileguard.agent.interception.Interceptions;
 import io.emfileguard.agent.reporting.AgentLog;
 import io.emfileguard.agent.reporting.EmfMetrics;
+import io.emfileguard.agent.reporting.OpenSocketsReport;
 import io.emfileguard.agent.reporting.SocketGateMBean;
 import io.emfileguard.core.SocketHooks;
-
 
 import java.lang.instrument.Instrumentation;
 import java.util.EnumSet;
@@ -39,7 +40,7 @@ final class AgentStartup {
     static String report() {
         ActiveAgent a = active;
         return a == null ? "emfile-guard is not active in this JVM\n"
-                : io.emfileguard.agent.reporting.OpenSocketsReport.render(a.gate, a.registry, a.config.trackStacks);
+                : OpenSocketsReport.render(a.gate, a.registry, a.config.trackStacks);
     }
 
     /** @return whether the agent is now active */
@@ -59,7 +60,7 @@ final class AgentStartup {
             SocketHooks.whenIntrospectionNeeded(new Runnable() { // before anything can touch SocketIntrospection
                 @Override
                 public void run() {
-                    io.emfileguard.agent.boot.BootstrapInjector.openForIntrospection(inst, core);
+                    BootstrapInjector.openForIntrospection(inst, core);
                 }
             });
             ActiveAgent agent = ActiveAgent.wire(config);

@@ -6,12 +6,23 @@ import io.emfileguard.agent.config.DescriptorLimit;
 import io.emfileguard.agent.config.Setting;
 import io.emfileguard.agent.interception.InterceptionPoint;
 import io.emfileguard.agent.interception.InterceptionPoints;
+import net.bytebuddy.agent.ByteBuddyAgent;
 
 import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.Enumeration;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 
 /**
  * {@code java -jar emfile-guard-agent.jar}: what the agent would do in this environment: version,
@@ -83,7 +94,7 @@ final class Doctor {
     /** Loads the agent into a running JVM through the attach API. */
     static int attach(String pid, String agentArgs) {
         try {
-            net.bytebuddy.agent.ByteBuddyAgent.attach(jarForAttach(), pid, agentArgs.isEmpty() ? null : agentArgs);
+            ByteBuddyAgent.attach(jarForAttach(), pid, agentArgs.isEmpty() ? null : agentArgs);
             System.out.println("emfile-guard loaded into " + pid + "; its stderr shows the agent's start-up line "
                     + "(or that it was already active)");
             return 0;
@@ -98,7 +109,7 @@ final class Doctor {
         File file = null;
         try {
             file = File.createTempFile("emfile-guard-report-", ".txt");
-            net.bytebuddy.agent.ByteBuddyAgent.attach(jarForAttach(), pid,
+            ByteBuddyAgent.attach(jarForAttach(), pid,
                     EmfileGuardAgent.REPORT_ARGUMENT + file.getAbsolutePath());
             System.out.print(new String(Files.readAllBytes(file.toPath()), StandardCharsets.UTF_8));
             return 0;
@@ -119,7 +130,7 @@ final class Doctor {
      * 25); without the entry the agent injects its core itself. Kept in the temporary directory
      * under a name of the jar's size and date (the attached JVM keeps reading it), written once.
      */
-    static File jarForAttach() throws java.io.IOException {
+    static File jarForAttach() throws IOException {
         File jar = new File(agentJar());
         File copy = new File(System.getProperty("java.io.tmpdir"),
                 "emfile-guard-attach-" + jar.length() + "-" + jar.lastModified() + ".jar");
@@ -127,27 +138,26 @@ final class Doctor {
             return copy;
         }
         File partial = File.createTempFile("emfile-guard-attach-", ".partial", copy.getParentFile());
-        try (java.util.jar.JarFile in = new java.util.jar.JarFile(jar)) {
-            java.util.jar.Manifest manifest = new java.util.jar.Manifest(in.getManifest());
-            manifest.getMainAttributes().remove(new java.util.jar.Attributes.Name("Boot-Class-Path"));
-            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(
-                    new java.io.FileOutputStream(partial), manifest)) {
-                java.util.Enumeration<java.util.jar.JarEntry> entries = in.entries();
+        try (JarFile in = new JarFile(jar)) {
+            Manifest manifest = new Manifest(in.getManifest());
+            manifest.getMainAttributes().remove(new Attributes.Name("Boot-Class-Path"));
+            try (JarOutputStream out = new JarOutputStream(new FileOutputStream(partial), manifest)) {
+                Enumeration<JarEntry> entries = in.entries();
                 while (entries.hasMoreElements()) {
-                    java.util.jar.JarEntry e = entries.nextElement();
+                    JarEntry e = entries.nextElement();
                     if (e.getName().equalsIgnoreCase("META-INF/MANIFEST.MF")) {
                         continue;
                     }
-                    out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
-                    try (java.io.InputStream body = in.getInputStream(e)) {
+                    out.putNextEntry(new JarEntry(e.getName()));
+                    try (InputStream body = in.getInputStream(e)) {
                         body.transferTo(out);
                     }
                     out.closeEntry();
                 }
             }
         }
-        java.nio.file.Files.move(partial.toPath(), copy.toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(partial.toPath(), copy.toPath(), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
         return copy;
     }
 

@@ -4,6 +4,9 @@ import io.emfileguard.agent.boot.BootstrapInjector;
 import io.emfileguard.agent.reporting.AgentLog;
 
 import java.lang.instrument.Instrumentation;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 
 /**
  * Entry point: {@code -javaagent} ({@link #premain}), dynamic attach ({@link #agentmain}) and
@@ -37,8 +40,8 @@ public final class EmfileGuardAgent {
         try {
             String text = installed ? AgentStartup.report()
                     : "emfile-guard is not active in this JVM (attach it with --attach <pid>)\n";
-            java.nio.file.Files.write(java.nio.file.Paths.get(file),
-                    text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Files.write(Paths.get(file),
+                    text.getBytes(StandardCharsets.UTF_8));
         } catch (Throwable t) {
             System.err.println("emfile-guard: ERROR could not write the report: " + t);
         }

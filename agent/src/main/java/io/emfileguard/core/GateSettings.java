@@ -2,12 +2,27 @@ package io.emfileguard.core;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The values the gate runs with. Immutable; built by the agent's configuration resolver, which owns
- * the defaults and the parsing. Kept dependency-free because it lives on the bootstrap class path.
+ * the parsing. Kept dependency-free because it lives on the bootstrap class path.
+ *
+ * <p>The defaults of the gate's settings are written here and only here (the {@code DEFAULT_}
+ * constants): the agent's {@code Setting} declares its defaults, and so the docs' settings table,
+ * from them. They are compile-time constants, so reading them loads no core class (the agent's
+ * configuration is read before the core is known to be in the boot loader, e.g. by the doctor).
  */
 public final class GateSettings {
+
+    /** Default of {@code hold.millis}. */
+    public static final int DEFAULT_HOLD_MILLIS = 100;
+    /** Default of {@code max.wait.millis}. */
+    public static final int DEFAULT_MAX_WAIT_MILLIS = 30_000;
+    /** Default of {@code on.timeout}, as the setting spells it: an {@link OnTimeout} in lower case. */
+    public static final String DEFAULT_ON_TIMEOUT = "proceed";
+    /** Default of {@code event.loop.at.cap} as {@link #refuseEventLoopsAtCap}: false, i.e. {@code count}. */
+    public static final boolean DEFAULT_REFUSE_EVENT_LOOPS_AT_CAP = false;
 
     /** What a thread does when it has waited {@code max.wait.millis}. */
     public enum OnTimeout { PROCEED, FAIL }
@@ -25,7 +40,7 @@ public final class GateSettings {
 
     public GateSettings(int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
                         List<AddressRule> excludes) {
-        this(maxSockets, holdMillis, maxWaitMillis, onTimeout, excludes, false);
+        this(maxSockets, holdMillis, maxWaitMillis, onTimeout, excludes, DEFAULT_REFUSE_EVENT_LOOPS_AT_CAP);
     }
 
     public GateSettings(int maxSockets, long holdMillis, long maxWaitMillis, OnTimeout onTimeout,
@@ -41,8 +56,11 @@ public final class GateSettings {
         this.excludes = excludes == null ? Collections.emptyList() : Collections.unmodifiableList(excludes);
     }
 
+    /** {@code maxSockets} and every other setting at its default. */
     public static GateSettings of(int maxSockets) {
-        return new GateSettings(maxSockets, 100, 30_000, OnTimeout.PROCEED, null);
+        return new GateSettings(maxSockets, DEFAULT_HOLD_MILLIS, DEFAULT_MAX_WAIT_MILLIS,
+                OnTimeout.valueOf(DEFAULT_ON_TIMEOUT.toUpperCase(Locale.ROOT)), null,
+                DEFAULT_REFUSE_EVENT_LOOPS_AT_CAP);
     }
 
     public GateSettings withMaxSockets(int newMax) {

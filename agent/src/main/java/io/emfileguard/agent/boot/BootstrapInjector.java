@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.util.function.BiFunction;
 
+import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
@@ -273,7 +274,7 @@ public final class BootstrapInjector {
     static List<String> supertypesFirst(Map<String, byte[]> classes) {
         Map<String, List<String>> coreSupertypes = new HashMap<>();
         for (Map.Entry<String, byte[]> e : classes.entrySet()) {
-            net.bytebuddy.jar.asm.ClassReader reader = new net.bytebuddy.jar.asm.ClassReader(e.getValue());
+            ClassReader reader = new ClassReader(e.getValue());
             List<String> supers = new ArrayList<>();
             if (reader.getSuperName() != null) {
                 supers.add(reader.getSuperName() + ".class");

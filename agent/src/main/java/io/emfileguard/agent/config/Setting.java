@@ -1,11 +1,17 @@
 package io.emfileguard.agent.config;
 
+import io.emfileguard.core.GateSettings;
+
 import java.util.Locale;
 
 /**
  * Every setting the agent reads, with its key, its default, the values it takes and what it does,
  * in one place. {@code docs/configuration.md} is generated from this enum ({@link #markdownTable()};
  * {@code ConfigurationDocTest} fails when the two differ), and the doctor lists these settings.
+ *
+ * <p>The gate's own settings take their defaults from {@link GateSettings}'s constants (the core
+ * cannot read this enum): each default is written once. They are compile-time constants, inlined
+ * here, so this enum loads no core class.
  */
 public enum Setting {
     ENABLED("enabled", "true", new String[] {"true", "false"}, null,
@@ -14,15 +20,17 @@ public enum Setting {
             "the soft descriptor limit minus max(128, 1/8 of it), at least half of it: **896** under Lambda's 1,024; "
                     + "500 if the limit is unknown",
             "the cap on open sockets (client and accepted); changeable at run time through the MBean's `MaxSockets`"),
-    HOLD_MILLIS("hold.millis", "100", 1, 60_000, null,
+    HOLD_MILLIS("hold.millis", Integer.toString(GateSettings.DEFAULT_HOLD_MILLIS), 1, 60_000, null,
             "longest single park of a waiting thread (ms); a release wakes it at once, the slice only bounds a lost "
                     + "wake-up"),
-    MAX_WAIT_MILLIS("max.wait.millis", "30000", 0, Integer.MAX_VALUE, null,
+    MAX_WAIT_MILLIS("max.wait.millis", Integer.toString(GateSettings.DEFAULT_MAX_WAIT_MILLIS), 0, Integer.MAX_VALUE,
+            null,
             "longest total wait for one socket (ms); then `on.timeout` decides"),
-    ON_TIMEOUT("on.timeout", "proceed", new String[] {"proceed", "fail"}, null,
+    ON_TIMEOUT("on.timeout", GateSettings.DEFAULT_ON_TIMEOUT, new String[] {"proceed", "fail"}, null,
             "after `max.wait.millis`: `proceed` (one warning, the socket opens above the cap) or `fail` (a "
                     + "`java.net.SocketException` naming the cap, the open count, the time waited and the setting)"),
-    EVENT_LOOP_AT_CAP("event.loop.at.cap", "count", new String[] {"count", "fail"}, null,
+    EVENT_LOOP_AT_CAP("event.loop.at.cap", GateSettings.DEFAULT_REFUSE_EVENT_LOOPS_AT_CAP ? "fail" : "count",
+            new String[] {"count", "fail"}, null,
             "what an event-loop thread (which never waits) gets when it opens a socket at the cap: `count` (counted "
                     + "above the cap) or `fail` (a retryable `java.net.ConnectException` naming this setting)"),
     EXCLUDE("exclude", "", "`host:port`, `host`, `[ipv6]:port` or CIDR entries, comma separated",

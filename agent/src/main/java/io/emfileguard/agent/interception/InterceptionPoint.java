@@ -14,6 +14,9 @@ import java.util.List;
  * (the core cannot name the JDK's internal classes): {@code enter("beforeCreate", "Z", field("server",
  * "Z"), arg(0))} on {@code create(Z)V} calls {@code SocketHooks.beforeCreate(boolean, boolean)} and
  * keeps its {@code boolean} result for the exit hook ({@link Arg#ENTERED}).
+ *
+ * <p>Immutable: {@link #point} and the methods that add a hook ({@link #enter}, {@link #exit}, ...)
+ * return new points, so a row of the table can be read by any thread and changed by none.
  */
 public final class InterceptionPoint {
 
@@ -93,7 +96,7 @@ public final class InterceptionPoint {
             this.hooksClass = dot < 0 ? SOCKET_HOOKS : CORE_PACKAGE + hook.substring(0, dot).replace('.', '/');
             this.hook = hook.substring(dot + 1);
             this.returns = returns;
-            this.args = Collections.unmodifiableList(Arrays.asList(args));
+            this.args = Collections.unmodifiableList(Arrays.asList(args.clone()));
         }
 
         @Override
@@ -116,33 +119,51 @@ public final class InterceptionPoint {
     final String descriptor;
     final Needs needs;
     final String why;
-    Call enter;
-    Call exit;
+    final Call enter;
+    final Call exit;
     /** Whether the exit hook also runs when the method throws (then it may take {@link Arg#THROWN}). */
-    boolean exitOnThrow;
+    final boolean exitOnThrow;
     /** The exit hook's result replaces the method's return value. */
-    boolean exitReplacesReturn;
+    final boolean exitReplacesReturn;
     /** Skip the method's body when the entry hook returned an instance of this (internal name). */
-    String skipWhenEnteredIs;
+    final String skipWhenEnteredIs;
     /** The parameter (0-based) that the entry hook's result replaces, or -1. */
-    int enterReplacesArg = -1;
+    final int enterReplacesArg;
 
-    private InterceptionPoint(String className, String methodName, String descriptor, Needs needs, String why) {
+    private InterceptionPoint(String className, String methodName, String descriptor, Needs needs, String why,
+                              Call enter, int enterReplacesArg, Call exit, boolean exitOnThrow,
+                              boolean exitReplacesReturn, String skipWhenEnteredIs) {
         this.className = className;
         this.methodName = methodName;
         this.descriptor = descriptor;
         this.needs = needs;
         this.why = why;
+        this.enter = enter;
+        this.enterReplacesArg = enterReplacesArg;
+        this.exit = exit;
+        this.exitOnThrow = exitOnThrow;
+        this.exitReplacesReturn = exitReplacesReturn;
+        this.skipWhenEnteredIs = skipWhenEnteredIs;
     }
 
+    /** A point with no hooks yet; each method below returns a copy with one more (points are immutable). */
     static InterceptionPoint point(Needs needs, String className, String methodName, String descriptor, String why) {
-        return new InterceptionPoint(className, methodName, descriptor, needs, why);
+        return new InterceptionPoint(className, methodName, descriptor, needs, why, null, -1, null, false, false, null);
+    }
+
+    private InterceptionPoint withEnter(Call newEnter, int newEnterReplacesArg) {
+        return new InterceptionPoint(className, methodName, descriptor, needs, why, newEnter, newEnterReplacesArg,
+                exit, exitOnThrow, exitReplacesReturn, skipWhenEnteredIs);
+    }
+
+    private InterceptionPoint withExit(Call newExit, boolean newExitOnThrow, boolean newExitReplacesReturn) {
+        return new InterceptionPoint(className, methodName, descriptor, needs, why, enter, enterReplacesArg,
+                newExit, newExitOnThrow, newExitReplacesReturn, skipWhenEnteredIs);
     }
 
     /** Calls {@code hook} at entry; a non-void result is kept for the exit hook ({@link Arg#ENTERED}). */
     InterceptionPoint enter(String hook, String returns, Arg... args) {
-        this.enter = new Call(hook, returns, args);
-        return this;
+        return withEnter(new Call(hook, returns, args), enterReplacesArg);
     }
 
     /**
@@ -151,42 +172,33 @@ public final class InterceptionPoint {
      * in where the method hands work on, e.g. an executor that queues at the cap.
      */
     InterceptionPoint enterReplacing(int index, String hook, Arg... args) {
-        this.enter = new Call(hook, "Ljava/lang/Object;", args);
-        this.enterReplacesArg = index;
-        return this;
+        return withEnter(new Call(hook, "Ljava/lang/Object;", args), index);
     }
 
     /** Calls {@code hook} (void) before every return. */
     InterceptionPoint exit(String hook, Arg... args) {
-        this.exit = new Call(hook, "V", args);
-        return this;
+        return withExit(new Call(hook, "V", args), exitOnThrow, exitReplacesReturn);
     }
 
     /** Calls {@code hook} (void) before every return and when the method throws (then rethrows). */
     InterceptionPoint exitOrThrow(String hook, Arg... args) {
-        exit(hook, args);
-        this.exitOnThrow = true;
-        return this;
+        return withExit(new Call(hook, "V", args), true, exitReplacesReturn);
     }
 
     /** Before every return, the method returns what {@code hook(RETURNED, ...)} returns instead. */
     InterceptionPoint exitReplacing(String hook, Arg... args) {
-        this.exit = new Call(hook, Weaver.erasedReturn(descriptor), args);
-        this.exitReplacesReturn = true;
-        return this;
+        return withExit(new Call(hook, Weaver.erasedReturn(descriptor), args), exitOnThrow, true);
     }
 
     /** As {@link #exitReplacing}, and the hook also runs (its result ignored) when the method throws. */
     InterceptionPoint exitOrThrowReplacing(String hook, Arg... args) {
-        exitReplacing(hook, args);
-        this.exitOnThrow = true;
-        return this;
+        return withExit(new Call(hook, Weaver.erasedReturn(descriptor), args), true, true);
     }
 
     /** The body is skipped, and the exit hook decides the result, when the entry hook returned a {@code type}. */
     InterceptionPoint skipWhenEnteredIs(String internalName) {
-        this.skipWhenEnteredIs = internalName;
-        return this;
+        return new InterceptionPoint(className, methodName, descriptor, needs, why, enter, enterReplacesArg, exit,
+                exitOnThrow, exitReplacesReturn, internalName);
     }
 
     public String className() {

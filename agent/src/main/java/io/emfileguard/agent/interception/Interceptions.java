@@ -1,14 +1,19 @@
 package io.emfileguard.agent.interception;
 
+import io.emfileguard.agent.boot.BootstrapInjector;
 import io.emfileguard.agent.reporting.AgentLog;
+import io.emfileguard.core.SocketHooks;
 
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Registers the {@link WeavingTransformer} for the points of {@link InterceptionPoints} that the
@@ -21,7 +26,7 @@ public final class Interceptions {
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final Reporter reporter = new Reporter();
     private final Map<String, List<InterceptionPoint>> byInternalName = new HashMap<>();
-    private Set<String> loadedBefore = java.util.Collections.emptySet();
+    private Set<String> loadedBefore = Collections.emptySet();
 
     public Interceptions() {
     }
@@ -43,12 +48,12 @@ public final class Interceptions {
             }
             forClass.add(p);
         }
-        final Module core = io.emfileguard.core.SocketHooks.class.getModule();
+        final Module core = SocketHooks.class.getModule();
         // An inner class, not a lambda: the first lambda of a JVM spins method-handle classes.
-        inst.addTransformer(new WeavingTransformer(byInternalName, reporter, new java.util.function.Consumer<Module>() {
+        inst.addTransformer(new WeavingTransformer(byInternalName, reporter, new Consumer<Module>() {
             @Override
             public void accept(Module m) {
-                io.emfileguard.agent.boot.BootstrapInjector.letModuleCallCore(inst, m, core);
+                BootstrapInjector.letModuleCallCore(inst, m, core);
             }
         }), true);
         loadedBefore = retransformLoadedTargets(inst);
@@ -61,11 +66,11 @@ public final class Interceptions {
     }
 
     private Set<String> retransformLoadedTargets(Instrumentation inst) {
-        Set<String> targets = new java.util.HashSet<>();
+        Set<String> targets = new HashSet<>();
         for (String internal : byInternalName.keySet()) {
             targets.add(internal.replace('/', '.'));
         }
-        Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> c : inst.getAllLoadedClasses()) { // several hundred: no per-class allocation here
             if (targets.contains(c.getName())) {

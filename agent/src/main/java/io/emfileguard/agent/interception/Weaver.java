@@ -12,6 +12,7 @@ import net.bytebuddy.jar.asm.Type;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -33,8 +34,10 @@ import java.util.Set;
  * No {@code COMPUTE_FRAMES} (it would load classes inside the transformer to find common
  * supertypes): the new locals live above the method's own {@code max_locals}, so every original
  * stack map frame stays valid once it is padded with them, and the two frames the weaver adds (the
- * handler, the skip path) are written here. Methods are matched by exact name and descriptor; a
- * point whose method or field is missing leaves its method untouched and is reported.
+ * handler, the skip path) are written here, all three by {@code PointWeaver.frame}. A hook's arguments
+ * are loaded by {@code PointWeaver.load}, wherever the hook is called from. Methods are matched by
+ * exact name and descriptor; a point whose method or field is missing leaves its method untouched and
+ * is reported.
  */
 final class Weaver {
     private static final String OBJECT = "java/lang/Object";
@@ -199,6 +202,18 @@ final class Weaver {
         }
     }
 
+    /** Where a hook is called from: what its arguments are read from there. */
+    private enum Site {
+        /** The method's entry: only its instance, parameters and fields exist yet. */
+        ENTRY,
+        /** Before a return: the return value is already on the stack (and must be the hook's first argument). */
+        RETURN,
+        /** The skipped body: no return value (its default instead), nothing thrown. */
+        SKIP,
+        /** The catch-all handler: the copies made at entry (the body may have reused the slots), the throwable. */
+        HANDLER
+    }
+
     /** Weaves one point into one method. */
     private static final class PointWeaver extends MethodVisitor {
         private final InterceptionPoint point;
@@ -215,6 +230,8 @@ final class Weaver {
         private int enteredLocal = -1;
         private int savedThisLocal = -1;
         private final Map<Integer, Integer> savedParameterLocals = new HashMap<>();
+        /** In the handler: the local holding what was thrown. */
+        private int thrownLocal = -1;
         private final List<Label[]> protectedRanges = new ArrayList<>();
         private Label rangeStart;
         private Label skip;
@@ -240,10 +257,7 @@ final class Weaver {
         public void visitCode() {
             super.visitCode();
             if (point.enter != null) {
-                for (Arg a : point.enter.args) {
-                    pushAtEntry(a);
-                }
-                invokeHook(point.enter);
+                callHook(point.enter, 0, Site.ENTRY);
                 Type entered = Type.getType(point.enter.returns);
                 if (point.enterReplacesArg >= 0) {
                     // The result becomes the parameter: cast to its declared type, so every frame's
@@ -269,7 +283,7 @@ final class Weaver {
                         super.visitVarInsn(Opcodes.ASTORE, savedThisLocal);
                     } else if (a.kind == Arg.Kind.ARG && !savedParameterLocals.containsKey(a.index)) {
                         Type t = parameters[a.index];
-                        super.visitVarInsn(t.getOpcode(Opcodes.ILOAD), parameterSlot(a.index));
+                        load(a, Site.ENTRY);
                         int local = newLocal(t, frameType(t));
                         super.visitVarInsn(t.getOpcode(Opcodes.ISTORE), local);
                         savedParameterLocals.put(a.index, local);
@@ -311,17 +325,9 @@ final class Weaver {
                 super.visitFrame(type, numLocal, local, numStack, stack);
                 return;
             }
-            // Expanded frames (F_NEW): pad the method's locals up to its max_locals, then ours.
-            List<Object> locals = new ArrayList<>(Arrays.asList(local).subList(0, numLocal));
-            int slots = 0;
-            for (Object l : locals) {
-                slots += l == Opcodes.LONG || l == Opcodes.DOUBLE ? 2 : 1;
-            }
-            for (; slots < firstLocal; slots++) {
-                locals.add(Opcodes.TOP);
-            }
-            locals.addAll(ownFrameLocals);
-            super.visitFrame(Opcodes.F_NEW, locals.size(), locals.toArray(), numStack, stack);
+            // Expanded frames (F_NEW): the method's locals, then ours.
+            Object[] onStack = numStack == 0 ? new Object[0] : Arrays.copyOf(stack, numStack);
+            frame(Arrays.asList(local).subList(0, numLocal), onStack);
         }
 
         @Override
@@ -343,15 +349,6 @@ final class Weaver {
         }
 
         // ---- entry
-
-        private void pushAtEntry(Arg a) {
-            switch (a.kind) {
-                case THIS: super.visitVarInsn(Opcodes.ALOAD, 0); break;
-                case ARG: loadParameter(a.index); break;
-                case FIELD: loadField(0, a); break;
-                default: throw new IllegalStateException(point + ": " + a + " in an entry hook");
-            }
-        }
 
         private boolean usesEntered() {
             if (point.skipWhenEnteredIs != null) {
@@ -375,18 +372,7 @@ final class Weaver {
             if (returnedFirst && !point.exitReplacesReturn) {
                 super.visitInsn(returnType.getSize() == 2 ? Opcodes.DUP2 : Opcodes.DUP);
             }
-            for (int i = returnedFirst ? 1 : 0; i < args.size(); i++) {
-                Arg a = args.get(i);
-                switch (a.kind) {
-                    case THIS: super.visitVarInsn(Opcodes.ALOAD, 0); break;
-                    case ARG: loadParameter(a.index); break;
-                    case FIELD: loadField(0, a); break;
-                    case ENTERED: loadEntered(); break;
-                    case THROWN: super.visitInsn(Opcodes.ACONST_NULL); break;
-                    default: throw new IllegalStateException(point + ": " + a + " must come first");
-                }
-            }
-            invokeHook(point.exit);
+            callHook(point.exit, returnedFirst ? 1 : 0, Site.RETURN);
             finishExitCall();
         }
 
@@ -408,32 +394,14 @@ final class Weaver {
             super.visitLabel(skip);
             // Jumped to from the entry: the parameters are as the caller passed them, plus our locals.
             List<Object> locals = new ArrayList<>();
-            int slots = 0;
             if (!isStatic) {
                 locals.add(owner);
-                slots++;
             }
             for (Type t : parameters) {
                 locals.add(frameType(t));
-                slots += t.getSize();
             }
-            for (; slots < firstLocal; slots++) {
-                locals.add(Opcodes.TOP);
-            }
-            locals.addAll(ownFrameLocals);
-            super.visitFrame(Opcodes.F_NEW, locals.size(), locals.toArray(), 0, new Object[0]);
-            for (Arg a : point.exit.args) {
-                switch (a.kind) {
-                    case RETURNED: pushDefault(returnType); break;
-                    case THIS: super.visitVarInsn(Opcodes.ALOAD, 0); break;
-                    case ARG: loadParameter(a.index); break;
-                    case FIELD: loadField(0, a); break;
-                    case ENTERED: loadEntered(); break;
-                    case THROWN: super.visitInsn(Opcodes.ACONST_NULL); break;
-                    default: throw new IllegalStateException(a.toString());
-                }
-            }
-            invokeHook(point.exit);
+            frame(locals);
+            callHook(point.exit, 0, Site.SKIP);
             if (!point.exitReplacesReturn) {
                 finishExitCall();
                 pushDefault(returnType);
@@ -467,38 +435,89 @@ final class Weaver {
                 return;
             }
             super.visitLabel(handler);
-            List<Object> locals = new ArrayList<>();
-            for (int i = 0; i < firstLocal; i++) {
-                locals.add(Opcodes.TOP);
-            }
-            locals.addAll(ownFrameLocals);
-            super.visitFrame(Opcodes.F_NEW, locals.size(), locals.toArray(), 1, new Object[] {"java/lang/Throwable"});
-            int thrown = nextLocal++;
-            super.visitVarInsn(Opcodes.ASTORE, thrown);
-            for (Arg a : point.exit.args) {
-                switch (a.kind) {
-                    case RETURNED: pushDefault(returnType); break;
-                    case THIS: super.visitVarInsn(Opcodes.ALOAD, savedThisLocal); break;
-                    case ARG:
-                        Type t = parameters[a.index];
-                        super.visitVarInsn(t.getOpcode(Opcodes.ILOAD), savedParameterLocals.get(a.index));
-                        break;
-                    case FIELD: loadField(savedThisLocal, a); break;
-                    case ENTERED: loadEntered(); break;
-                    case THROWN: super.visitVarInsn(Opcodes.ALOAD, thrown); break;
-                    default: throw new IllegalStateException(a.toString());
-                }
-            }
-            invokeHook(point.exit);
+            // None of the method's locals is known here (the range covers the whole body): only ours.
+            frame(Collections.emptyList(), "java/lang/Throwable");
+            thrownLocal = nextLocal++;
+            super.visitVarInsn(Opcodes.ASTORE, thrownLocal);
+            callHook(point.exit, 0, Site.HANDLER);
             Type result = Type.getType(point.exit.returns);
             if (result.getSort() != Type.VOID) {
                 super.visitInsn(result.getSize() == 2 ? Opcodes.POP2 : Opcodes.POP);
             }
-            super.visitVarInsn(Opcodes.ALOAD, thrown);
+            super.visitVarInsn(Opcodes.ALOAD, thrownLocal);
             super.visitInsn(Opcodes.ATHROW);
         }
 
         // ---- helpers
+
+        /** Loads the call's arguments from {@code from} on (those before are on the stack already) and calls it. */
+        private void callHook(InterceptionPoint.Call call, int from, Site site) {
+            for (int i = from; i < call.args.size(); i++) {
+                load(call.args.get(i), site);
+            }
+            invokeHook(call);
+        }
+
+        /** Pushes one hook argument's value, as it is at {@code site}. */
+        private void load(Arg a, Site site) {
+            boolean copies = site == Site.HANDLER;
+            switch (a.kind) {
+                case THIS:
+                    super.visitVarInsn(Opcodes.ALOAD, copies ? savedThisLocal : 0);
+                    return;
+                case ARG:
+                    super.visitVarInsn(parameters[a.index].getOpcode(Opcodes.ILOAD),
+                            copies ? savedParameterLocals.get(a.index) : parameterSlot(a.index));
+                    return;
+                case FIELD:
+                    super.visitVarInsn(Opcodes.ALOAD, copies ? savedThisLocal : 0);
+                    super.visitFieldInsn(Opcodes.GETFIELD, owner, a.fieldName, a.fieldDescriptor);
+                    return;
+                default:
+                    break;
+            }
+            if (site == Site.ENTRY) {
+                throw new IllegalStateException(point + ": " + a + " in an entry hook");
+            }
+            switch (a.kind) {
+                case ENTERED:
+                    Type entered = Type.getType(point.enter.returns);
+                    super.visitVarInsn(entered.getOpcode(Opcodes.ILOAD), enteredLocal);
+                    return;
+                case THROWN:
+                    if (copies) {
+                        super.visitVarInsn(Opcodes.ALOAD, thrownLocal);
+                    } else {
+                        super.visitInsn(Opcodes.ACONST_NULL);
+                    }
+                    return;
+                case RETURNED:
+                    if (site == Site.RETURN) { // the value is on the stack: only as the first argument
+                        throw new IllegalStateException(point + ": " + a + " must come first");
+                    }
+                    pushDefault(returnType);
+                    return;
+                default:
+                    throw new IllegalStateException(a.toString());
+            }
+        }
+
+        /**
+         * Every stack map frame of a woven method: {@code methodLocals} (types of the method's own slots,
+         * from slot 0), padded with TOP up to its max_locals, then the weaver's locals.
+         */
+        private void frame(List<Object> methodLocals, Object... stack) {
+            List<Object> locals = new ArrayList<>(methodLocals);
+            int slots = 0;
+            for (Object l : locals) {
+                slots += l == Opcodes.LONG || l == Opcodes.DOUBLE ? 2 : 1;
+            }
+            for (; slots < firstLocal; slots++) {
+                locals.add(Opcodes.TOP);
+            }
+            locals.addAll(ownFrameLocals);
+            super.visitFrame(Opcodes.F_NEW, locals.size(), locals.toArray(), stack.length, stack);
+        }
 
         private void invokeHook(InterceptionPoint.Call call) {
             super.visitMethodInsn(Opcodes.INVOKESTATIC, hooksClass != null ? hooksClass : call.hooksClass, call.hook,
@@ -518,20 +537,6 @@ final class Weaver {
                 slot += parameters[i].getSize();
             }
             return slot;
-        }
-
-        private void loadParameter(int index) {
-            super.visitVarInsn(parameters[index].getOpcode(Opcodes.ILOAD), parameterSlot(index));
-        }
-
-        private void loadField(int instanceLocal, Arg a) {
-            super.visitVarInsn(Opcodes.ALOAD, instanceLocal);
-            super.visitFieldInsn(Opcodes.GETFIELD, owner, a.fieldName, a.fieldDescriptor);
-        }
-
-        private void loadEntered() {
-            Type t = Type.getType(point.enter.returns);
-            super.visitVarInsn(t.getOpcode(Opcodes.ILOAD), enteredLocal);
         }
 
         private void pushDefault(Type t) {

@@ -4,6 +4,9 @@ import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Looks each loading class up by name in the interception table and weaves the targets; returns
@@ -18,11 +21,11 @@ final class WeavingTransformer implements ClassFileTransformer {
     private final Map<String, List<InterceptionPoint>> pointsByInternalName;
     private final Interceptions.Reporter reporter;
     /** Lets a named JDK module call the core (java.base already can); once per module. */
-    private final java.util.function.Consumer<Module> letModuleCallCore;
-    private final java.util.Set<Module> modulesThatCallCore = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Consumer<Module> letModuleCallCore;
+    private final Set<Module> modulesThatCallCore = ConcurrentHashMap.newKeySet();
 
     WeavingTransformer(Map<String, List<InterceptionPoint>> pointsByInternalName, Interceptions.Reporter reporter,
-                       java.util.function.Consumer<Module> letModuleCallCore) {
+                       Consumer<Module> letModuleCallCore) {
         this.pointsByInternalName = pointsByInternalName;
         this.reporter = reporter;
         this.letModuleCallCore = letModuleCallCore;

@@ -5,6 +5,8 @@ import io.emfileguard.core.GateStats;
 import io.emfileguard.core.SocketGate;
 
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,7 +19,7 @@ public final class GateEventLog implements GateEvents {
     private static final long TIMEOUT_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
     private final AtomicLong lastTimeoutLog = new AtomicLong(System.nanoTime() - TIMEOUT_LOG_INTERVAL_NANOS);
-    private final java.util.Set<String> reportedErrors = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> reportedErrors = ConcurrentHashMap.newKeySet();
     private volatile boolean warnedOnce;
     private final AtomicLong lastEpisodeLog = new AtomicLong(System.nanoTime() - TIMEOUT_LOG_INTERVAL_NANOS);
 

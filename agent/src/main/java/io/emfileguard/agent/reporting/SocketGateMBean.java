@@ -8,6 +8,7 @@ import io.emfileguard.core.SocketHooks;
 import io.emfileguard.core.SocketRegistry;
 
 import java.lang.management.ManagementFactory;
+import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 /**
@@ -41,7 +42,7 @@ public final class SocketGateMBean implements SocketGateMXBean {
                                 DescriptorGuard guard, AbandonedSocketCollector collector, boolean stacksTracked) {
         try {
             ObjectName name = new ObjectName(OBJECT_NAME);
-            javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(name)) {
                 server.registerMBean(new SocketGateMBean(gate, registry, reclaimer, guard, collector, stacksTracked), name);
             }

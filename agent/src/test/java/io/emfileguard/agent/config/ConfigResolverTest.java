@@ -1,5 +1,6 @@
 package io.emfileguard.agent.config;
 
+import io.emfileguard.core.GateSettings;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -33,7 +34,7 @@ class ConfigResolverTest {
         assertEquals(Source.DERIVED, c.sourceOf(Setting.MAX_SOCKETS));
         assertEquals(100, c.holdMillis);
         assertEquals(30_000, c.maxWaitMillis);
-        assertEquals(io.emfileguard.core.GateSettings.OnTimeout.PROCEED, c.onTimeout);
+        assertEquals(GateSettings.OnTimeout.PROCEED, c.onTimeout);
         assertTrue(c.enabled);
         assertTrue(c.problems().isEmpty());
         assertEquals(500, ConfigResolver.resolve(null, Map.of(), new Properties(),
@@ -61,7 +62,7 @@ class ConfigResolverTest {
         AgentConfig c = resolve(null, Map.of("EMFILEGUARD_ON_TIMEOUT", "sometimes"),
                 props("emfileguard.max.sockets", "abc"));
         assertEquals(896, c.maxSockets);
-        assertEquals(io.emfileguard.core.GateSettings.OnTimeout.PROCEED, c.onTimeout);
+        assertEquals(GateSettings.OnTimeout.PROCEED, c.onTimeout);
         List<String> p = c.problems();
         assertEquals(2, p.size(), p.toString());
         assertEquals("setting max.sockets: -Demfileguard.max.sockets='abc' is not a whole number; using 896 (default)",

@@ -3,6 +3,7 @@ package io.emfileguard.agent.interception;
 import net.bytebuddy.jar.asm.Type;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.HashSet;
@@ -10,6 +11,9 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The table is the only list: each row must name a hook that exists with the parameters it gets. */
@@ -62,5 +66,35 @@ class InterceptionPointsTest {
                 assertFalse(p.exitOnThrow, () -> p + ": no handler around a constructor (this is uninitialised at entry)");
             }
         }
+    }
+
+    @Test
+    void theTableAndItsPointsCannotBeChanged() {
+        assertThrows(UnsupportedOperationException.class, () -> InterceptionPoints.ALL.set(0, InterceptionPoints.ALL.get(1)));
+        for (Class<?> c : new Class<?>[] {InterceptionPoint.class, InterceptionPoint.Call.class, InterceptionPoint.Arg.class}) {
+            for (Field f : c.getDeclaredFields()) {
+                assertTrue(Modifier.isFinal(f.getModifiers()), () -> c.getSimpleName() + "." + f.getName() + " is not final");
+            }
+        }
+        InterceptionPoint p = InterceptionPoints.ALL.get(0);
+        assertThrows(UnsupportedOperationException.class, () -> p.enter.args.clear());
+    }
+
+    @Test
+    void addingAHookReturnsACopyAndLeavesThePointAsItWas() {
+        InterceptionPoint bare = InterceptionPoint.point(InterceptionPoint.Needs.ALWAYS, "a.B", "m", "()Ljava/lang/Object;", "x");
+        InterceptionPoint withExit = bare.exitOrThrowReplacing("h", InterceptionPoint.Arg.RETURNED);
+        assertNotSame(bare, withExit);
+        assertNull(bare.exit);
+        assertFalse(bare.exitOnThrow || bare.exitReplacesReturn);
+        assertTrue(withExit.exitOnThrow && withExit.exitReplacesReturn);
+        InterceptionPoint both = withExit.enterReplacing(0, "e").skipWhenEnteredIs("a/C");
+        assertNull(withExit.enter);
+        assertEquals(-1, withExit.enterReplacesArg);
+        assertNull(withExit.skipWhenEnteredIs);
+        assertEquals(0, both.enterReplacesArg);
+        assertEquals("a/C", both.skipWhenEnteredIs);
+        assertTrue(both.exitOnThrow && both.exitReplacesReturn);
+        assertEquals(withExit.exit, both.exit);
     }
 }

@@ -2,6 +2,8 @@ package io.emfileguard.agent.interception;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /** Stands in for SocketHooks in {@link WeaverTest}: records every call. */
 public final class TestHooks {
@@ -48,7 +50,7 @@ public final class TestHooks {
     /** Replaces the executor: the woven method hands its task to this one instead. */
     public static Object executorFor(Object self, Object executor) {
         CALLS.add("executorFor(" + (executor != null) + ")");
-        return (java.util.concurrent.Executor) task -> {
+        return (Executor) task -> {
             CALLS.add("replacement ran the task");
             task.run();
         };
@@ -62,7 +64,7 @@ public final class TestHooks {
     public static Object afterSend(Object result, Object taken, Throwable thrown) {
         CALLS.add("afterSend " + result + " " + taken.getClass().getSimpleName() + " "
                 + (thrown == null ? null : thrown.getClass().getSimpleName()));
-        return taken instanceof Refused ? java.util.concurrent.CompletableFuture.completedFuture("refused") : result;
+        return taken instanceof Refused ? CompletableFuture.completedFuture("refused") : result;
     }
 
     public static void readEnded(Object self, boolean completed, Throwable thrown) {

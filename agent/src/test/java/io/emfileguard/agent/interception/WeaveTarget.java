@@ -1,6 +1,8 @@
 package io.emfileguard.agent.interception;
 
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /** Woven by {@link WeaverTest}: methods shaped like the JDK's targets (loops, handlers, several returns). */
 public class WeaveTarget {
@@ -13,12 +15,12 @@ public class WeaveTarget {
     }
 
     /** Several returns, a loop (stack map frames) and a handler of its own. */
-    public boolean create(boolean stream) throws java.io.IOException {
+    public boolean create(boolean stream) throws IOException {
         int tries = 0;
         while (tries < 3) {
             try {
                 if (!stream) {
-                    throw new java.io.IOException("not a stream");
+                    throw new IOException("not a stream");
                 }
                 if (tries == 1) {
                     return true;
@@ -50,7 +52,7 @@ public class WeaveTarget {
     }
 
     /** Hands work on to an executor it is given (a loop and a second use of the parameter: frames). */
-    public int handOn(long id, java.util.concurrent.Executor executor, Runnable task) {
+    public int handOn(long id, Executor executor, Runnable task) {
         int handed = 0;
         for (int i = 0; i < 2; i++) {
             if (i == 1 && executor != null) {
@@ -62,9 +64,9 @@ public class WeaveTarget {
     }
 
     /** A long parameter before the one the hook reads: slots, not indexes. */
-    public void endRead(long bytes, boolean completed) throws java.io.IOException {
+    public void endRead(long bytes, boolean completed) throws IOException {
         if (bytes < 0) {
-            throw new java.io.IOException("closed");
+            throw new IOException("closed");
         }
     }
 }

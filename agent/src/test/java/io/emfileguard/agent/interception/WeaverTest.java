@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 import static io.emfileguard.agent.interception.InterceptionPoint.Arg.ENTERED;
 import static io.emfileguard.agent.interception.InterceptionPoint.Arg.RETURNED;
@@ -81,9 +82,9 @@ class WeaverTest {
     @Test
     void anEntryHookCanReplaceAParameterThatTheBodyThenUses() throws Exception {
         Object target = woven.getConstructor(String.class, Object.class).newInstance("t", "o");
-        Method handOn = woven.getMethod("handOn", long.class, java.util.concurrent.Executor.class, Runnable.class);
+        Method handOn = woven.getMethod("handOn", long.class, Executor.class, Runnable.class);
         List<String> ran = new ArrayList<>();
-        java.util.concurrent.Executor original = task -> ran.add("original executor");
+        Executor original = task -> ran.add("original executor");
         assertEquals(1, handOn.invoke(target, 7L, original, (Runnable) () -> ran.add("task")));
         assertEquals(List.of("task"), ran, "the task ran through the replacement, not the original executor");
         List<String> calls = TestHooks.CALLS;
