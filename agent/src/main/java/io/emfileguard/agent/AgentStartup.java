@@ -106,7 +106,7 @@ final class AgentStartup {
         Runnable register = new Runnable() {
             @Override
             public void run() {
-                SocketGateMBean.register(a.gate, a.registry, a.reclaimer, a.guard, a.collector, a.config.trackStacks);
+                SocketGateMBean.register(a.gate, a.registry, a.guard, a.config.trackStacks);
             }
         };
         if (attached || agent.interceptions.wasLoadedBeforeAgent("java.lang.management.ManagementFactory")) {
@@ -120,7 +120,7 @@ final class AgentStartup {
 
     private static void startEmfMetrics(ActiveAgent agent) {
         final ActiveAgent a = agent;
-        new EmfMetrics(agent.gate, agent.reclaimer, agent.guard, agent.config.metricsNamespace, System.getenv(),
+        new EmfMetrics(agent.gate, agent.guard, agent.config.metricsNamespace, System.getenv(),
                 System.out).start(agent.config.metricsIntervalSeconds, new Runnable() {
                     @Override
                     public void run() {

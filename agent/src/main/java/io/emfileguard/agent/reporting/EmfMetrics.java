@@ -2,7 +2,6 @@ package io.emfileguard.agent.reporting;
 
 import io.emfileguard.core.DescriptorGuard;
 import io.emfileguard.core.GateStats;
-import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
 import io.emfileguard.core.SocketHooks;
 
@@ -24,7 +23,6 @@ public final class EmfMetrics {
     };
 
     private final SocketGate gate;
-    private final IdleReclaimer reclaimer;     // may be null
     private final DescriptorGuard guard;       // may be null
     private final String namespace;
     private final String dimensionName;
@@ -37,10 +35,9 @@ public final class EmfMetrics {
     private long lastReclaimed;
     private int lastOpen = -1;
 
-    public EmfMetrics(SocketGate gate, IdleReclaimer reclaimer, DescriptorGuard guard, String namespace,
+    public EmfMetrics(SocketGate gate, DescriptorGuard guard, String namespace,
                       Map<String, String> env, PrintStream out) {
         this.gate = gate;
-        this.reclaimer = reclaimer;
         this.guard = guard;
         this.namespace = namespace;
         String function = env.get("AWS_LAMBDA_FUNCTION_NAME");
@@ -93,7 +90,7 @@ public final class EmfMetrics {
         long waits = stats.waitsTotal;
         long timeouts = stats.timeoutsTotal;
         long waitMillis = stats.waitMillisTotal();
-        long reclaimed = reclaimer == null ? 0 : reclaimer.reclaimedTotal();
+        long reclaimed = stats.reclaimedTotal;
         int open = stats.openSockets;
         int peak = gate.takeIntervalPeak();
         boolean active = waits != lastWaits || timeouts != lastTimeouts || reclaimed != lastReclaimed

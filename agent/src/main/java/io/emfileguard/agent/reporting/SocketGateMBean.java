@@ -1,10 +1,7 @@
 package io.emfileguard.agent.reporting;
 
 import io.emfileguard.core.DescriptorGuard;
-import io.emfileguard.core.AbandonedSocketCollector;
-import io.emfileguard.core.IdleReclaimer;
 import io.emfileguard.core.SocketGate;
-import io.emfileguard.core.SocketHooks;
 import io.emfileguard.core.SocketRegistry;
 
 import java.lang.management.ManagementFactory;
@@ -22,29 +19,23 @@ public final class SocketGateMBean implements SocketGateMXBean {
 
     private final SocketGate gate;
     private final SocketRegistry registry;
-    private final IdleReclaimer reclaimer; // null when reclaim.idle=false
     private final DescriptorGuard guard;   // null when the descriptor guard is off
-    private final AbandonedSocketCollector collector; // null when collect.abandoned=false
     private final boolean stacksTracked;
 
-    public SocketGateMBean(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer, DescriptorGuard guard,
-                           AbandonedSocketCollector collector, boolean stacksTracked) {
+    public SocketGateMBean(SocketGate gate, SocketRegistry registry, DescriptorGuard guard, boolean stacksTracked) {
         this.stacksTracked = stacksTracked;
-        this.collector = collector;
         this.gate = gate;
         this.registry = registry;
-        this.reclaimer = reclaimer;
         this.guard = guard;
     }
 
     /** Registers on the platform MBean server (call off the start-up path: it costs ~100 ms). */
-    public static void register(SocketGate gate, SocketRegistry registry, IdleReclaimer reclaimer,
-                                DescriptorGuard guard, AbandonedSocketCollector collector, boolean stacksTracked) {
+    public static void register(SocketGate gate, SocketRegistry registry, DescriptorGuard guard, boolean stacksTracked) {
         try {
             ObjectName name = new ObjectName(OBJECT_NAME);
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             if (!server.isRegistered(name)) {
-                server.registerMBean(new SocketGateMBean(gate, registry, reclaimer, guard, collector, stacksTracked), name);
+                server.registerMBean(new SocketGateMBean(gate, registry, guard, stacksTracked), name);
             }
         } catch (Exception | LinkageError e) {
             AgentLog.get().warn("could not register the MBean {}: {}", OBJECT_NAME, e.toString());
@@ -88,18 +79,18 @@ public final class SocketGateMBean implements SocketGateMXBean {
 
     @Override public long getCollectedSocketsTotal() {
         registry.expungeCollected();
-        return registry.collectedTotal();
+        return gate.stats().collectedTotal;
     }
 
     @Override public long getLeakedChannelsTotal() {
         registry.expungeCollected();
-        return registry.leakedTotal();
+        return gate.stats().leakedTotal;
     }
 
-    @Override public long getReclaimedSocketsTotal() { return reclaimer == null ? 0 : reclaimer.reclaimedTotal(); }
-    @Override public long getHandedBackSocketsTotal() { return reclaimer == null ? 0 : reclaimer.handedBackTotal(); }
-    @Override public long getGcRequestsTotal() { return collector == null ? 0 : collector.requestedTotal(); }
-    @Override public long getInternalErrorsTotal() { return SocketHooks.internalErrorsTotal(); }
+    @Override public long getReclaimedSocketsTotal() { return gate.stats().reclaimedTotal; }
+    @Override public long getHandedBackSocketsTotal() { return gate.stats().handedBackTotal; }
+    @Override public long getGcRequestsTotal() { return gate.stats().gcRequestsTotal; }
+    @Override public long getInternalErrorsTotal() { return gate.stats().internalErrorsTotal; }
 
     @Override public int getEffectiveMaxSockets() { return gate.stats().effectiveMaxSockets; }
 

@@ -67,7 +67,7 @@ class EmfMetricsTest {
         SocketGate gate = new SocketGate(new GateSettings(2, 10, 50, GateSettings.OnTimeout.PROCEED, null));
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        EmfMetrics emf = new EmfMetrics(gate, null, null, "emfile-guard",
+        EmfMetrics emf = new EmfMetrics(gate, null, "emfile-guard",
                 Map.of("AWS_LAMBDA_FUNCTION_NAME", "orders-\"fan-out\""), out);
 
         gate.acquire(true);
@@ -99,7 +99,7 @@ class EmfMetricsTest {
     void usesAServiceDimensionOutsideLambda() throws Exception {
         SocketGate gate = new SocketGate(GateSettings.of(10));
         gate.acquire(true);
-        EmfMetrics emf = new EmfMetrics(gate, null, null, "my-ns", Map.of(), new PrintStream(new ByteArrayOutputStream()));
+        EmfMetrics emf = new EmfMetrics(gate, null, "my-ns", Map.of(), new PrintStream(new ByteArrayOutputStream()));
         JsonNode root = new ObjectMapper().readTree(emf.emitIfActive(System.currentTimeMillis()));
         assertValidEmf(root);
         assertEquals("emfile-guard", root.get("Service").asText());

@@ -15,7 +15,7 @@ class GateMetricTest {
     @Test
     void theMBeanHasExactlyTheAttributesGateMetricNames() throws Exception {
         // Only the interface is read: no getter runs, so the bean needs no gate.
-        StandardMBean bean = new StandardMBean(new SocketGateMBean(null, null, null, null, null, false),
+        StandardMBean bean = new StandardMBean(new SocketGateMBean(null, null, null, false),
                 SocketGateMXBean.class, true);
         Set<String> attributes = new TreeSet<>();
         for (MBeanAttributeInfo a : bean.getMBeanInfo().getAttributes()) {
