@@ -348,7 +348,8 @@ class DeferredWaitersTest {
     /** Moves the gate's clock in {@code stepMillis} steps, each once the delivery thread is parked, until {@code w} ends. */
     private void advanceUntilEnded(Work w, long stepMillis) throws InterruptedException {
         while (w.ended.getCount() > 0) {
-            clock.awaitParked(1);
+            // the delivery thread parks until the next slice, or has already ended the work and left
+            clock.awaitParkedOrEnded(1, () -> w.ended.getCount() == 0);
             if (w.ended.getCount() == 0) {
                 break;
             }

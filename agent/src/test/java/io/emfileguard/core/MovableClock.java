@@ -103,6 +103,15 @@ public final class MovableClock implements ParkingClock {
         awaitState(() -> parked.size() >= n, () -> "expected " + n + " threads parked, saw " + parked.size());
     }
 
+    /**
+     * Waits until {@code n} threads are parked on this clock, or until {@code ended} holds: a thread
+     * that has finished its work (and left) parks no more, however long one waits for it.
+     */
+    public synchronized void awaitParkedOrEnded(int n, BooleanSupplier ended) throws InterruptedException {
+        awaitState(() -> parked.size() >= n || ended.getAsBoolean(),
+                () -> "expected " + n + " threads parked (or the work ended), saw " + parked.size());
+    }
+
     /** How many threads are parked on this clock now. */
     public synchronized int parkedThreads() {
         return parked.size();
@@ -182,7 +191,8 @@ public final class MovableClock implements ParkingClock {
             if (left <= 0) {
                 throw new AssertionError(failure.get());
             }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+            // parks and ends notify; a condition on other state is polled every 10 ms
+            TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
         }
     }
 }
