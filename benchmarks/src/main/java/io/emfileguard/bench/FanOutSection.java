@@ -121,7 +121,9 @@ final class FanOutSection extends Section {
                 + "per blocking call, all started before any call is released). \"Ideal gate\": every socket "
                 + "(the run's peak of open sockets with the agent) refilled the instant it frees, in the demo's "
                 + "issue order, each request with its service's latency distribution, from the batch's start (median "
-                + "of " + IDEAL_RUNS + " simulated batches; no CPU cost of app or gate). Profiles: uniform 2 s ± 0.4 s; "
+                + "of " + IDEAL_RUNS + " simulated batches; no CPU cost of app or gate); with skewed latencies it is a "
+                + "reference, not a lower bound (an order that starts the slow calls first ends sooner). Profiles: "
+                + "uniform 2 s ± 0.4 s; "
                 + "spread: service i of 11 at 0.5 + 3.5 × (i - 1) / 10 s ± a fifth; one-slow: service 11 at 10 s ± 2 s, "
                 + "the rest 2 s ± 0.4 s (the demo's `--latency-profile`).");
     }
