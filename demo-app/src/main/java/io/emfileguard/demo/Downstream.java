@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -41,6 +43,15 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
  * of queueing), the JDK HttpClient (no connection limit at all) one per service, and
  * HttpURLConnection and the SDK's URL-connection client, which have no pool limit either. Blocking
  * calls run on a thread each, so every call of a batch is in flight at once.
+ *
+ * <p>Hand-tuned ({@link FanOutConfig#handTunedShare} = N > 0, the demo's third run, no agent): what a
+ * careful developer does instead of an agent, every service's calls bounded so that all services fit
+ * the cap together. The SDK's pooled clients become one client per service, each pool bounded to N
+ * ({@code maxConnections} for Apache, {@code maxConcurrency} for Netty) with acquisition timeouts long
+ * enough to queue the whole batch; clients without a connection limit get a fair semaphore of N per
+ * service around each call: {@link Semaphore} for the blocking ones (HttpURLConnection, the Lambda
+ * client over the URL-connection client), {@link AsyncPermits} for {@code sendAsync} (the call is
+ * chained to the permit, the issuing thread never blocks).
  */
 final class Downstream implements AutoCloseable {
 
@@ -55,6 +66,11 @@ final class Downstream implements AutoCloseable {
     private volatile DynamoDbClient dynamoDb;
     private volatile LambdaClient lambda;
     private volatile DynamoDbAsyncClient dynamoDbAsync;
+    /** Hand-tuned only (else null): per service, its own bounded client or its permits. */
+    private final DynamoDbClient[] dynamoDbPerService;
+    private final DynamoDbAsyncClient[] dynamoDbAsyncPerService;
+    private final Semaphore[] blockingPermits;
+    private final AsyncPermits[] asyncPermits;
 
     Downstream(FanOutConfig config) {
         this.config = config;
@@ -65,18 +81,50 @@ final class Downstream implements AutoCloseable {
             return t;
         });
         this.httpClients = new AtomicReferenceArray<>(config.services);
+        int share = config.handTunedShare;
+        this.dynamoDbPerService = share > 0 ? new DynamoDbClient[config.services] : null;
+        this.dynamoDbAsyncPerService = share > 0 ? new DynamoDbAsyncClient[config.services] : null;
+        this.blockingPermits = share > 0 ? new Semaphore[config.services] : null;
+        this.asyncPermits = share > 0 ? new AsyncPermits[config.services] : null;
         // Build the clients the configured mix uses now, in the init phase, as a Lambda function does.
         for (int service = 0; service < config.services; service++) {
             ClientKind kind = config.clientFor(service);
             if (kind == ClientKind.HTTPCLIENT) {
                 httpClient(service);
             } else if (kind == ClientKind.DYNAMODB) {
-                dynamoDb();
+                dynamoDb(service);
             } else if (kind == ClientKind.LAMBDA) {
                 lambda();
             } else if (kind == ClientKind.DYNAMODB_ASYNC) {
-                dynamoDbAsync();
+                dynamoDbAsync(service);
             }
+            if (share > 0) {
+                if (kind == ClientKind.HTTPCLIENT) {
+                    asyncPermits[service] = new AsyncPermits(share);
+                } else if (kind == ClientKind.URLCONNECTION || kind == ClientKind.LAMBDA) {
+                    blockingPermits[service] = new Semaphore(share, true);
+                }
+            }
+        }
+    }
+
+    /** Runs a blocking call under its service's hand-tuned semaphore, if it has one. */
+    private void bounded(int service, Runnable call) {
+        Semaphore permits = blockingPermits == null ? null : blockingPermits[service];
+        if (permits == null) {
+            call.run();
+            return;
+        }
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for a permit", e);
+        }
+        try {
+            call.run();
+        } finally {
+            permits.release();
         }
     }
 
@@ -91,7 +139,7 @@ final class Downstream implements AutoCloseable {
             case URLCONNECTION:
                 return CompletableFuture.runAsync(() -> {
                     await(go);
-                    urlConnectionCall(service, record);
+                    bounded(service, () -> urlConnectionCall(service, record));
                 }, blocking);
             case DYNAMODB:
                 return CompletableFuture.runAsync(() -> {
@@ -101,7 +149,7 @@ final class Downstream implements AutoCloseable {
             case LAMBDA:
                 return CompletableFuture.runAsync(() -> {
                     await(go);
-                    lambdaCall(service, record);
+                    bounded(service, () -> lambdaCall(service, record));
                 }, blocking);
             case DYNAMODB_ASYNC:
                 return dynamoDbAsyncCall(service, record);
@@ -133,8 +181,11 @@ final class Downstream implements AutoCloseable {
                 .timeout(config.requestTimeout)
                 .GET()
                 .build();
-        return httpClient(service).sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        Supplier<CompletableFuture<Void>> call = () -> httpClient(service)
+                .sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .thenAccept(response -> expectStatus(response.statusCode(), 200, response.body()));
+        AsyncPermits permits = asyncPermits == null ? null : asyncPermits[service];
+        return permits == null ? call.get() : permits.run(call);
     }
 
     private void urlConnectionCall(int service, String record) {
@@ -160,12 +211,12 @@ final class Downstream implements AutoCloseable {
         AttributeValue key = AttributeValue.fromS(record);
         // Even services read one item, odd ones query: both of DynamoDB's JSON 1.0 shapes on the wire.
         if (service % 2 == 0) {
-            GetItemResponse response = dynamoDb().getItem(b -> b.tableName(table).key(Map.of("pk", key)));
+            GetItemResponse response = dynamoDb(service).getItem(b -> b.tableName(table).key(Map.of("pk", key)));
             if (!response.hasItem() || !key.equals(response.item().get("pk"))) {
                 throw new IllegalStateException("GetItem answered without the item for " + record);
             }
         } else {
-            QueryResponse response = dynamoDb().query(b -> b.tableName(table)
+            QueryResponse response = dynamoDb(service).query(b -> b.tableName(table)
                     .keyConditionExpression("pk = :pk")
                     .expressionAttributeValues(Map.of(":pk", key)));
             if (response.count() == null || response.count() < 1 || !key.equals(response.items().get(0).get("pk"))) {
@@ -179,13 +230,13 @@ final class Downstream implements AutoCloseable {
         String table = serviceName(service);
         AttributeValue key = AttributeValue.fromS(record);
         if (service % 2 == 0) {
-            return dynamoDbAsync().getItem(b -> b.tableName(table).key(Map.of("pk", key))).thenAccept(response -> {
+            return dynamoDbAsync(service).getItem(b -> b.tableName(table).key(Map.of("pk", key))).thenAccept(response -> {
                 if (!response.hasItem() || !key.equals(response.item().get("pk"))) {
                     throw new IllegalStateException("GetItem answered without the item for " + record);
                 }
             });
         }
-        return dynamoDbAsync().query(b -> b.tableName(table)
+        return dynamoDbAsync(service).query(b -> b.tableName(table)
                 .keyConditionExpression("pk = :pk")
                 .expressionAttributeValues(Map.of(":pk", key))).thenAccept(response -> {
                     if (response.count() == null || response.count() < 1
@@ -222,6 +273,59 @@ final class Downstream implements AutoCloseable {
             }
         }
         return client;
+    }
+
+    /** The shared client, or hand-tuned, service's own, its pool bounded to the share. */
+    private DynamoDbClient dynamoDb(int service) {
+        if (dynamoDbPerService == null) {
+            return dynamoDb();
+        }
+        synchronized (dynamoDbPerService) {
+            DynamoDbClient client = dynamoDbPerService[service];
+            if (client == null) {
+                // A queue as long as the batch: the pool's acquisition wait and the whole call may take
+                // every wave of this service (a slow service's 300 calls through its share: ~4 x 10 s).
+                client = DynamoDbClient.builder()
+                        .endpointOverride(URI.create(config.dynamoDbEndpoint))
+                        .region(Region.of(config.region))
+                        .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
+                        .httpClientBuilder(ApacheHttpClient.builder()
+                                .maxConnections(config.handTunedShare)
+                                .connectionAcquisitionTimeout(config.deadline)
+                                .connectionTimeout(CONNECT_TIMEOUT)
+                                .socketTimeout(config.requestTimeout))
+                        .overrideConfiguration(o -> o.apiCallTimeout(config.deadline))
+                        .build();
+                dynamoDbPerService[service] = client;
+            }
+            return client;
+        }
+    }
+
+    /** The shared client, or hand-tuned, service's own, its pool bounded to the share. */
+    private DynamoDbAsyncClient dynamoDbAsync(int service) {
+        if (dynamoDbAsyncPerService == null) {
+            return dynamoDbAsync();
+        }
+        synchronized (dynamoDbAsyncPerService) {
+            DynamoDbAsyncClient client = dynamoDbAsyncPerService[service];
+            if (client == null) {
+                client = DynamoDbAsyncClient.builder()
+                        .endpointOverride(URI.create(config.dynamoDbEndpoint))
+                        .region(Region.of(config.region))
+                        .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
+                        .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                                .maxConcurrency(config.handTunedShare)
+                                .maxPendingConnectionAcquires(100_000)
+                                .connectionTimeout(CONNECT_TIMEOUT)
+                                .connectionAcquisitionTimeout(config.deadline)
+                                .readTimeout(config.requestTimeout))
+                        .overrideConfiguration(o -> o.apiCallTimeout(config.deadline))
+                        .build();
+                dynamoDbAsyncPerService[service] = client;
+            }
+            return client;
+        }
     }
 
     private DynamoDbClient dynamoDb() {
@@ -308,6 +412,22 @@ final class Downstream implements AutoCloseable {
         }
         if (dynamoDbAsync != null) {
             dynamoDbAsync.close();
+        }
+        for (AutoCloseable[] clients : new AutoCloseable[][] {dynamoDbPerService, dynamoDbAsyncPerService}) {
+            if (clients == null) {
+                continue;
+            }
+            synchronized (clients) {
+                for (AutoCloseable client : clients) {
+                    try {
+                        if (client != null) {
+                            client.close();
+                        }
+                    } catch (Exception e) {
+                        // closing: nothing to do about it
+                    }
+                }
+            }
         }
     }
 

@@ -21,6 +21,8 @@ import java.util.Map;
  *   <tr><td>{@code request.timeout.ms}</td><td>30000 per call</td></tr>
  *   <tr><td>{@code deadline.ms}</td><td>90000 for the whole batch (less when Lambda's context says so)</td></tr>
  *   <tr><td>{@code region}</td><td>{@code us-east-1}</td></tr>
+ *   <tr><td>{@code hand.tuned.share}</td><td>0: off; N: every service's client bounded by hand to N
+ *   connections (pools) or N calls at once (a fair semaphore per service), the demo's hand-tuned run</td></tr>
  * </table>
  */
 public final class FanOutConfig {
@@ -33,9 +35,17 @@ public final class FanOutConfig {
     public final Duration requestTimeout;
     public final Duration deadline;
     public final String region;
+    /** 0: the clients as the field configures them; N > 0: each service bounded by hand to N (see {@link Downstream}). */
+    public final int handTunedShare;
 
     public FanOutConfig(String httpEndpoint, String dynamoDbEndpoint, String lambdaEndpoint, int services,
                         List<ClientKind> clients, Duration requestTimeout, Duration deadline, String region) {
+        this(httpEndpoint, dynamoDbEndpoint, lambdaEndpoint, services, clients, requestTimeout, deadline, region, 0);
+    }
+
+    public FanOutConfig(String httpEndpoint, String dynamoDbEndpoint, String lambdaEndpoint, int services,
+                        List<ClientKind> clients, Duration requestTimeout, Duration deadline, String region,
+                        int handTunedShare) {
         if (services < 1) {
             throw new IllegalArgumentException("services must be at least 1");
         }
@@ -47,6 +57,13 @@ public final class FanOutConfig {
         this.requestTimeout = requestTimeout;
         this.deadline = deadline;
         this.region = region;
+        this.handTunedShare = Math.max(0, handTunedShare);
+    }
+
+    /** The same configuration with every service's client bounded by hand to {@code share}. */
+    public FanOutConfig handTuned(int share) {
+        return new FanOutConfig(httpEndpoint, dynamoDbEndpoint, lambdaEndpoint, services, clients, requestTimeout,
+                deadline, region, share);
     }
 
     /** All services at one base URL, as the local stubs serve them. */
@@ -69,7 +86,8 @@ public final class FanOutConfig {
                 ClientKind.parseMix(setting(env, "clients", ClientKind.DEFAULT_MIX)),
                 Duration.ofMillis(Long.parseLong(setting(env, "request.timeout.ms", "30000"))),
                 Duration.ofMillis(Long.parseLong(setting(env, "deadline.ms", "90000"))),
-                setting(env, "region", "us-east-1"));
+                setting(env, "region", "us-east-1"),
+                Integer.parseInt(setting(env, "hand.tuned.share", "0")));
     }
 
     /** The client used for service {@code index} (0-based). */

@@ -45,13 +45,16 @@ public final class FanOutResult {
 
     void succeeded(ClientKind kind) {
         total.succeeded.incrementAndGet();
-        byClient.get(kind).succeeded.incrementAndGet();
+        Tally tally = byClient.get(kind);
+        tally.succeeded.incrementAndGet();
+        tally.lastDoneNanos.accumulateAndGet(System.nanoTime(), Math::max);
     }
 
     /** Records a failed call; returns true when it was a descriptor-limit failure. */
     boolean failed(ClientKind kind, Throwable failure) {
         boolean emfile = Failures.isTooManyOpenFiles(failure);
         Tally tally = byClient.get(kind);
+        tally.lastDoneNanos.accumulateAndGet(System.nanoTime(), Math::max);
         if (emfile) {
             total.tooManyOpenFiles.incrementAndGet();
             tally.tooManyOpenFiles.incrementAndGet();
@@ -143,6 +146,9 @@ public final class FanOutResult {
             one.put("succeeded", tally.succeeded.get());
             one.put("failedTooManyOpenFiles", tally.tooManyOpenFiles.get());
             one.put("failedOther", tally.otherFailures.get());
+            long last = tally.lastDoneNanos.get();
+            // when this client's last call ended, from the batch's start: which kind the batch waited for
+            one.put("lastDoneMillis", last == 0 ? -1 : (last - startNanos) / 1_000_000);
             perClient.put(kind.id(), one);
         }
         map.put("byClient", perClient);
@@ -164,5 +170,6 @@ public final class FanOutResult {
         final AtomicInteger succeeded = new AtomicInteger();
         final AtomicInteger tooManyOpenFiles = new AtomicInteger();
         final AtomicInteger otherFailures = new AtomicInteger();
+        final AtomicLong lastDoneNanos = new AtomicLong();
     }
 }

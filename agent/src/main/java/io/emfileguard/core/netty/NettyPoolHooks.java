@@ -129,14 +129,49 @@ public final class NettyPoolHooks {
 
     /** A channel went back to its pool's idle deque: an acquire of that pool waiting at the cap may take it. */
     public static void channelBackInPool(boolean offered, Object pool, Object deque) {
-        if (!offered || pool == null || Waiters.none()) {
+        if (!offered || pool == null) {
             return;
         }
         try {
-            offerIdleChannel(pool);
-        } catch (RuntimeException | Error e) {
+            if (!Waiters.none() && Waiters.waitingIn(pool)) {
+                offerIdleChannel(pool);
+                return;
+            }
+            handBackIfOthersWait(deque);
+        } catch (RuntimeException | Error | ReflectiveOperationException e) {
             SocketHooks.internalError("netty pool release", e);
         }
+    }
+
+    private static final ClassValue<Method> CLOSE = new PublicMethod("close");
+
+    /**
+     * No acquire of this pool waits, but threads or deferred work of other clients wait at the cap:
+     * the channel just put back holds a unit its pool does not need now. Taken out of the idle deque
+     * (so no acquire can poll it) and closed, its unit goes to the longest waiter, as an Apache or
+     * keep-alive connection going back to its pool does ({@link IdleReclaimer#handBackIfWaiting}).
+     */
+    @SuppressWarnings("unchecked")
+    static void handBackIfOthersWait(Object deque) throws ReflectiveOperationException {
+        SocketGate g = SocketHooks.gate();
+        if (g == null || !(deque instanceof Deque) || (g.waitingThreads() == 0 && g.deferredWaiting() == 0)) {
+            return;
+        }
+        Deque<Object> idle = (Deque<Object>) deque;
+        Object ch = idle.peekLast();
+        // Only a JDK NIO channel holds a unit (native transports never reach the gate: closing one frees nothing).
+        if (ch == null || !ch.getClass().getSimpleName().startsWith("Nio")) {
+            return;
+        }
+        if (!idle.removeLastOccurrence(ch)) {
+            return; // an acquire took it meanwhile
+        }
+        Method close = CLOSE.get(ch.getClass());
+        if (close == null) {
+            idle.offerLast(ch);
+            return;
+        }
+        close.invoke(ch);
     }
 
     /** Offers the pool's idle channel to its first waiting acquire that has no offer yet. */
@@ -339,6 +374,13 @@ public final class NettyPoolHooks {
             if (pools == 0) {
                 return false;
             }
+            synchronized (BY_POOL) {
+                return BY_POOL.containsKey(pool);
+            }
+        }
+
+        /** Whether an acquire of {@code pool} waits at the cap now. */
+        static boolean waitingIn(Object pool) {
             synchronized (BY_POOL) {
                 return BY_POOL.containsKey(pool);
             }

@@ -245,6 +245,44 @@ class NettyPoolHooksTest {
         closeAllAndAssertBaseline();
     }
 
+    /** As Netty's NIO transport names its channel: the only kind whose close frees a unit. */
+    public final class NioTestChannel implements Channel {
+        final TestChannel inner;
+
+        NioTestChannel(TestChannel inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Executor eventLoop() {
+            return group;
+        }
+
+        /** Netty's {@code Channel.close()}: the descriptor closes (on the event loop in Netty; here at once). */
+        public void close() {
+            opened.remove(inner);
+            inner.close();
+        }
+    }
+
+    @Test
+    void aChannelBackInAPoolWithNoWaiterOfItsOwnIsClosedForWorkWaitingElsewhere() throws Exception {
+        install(1, 60_000, GateSettings.OnTimeout.FAIL);
+        Pool idlePool = pool();
+        Pool busyPool = pool();
+        NioTestChannel nio = new NioTestChannel((TestChannel) idlePool.acquire().channel());
+        TestPromise waiting = busyPool.acquire();
+        assertFalse(waiting.isDone(), "at the cap");
+        idlePool.release(nio);
+        Channel got = waiting.channel();
+        assertEquals(0, idlePool.idle(), "the idle channel left its pool, closed");
+        assertEquals(1, gate.openSockets(), "its unit went to the acquire waiting in the other pool");
+        assertTrue(got instanceof TestChannel);
+        busyPool.release(got);
+        assertEquals(1, busyPool.idle(), "nobody waits: a channel back in its pool stays there");
+        closeAllAndAssertBaseline();
+    }
+
     @Test
     void aNewcomerQueuesBehindItsPoolsWaitingAcquiresEvenWithAnIdleChannel() throws Exception {
         install(1, 60_000, GateSettings.OnTimeout.FAIL);

@@ -2,6 +2,7 @@ package io.emfileguard.demo.launcher;
 
 import io.emfileguard.demo.ChildMain;
 import io.emfileguard.demo.ClientKind;
+import io.emfileguard.demo.stub.LatencyProfile;
 import io.emfileguard.demo.stub.StubMain;
 
 import java.io.BufferedReader;
@@ -93,7 +94,8 @@ public final class DemoLauncher {
         out.println("emfile-guard demo: " + options.batchDescription() + " x " + options.services
                 + " services per record, all at once, in a JVM limited to " + options.fdLimit + " descriptors");
         out.println("  clients " + ClientKind.ids(ClientKind.parseMix(options.clients)) + "; stub latency "
-                + options.latencyMillis + " ms +/- " + options.jitterMillis + " ms; agent " + relative(agent));
+                + new LatencyProfile(options.latencyProfile, options.services, options.latencyMillis,
+                        options.jitterMillis).describe() + "; agent " + relative(agent));
 
         Stub stub;
         try {
@@ -106,9 +108,21 @@ public final class DemoLauncher {
 
         List<RunResult[]> pairs = new ArrayList<>();
         for (int records : options.batches) {
-            RunResult plain = runChild(options, java, classPath, limit, stub, records, null);
-            RunResult guarded = runChild(options, java, classPath, limit, stub, records, agent);
-            pairs.add(new RunResult[] {plain, guarded});
+            RunResult plain;
+            if (options.skipPlain) {
+                plain = new RunResult("without agent", false, records, records * options.services);
+                plain.skipped = true;
+            } else {
+                plain = runChild(options, java, classPath, limit, stub, records, null, 0);
+            }
+            RunResult guarded = runChild(options, java, classPath, limit, stub, records, agent, 0);
+            if (options.handTuned) {
+                int share = (int) Math.max(1, handTunedCap(options, guarded) / options.services);
+                RunResult tuned = runChild(options, java, classPath, limit, stub, records, null, share);
+                pairs.add(new RunResult[] {plain, guarded, tuned});
+            } else {
+                pairs.add(new RunResult[] {plain, guarded});
+            }
         }
         stub.process.destroy();
 
@@ -120,7 +134,8 @@ public final class DemoLauncher {
                     + Report.number((long) options.batches.get(0) * options.services)
                     + " requests at once, limit " + options.fdLimit + " descriptors:");
             out.println();
-            Report.pair(plain, guarded).forEach(line -> out.println("  " + line));
+            Report.table(plain, guarded, pairs.get(0).length > 2 ? pairs.get(0)[2] : null)
+                    .forEach(line -> out.println("  " + line));
         } else {
             Report.sweep(pairs).forEach(line -> out.println("  " + line));
         }
@@ -133,8 +148,28 @@ public final class DemoLauncher {
         return clean ? 0 : 1;
     }
 
+    /**
+     * The cap the hand-tuned run's clients share: {@code --max-sockets}, else the cap the run with the
+     * agent reported (its MBean), else the agent's default for the limit (limit - max(128, limit / 8),
+     * at least half of it: 896 under 1,024).
+     */
+    static long handTunedCap(Options options, RunResult guarded) {
+        if (options.maxSockets != null) {
+            return options.maxSockets;
+        }
+        long reported = guarded.number("gate.MaxSockets");
+        if (reported > 0) {
+            return reported;
+        }
+        return Math.max(options.fdLimit / 2, options.fdLimit - Math.max(128, options.fdLimit / 8));
+    }
+
     /** One picture per pair of runs; a picture that cannot be drawn is reported, not fatal. */
     private void drawCharts(Options options, List<RunResult[]> pairs, String classPath) {
+        if (options.skipPlain) {
+            out.println("no picture of the run: --skip-plain");
+            return;
+        }
         for (RunResult[] pair : pairs) {
             Path file = chartPath(options.chart, classPath, pairs.size() > 1 ? pair[0].records : -1);
             String title = pair[0].records + " records x " + options.services + " services = "
@@ -176,6 +211,9 @@ public final class DemoLauncher {
     private void printDetails(List<RunResult[]> pairs) {
         for (RunResult[] pair : pairs) {
             for (RunResult r : pair) {
+                if (r.skipped) {
+                    continue;
+                }
                 String label = r.label + (pairs.size() > 1 ? ", " + r.records + " records" : "");
                 if (!r.reported()) {
                     out.println();
@@ -213,9 +251,9 @@ public final class DemoLauncher {
     }
 
     private RunResult runChild(Options options, String java, String classPath, List<String> limit, Stub stub,
-                               int records, Path agent) {
+                               int records, Path agent, int handTunedShare) {
         boolean withAgent = agent != null;
-        String label = withAgent ? "with agent" : "without agent";
+        String label = withAgent ? "with agent" : handTunedShare > 0 ? "hand-tuned" : "without agent";
         RunResult result = new RunResult(label, withAgent, records, records * options.services);
 
         List<String> command = new ArrayList<>(limit);
@@ -244,12 +282,16 @@ public final class DemoLauncher {
         env.put("FANOUT_ENDPOINT", stub.endpoint);
         env.put("FANOUT_SERVICES", Integer.toString(options.services));
         env.put("FANOUT_CLIENTS", options.clients);
+        if (handTunedShare > 0) {
+            env.put("FANOUT_HAND_TUNED_SHARE", Integer.toString(handTunedShare));
+        }
         long timeoutMillis = TimeUnit.SECONDS.toMillis(options.timeoutSeconds);
         env.put("FANOUT_DEADLINE_MS", Long.toString(Math.max(5_000, timeoutMillis - 15_000)));
 
         out.println();
-        out.println((withAgent ? "with the agent" : "without the agent") + ", " + records + " records: $ "
-                + display(command, classPath, agent));
+        out.println((withAgent ? "with the agent" : handTunedShare > 0 ? "hand-tuned, without the agent, each service "
+                + "bounded to " + handTunedShare + " (FANOUT_HAND_TUNED_SHARE=" + handTunedShare + ")" : "without the agent")
+                + ", " + records + " records: $ " + display(command, classPath, agent));
         ChildRun child = new ChildRun(result, command, env, timeoutMillis);
         ProgressPrinter printer = new ProgressPrinter(out, label, child.progress, options.plain || !isTerminal(),
                 records * options.services);
@@ -298,6 +340,10 @@ public final class DemoLauncher {
         command.add(Long.toString(options.latencyMillis));
         command.add("--jitter-ms");
         command.add(Long.toString(options.jitterMillis));
+        command.add("--latency-profile");
+        command.add(options.latencyProfile);
+        command.add("--services");
+        command.add(Integer.toString(options.services));
         command.add("--exit-on-stdin-eof");
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("JAVA_TOOL_OPTIONS");

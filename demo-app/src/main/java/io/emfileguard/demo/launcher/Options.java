@@ -24,6 +24,14 @@ final class Options {
             "                      blocking (= urlconnection,dynamodb,lambda), all",
             "  --latency-ms N      how long the stub services take to answer (" + Options.DEFAULT_LATENCY_MS + ")",
             "  --jitter-ms N       answers spread uniformly over latency +/- jitter (latency/5)",
+            "  --latency-profile P uniform (every service latency +/- jitter), spread (services' latencies",
+            "                      spread evenly from 0.5 s to 4 s, each +/- a fifth) or one-slow (the last",
+            "                      service 5x slower than the rest, its jitter too) (uniform)",
+            "  --hand-tuned        a third run, without the agent, same limit: each service's client bounded",
+            "                      by hand so that all fit the agent's cap together (floor(cap / services)",
+            "                      connections each for the SDK's pools, a fair semaphore per service for",
+            "                      HttpURLConnection, the Lambda client and sendAsync)",
+            "  --skip-plain        no run without the agent (the agent's and the hand-tuned runs only)",
             "  --fd-limit N        descriptor limit of the children, soft and hard (1024, as on AWS Lambda)",
             "  --max-sockets N     the agent's cap (default: the agent's own, 896 under 1024 descriptors)",
             "  --agent PATH        the agent jar (default: agent/target/emfile-guard-agent.jar, looked up from",
@@ -43,6 +51,9 @@ final class Options {
     String clients = ClientKind.DEFAULT_MIX;
     long latencyMillis = DEFAULT_LATENCY_MS;
     long jitterMillis = -1;
+    String latencyProfile = "uniform";
+    boolean handTuned;
+    boolean skipPlain;
     int fdLimit = 1024;
     Integer maxSockets;
     String agent;
@@ -86,6 +97,12 @@ final class Options {
                 case "--plain":
                     o.plain = true;
                     break;
+                case "--hand-tuned":
+                    o.handTuned = true;
+                    break;
+                case "--skip-plain":
+                    o.skipPlain = true;
+                    break;
                 default:
                     if (value == null) {
                         if (i + 1 >= args.length) {
@@ -121,6 +138,9 @@ final class Options {
                             break;
                         case "--jitter-ms":
                             o.jitterMillis = nonNegative(arg, value);
+                            break;
+                        case "--latency-profile":
+                            o.latencyProfile = io.emfileguard.demo.stub.LatencyProfile.check(value);
                             break;
                         case "--fd-limit":
                             o.fdLimit = positive(arg, value);

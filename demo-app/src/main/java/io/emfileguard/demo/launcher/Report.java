@@ -20,29 +20,42 @@ final class Report {
 
     /** One batch: rows of facts, a column per run. */
     static List<String> pair(RunResult plain, RunResult guarded) {
+        return table(plain, guarded, null);
+    }
+
+    /** One batch: rows of facts, a column per run; {@code tuned} (the hand-tuned run) may be null. */
+    static List<String> table(RunResult plain, RunResult guarded, RunResult tuned) {
+        List<RunResult> runs = tuned == null ? List.of(plain, guarded) : List.of(plain, guarded, tuned);
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"", "without agent", "with agent"});
-        rows.add(row("requests", requestsOf(plain), requestsOf(guarded)));
-        rows.add(row("succeeded", numberOf(plain, "succeeded"), numberOf(guarded, "succeeded")));
-        rows.add(row("failed", failedOf(plain), failedOf(guarded)));
-        rows.add(row("  \"Too many open files\"", numberOf(plain, "failedTooManyOpenFiles"),
-                numberOf(guarded, "failedTooManyOpenFiles")));
-        rows.add(row("  other errors", otherOf(plain), otherOf(guarded)));
-        rows.add(row("peak sockets (/proc)", number(plain.peakSockets), number(guarded.peakSockets)));
-        rows.add(row("peak descriptors (/proc)", number(plain.peakDescriptors), number(guarded.peakDescriptors)));
-        rows.add(row("wall time of the batch", wallOf(plain), wallOf(guarded)));
-        // The app's own start: a thread per blocking call, all started before any call is released
-        // (a JDK HttpClient sendAsync caller waits at the cap while issuing: with the agent, included).
-        rows.add(row("  of which issuing the calls", seconds(plain.number("issueMillis")),
-                seconds(guarded.number("issueMillis"))));
-        rows.add(row("agent: cap / peak open sockets", capAndPeak(plain), capAndPeak(guarded)));
-        rows.add(row("calls that waited at the cap", gate(plain, "gate.WaitsTotal"), gate(guarded, "gate.WaitsTotal")));
-        rows.add(row("  average wait", averageWaitOf(plain), averageWaitOf(guarded)));
-        rows.add(row("  waits that timed out", gate(plain, "gate.TimeoutsTotal"), gate(guarded, "gate.TimeoutsTotal")));
-        rows.add(row("time waiting, all calls", waitOf(plain), waitOf(guarded)));
-        rows.add(row("idle pooled sockets reclaimed", gate(plain, "gate.ReclaimedSocketsTotal"),
-                gate(guarded, "gate.ReclaimedSocketsTotal")));
-        return render(rows, new boolean[] {false, true, true});
+        rows.add(row("", runs, r -> r.label));
+        rows.add(row("requests", runs, Report::requestsOf));
+        rows.add(row("succeeded", runs, r -> numberOf(r, "succeeded")));
+        rows.add(row("failed", runs, Report::failedOf));
+        rows.add(row("  \"Too many open files\"", runs, r -> numberOf(r, "failedTooManyOpenFiles")));
+        rows.add(row("  other errors", runs, Report::otherOf));
+        rows.add(row("peak sockets (/proc)", runs, r -> r.skipped ? "-" : number(r.peakSockets)));
+        rows.add(row("peak descriptors (/proc)", runs, r -> r.skipped ? "-" : number(r.peakDescriptors)));
+        rows.add(row("wall time of the batch", runs, Report::wallOf));
+        // The app's own start: a thread per blocking call, all started before any call is released.
+        rows.add(row("  of which issuing the calls", runs, r -> seconds(r.number("issueMillis"))));
+        rows.add(row("agent: cap / peak open sockets", runs, Report::capAndPeak));
+        rows.add(row("calls that waited at the cap", runs, r -> gate(r, "gate.WaitsTotal")));
+        rows.add(row("  average wait", runs, Report::averageWaitOf));
+        rows.add(row("  waits that timed out", runs, r -> gate(r, "gate.TimeoutsTotal")));
+        rows.add(row("time waiting, all calls", runs, Report::waitOf));
+        rows.add(row("idle pooled sockets reclaimed", runs, r -> gate(r, "gate.ReclaimedSocketsTotal")));
+        boolean[] right = new boolean[runs.size() + 1];
+        java.util.Arrays.fill(right, 1, right.length, true);
+        return render(rows, right);
+    }
+
+    private static String[] row(String label, List<RunResult> runs, java.util.function.Function<RunResult, String> cell) {
+        String[] row = new String[runs.size() + 1];
+        row[0] = label;
+        for (int i = 0; i < runs.size(); i++) {
+            row[i + 1] = cell.apply(runs.get(i));
+        }
+        return row;
     }
 
     /** A sweep: a row per batch size. */
@@ -64,20 +77,41 @@ final class Report {
         return render(rows, right);
     }
 
-    /** The last line of the output, for scripts. */
+    /**
+     * The last line of the output, for scripts: failures without and with the agent, the agent's peak
+     * and cap, the agent's batch wall time ({@code agent_batch_ms}, the longest of a sweep) and, with
+     * hand-tuned runs (a third element of a pair), theirs ({@code tuned_failed}, {@code tuned_batch_ms}).
+     * A skipped run without the agent reports {@code without_agent_failed=-1}.
+     */
     static String summary(List<RunResult[]> pairs) {
         long plainFailed = 0;
         long guardedFailed = 0;
+        long tunedFailed = 0;
         long peak = -1;
         long cap = -1;
+        long agentBatch = -1;
+        long tunedBatch = -1;
+        boolean tuned = false;
+        boolean plainSkipped = false;
         for (RunResult[] pair : pairs) {
-            plainFailed += Math.max(0, pair[0].failed());
+            if (pair[0].skipped) {
+                plainSkipped = true;
+            } else {
+                plainFailed += Math.max(0, pair[0].failed());
+            }
             guardedFailed += pair[1].clean() ? 0 : Math.max(1, pair[1].failed());
             peak = Math.max(peak, pair[1].peakOpenSockets());
             cap = Math.max(cap, pair[1].number("gate.MaxSockets"));
+            agentBatch = Math.max(agentBatch, pair[1].batchMillis());
+            if (pair.length > 2 && pair[2] != null) {
+                tuned = true;
+                tunedFailed += pair[2].clean() ? 0 : Math.max(1, pair[2].failed());
+                tunedBatch = Math.max(tunedBatch, pair[2].batchMillis());
+            }
         }
-        return "summary: without_agent_failed=" + plainFailed + " with_agent_failed=" + guardedFailed
-                + " peak_open_sockets=" + peak + " cap=" + cap;
+        return "summary: without_agent_failed=" + (plainSkipped ? -1 : plainFailed) + " with_agent_failed=" + guardedFailed
+                + " peak_open_sockets=" + peak + " cap=" + cap + " agent_batch_ms=" + agentBatch
+                + (tuned ? " tuned_failed=" + tunedFailed + " tuned_batch_ms=" + tunedBatch : "");
     }
 
     private static String[] row(String label, String a, String b) {
@@ -93,7 +127,7 @@ final class Report {
     }
 
     private static String failedOf(RunResult r) {
-        if (!r.reported()) {
+        if (!r.reported() && !r.skipped) {
             return status(r);
         }
         return number(r.number("failed"));
@@ -109,6 +143,9 @@ final class Report {
     }
 
     private static String wallOf(RunResult r) {
+        if (r.skipped) {
+            return "-";
+        }
         return r.reported() ? seconds(r.number("wallMillis")) : seconds(r.processMillis);
     }
 
@@ -132,6 +169,9 @@ final class Report {
     }
 
     private static String status(RunResult r) {
+        if (r.skipped) {
+            return "skipped";
+        }
         if (r.launchError != null) {
             return "not started";
         }

@@ -26,6 +26,8 @@ final class RunResult {
     Integer exitCode;
     boolean timedOut;
     String launchError;
+    /** Not run at all (the run without the agent under {@code --skip-plain}). */
+    boolean skipped;
 
     RunResult(String label, boolean withAgent, int records, int expectedRequests) {
         this.label = label;
@@ -48,6 +50,14 @@ final class RunResult {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** The batch's wall time in ms (the whole child's when it never reported), -1 when skipped. */
+    long batchMillis() {
+        if (skipped) {
+            return -1;
+        }
+        return reported() ? number("wallMillis") : processMillis;
     }
 
     boolean hasGate() {

@@ -5,7 +5,8 @@ import java.io.InputStream;
 
 /**
  * Runs the stub services in their own process:
- * {@code java -cp demo-app.jar io.emfileguard.demo.stub.StubMain [--port 0] [--latency-ms 1000] [--jitter-ms 200]}.
+ * {@code java -cp demo-app.jar io.emfileguard.demo.stub.StubMain [--port 0] [--latency-ms 1000] [--jitter-ms 200]
+ * [--latency-profile uniform|spread|one-slow] [--services 11]} (see {@link LatencyProfile}).
  *
  * <p>Prints {@code STUB LISTENING port=<port>} once it accepts connections. With
  * {@code --exit-on-stdin-eof} it exits when its standard input closes, so a launcher that dies
@@ -21,6 +22,8 @@ public final class StubMain {
         long latency = 1000;
         long jitter = -1;
         boolean exitOnEof = false;
+        String profile = LatencyProfile.UNIFORM;
+        int services = 11;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port":
@@ -32,19 +35,27 @@ public final class StubMain {
                 case "--jitter-ms":
                     jitter = Long.parseLong(args[++i]);
                     break;
+                case "--latency-profile":
+                    profile = LatencyProfile.check(args[++i]);
+                    break;
+                case "--services":
+                    services = Integer.parseInt(args[++i]);
+                    break;
                 case "--exit-on-stdin-eof":
                     exitOnEof = true;
                     break;
                 default:
-                    System.err.println("usage: StubMain [--port N] [--latency-ms N] [--jitter-ms N] [--exit-on-stdin-eof]");
+                    System.err.println("usage: StubMain [--port N] [--latency-ms N] [--jitter-ms N]"
+                            + " [--latency-profile uniform|spread|one-slow] [--services N] [--exit-on-stdin-eof]");
                     System.exit(2);
             }
         }
         if (jitter < 0) {
             jitter = latency / 5;
         }
-        StubServer stub = StubServer.start(port, latency, jitter);
-        System.out.println("STUB LISTENING port=" + stub.port() + " latency_ms=" + latency + " jitter_ms=" + jitter);
+        StubServer stub = StubServer.start(port, new LatencyProfile(profile, services, latency, jitter));
+        System.out.println("STUB LISTENING port=" + stub.port() + " latency_ms=" + latency + " jitter_ms=" + jitter
+                + " profile=" + profile);
         System.out.flush();
         if (exitOnEof) {
             InputStream in = System.in;

@@ -61,8 +61,7 @@ public final class StubServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService parsers;
     private final ScheduledExecutorService answers;
-    private final long latencyMillis;
-    private final long jitterMillis;
+    private final LatencyProfile profile;
 
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong answered = new AtomicLong();
@@ -72,12 +71,11 @@ public final class StubServer implements AutoCloseable {
     private Latch latch;
 
     private StubServer(HttpServer server, ExecutorService parsers, ScheduledExecutorService answers,
-                       long latencyMillis, long jitterMillis) {
+                       LatencyProfile profile) {
         this.server = server;
         this.parsers = parsers;
         this.answers = answers;
-        this.latencyMillis = latencyMillis;
-        this.jitterMillis = jitterMillis;
+        this.profile = profile;
     }
 
     /**
@@ -88,6 +86,11 @@ public final class StubServer implements AutoCloseable {
      * @param jitterMillis  answers are spread uniformly over {@code latency ± jitter}
      */
     public static StubServer start(int port, long latencyMillis, long jitterMillis) throws IOException {
+        return start(port, new LatencyProfile(LatencyProfile.UNIFORM, 1, latencyMillis, jitterMillis));
+    }
+
+    /** Starts a stub on 127.0.0.1 whose answers take each service's latency of {@code profile}. */
+    public static StubServer start(int port, LatencyProfile profile) throws IOException {
         // The JDK server closes idle keep-alive connections above 200 by default; clients of a
         // fan-out keep thousands in their pools, as they would against real services.
         setIfAbsent("sun.net.httpserver.maxIdleConnections", "100000");
@@ -95,8 +98,7 @@ public final class StubServer implements AutoCloseable {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 8192);
         ExecutorService parsers = Executors.newFixedThreadPool(2, daemon("stub-parse"));
         ScheduledExecutorService answers = Executors.newScheduledThreadPool(1, daemon("stub-answer"));
-        StubServer stub = new StubServer(server, parsers, answers, Math.max(0, latencyMillis),
-                Math.max(0, Math.min(jitterMillis, latencyMillis)));
+        StubServer stub = new StubServer(server, parsers, answers, profile);
         server.createContext("/", stub::handle);
         server.setExecutor(parsers);
         server.start();
@@ -168,7 +170,13 @@ public final class StubServer implements AutoCloseable {
             reply = Reply.json(500, "{\"message\":\"stub error\"}");
         }
         Reply answer = reply;
-        long delay = latencyMillis;
+        int service = LatencyProfile.serviceNumber(path);
+        if (service < 0 && "POST".equals(exchange.getRequestMethod()) && "/".equals(path)) {
+            Matcher table = DYNAMO_TABLE.matcher(new String(body, StandardCharsets.UTF_8));
+            service = table.find() ? LatencyProfile.serviceNumber(table.group(1)) : -1;
+        }
+        long delay = profile.latencyMillis(service);
+        long jitterMillis = profile.jitterMillis(service);
         if (jitterMillis > 0) {
             delay += ThreadLocalRandom.current().nextLong(-jitterMillis, jitterMillis + 1);
         }

@@ -51,16 +51,44 @@ class OptionsAndReportTest {
     void summaryLineAddsUpTheSweepAndCountsAMissingResultAsFailure() {
         RunResult plain = result(false, 300, "requests=3300 succeeded=1000 failed=2300 failedTooManyOpenFiles=2300 unfinished=0");
         RunResult guarded = result(true, 300, "requests=3300 succeeded=3300 failed=0 unfinished=0 "
-                + "gate.PeakOpenSockets=896 gate.MaxSockets=896 gate.WaitsTotal=2404");
-        assertEquals("summary: without_agent_failed=2300 with_agent_failed=0 peak_open_sockets=896 cap=896",
+                + "gate.PeakOpenSockets=896 gate.MaxSockets=896 gate.WaitsTotal=2404 wallMillis=9100");
+        assertEquals("summary: without_agent_failed=2300 with_agent_failed=0 peak_open_sockets=896 cap=896"
+                + " agent_batch_ms=9100",
                 Report.summary(List.<RunResult[]>of(new RunResult[] {plain, guarded})));
         assertTrue(guarded.clean());
 
         RunResult crashed = new RunResult("with agent", true, 400, 4400);
         crashed.exitCode = 1;
         assertFalse(crashed.clean());
-        assertEquals("summary: without_agent_failed=4600 with_agent_failed=4400 peak_open_sockets=896 cap=896",
+        crashed.processMillis = 12_000;
+        assertEquals("summary: without_agent_failed=4600 with_agent_failed=4400 peak_open_sockets=896 cap=896"
+                + " agent_batch_ms=12000",
                 Report.summary(List.<RunResult[]>of(new RunResult[] {plain, guarded}, new RunResult[] {plain, crashed})));
+    }
+
+    @Test
+    void handTunedRunAddsAColumnAndItsFieldsToTheSummary() {
+        RunResult plain = new RunResult("without agent", false, 300, 3300);
+        plain.skipped = true;
+        RunResult guarded = result(true, 300, "requests=3300 succeeded=3300 failed=0 unfinished=0 wallMillis=9100 "
+                + "gate.PeakOpenSockets=896 gate.MaxSockets=896");
+        RunResult tuned = new RunResult("hand-tuned", false, 300, 3300);
+        for (String pair : "requests=3300 succeeded=3290 failed=10 unfinished=0 wallMillis=15500".split(" ")) {
+            tuned.values.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+        }
+        assertEquals("summary: without_agent_failed=-1 with_agent_failed=0 peak_open_sockets=896 cap=896"
+                + " agent_batch_ms=9100 tuned_failed=10 tuned_batch_ms=15500",
+                Report.summary(List.<RunResult[]>of(new RunResult[] {plain, guarded, tuned})));
+        List<String> lines = Report.table(plain, guarded, tuned);
+        String table = String.join("\n", lines);
+        assertEquals(List.of("without agent", "with agent", "hand-tuned"), List.of(lines.get(0).trim().split(" {2,}")), table);
+        assertEquals(List.of("requests", "skipped", "3,300", "3,300"), cells(lines, "requests"), table);
+        assertEquals(List.of("wall time of the batch", "-", "9.1 s", "15.5 s"), cells(lines, "wall time"), table);
+        Options options = Options.parse(new String[] {"--hand-tuned", "--skip-plain", "--latency-profile", "one-slow"});
+        assertEquals("one-slow", options.latencyProfile);
+        assertTrue(options.handTuned && options.skipPlain);
+        assertEquals(896, DemoLauncher.handTunedCap(options, new RunResult("with agent", true, 3, 33)));
+        assertThrows(IllegalArgumentException.class, () -> Options.parse(new String[] {"--latency-profile", "skewed"}));
     }
 
     @Test
