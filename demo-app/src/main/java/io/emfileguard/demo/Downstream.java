@@ -281,24 +281,12 @@ final class Downstream implements AutoCloseable {
             return dynamoDb();
         }
         synchronized (dynamoDbPerService) {
-            DynamoDbClient client = dynamoDbPerService[service];
-            if (client == null) {
+            if (dynamoDbPerService[service] == null) {
                 // A queue as long as the batch: the pool's acquisition wait and the whole call may take
                 // every wave of this service (a slow service's 300 calls through its share: ~4 x 10 s).
-                client = DynamoDbClient.builder()
-                        .endpointOverride(URI.create(config.dynamoDbEndpoint))
-                        .region(Region.of(config.region))
-                        .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
-                        .httpClientBuilder(ApacheHttpClient.builder()
-                                .maxConnections(config.handTunedShare)
-                                .connectionAcquisitionTimeout(config.deadline)
-                                .connectionTimeout(CONNECT_TIMEOUT)
-                                .socketTimeout(config.requestTimeout))
-                        .overrideConfiguration(o -> o.apiCallTimeout(config.deadline))
-                        .build();
-                dynamoDbPerService[service] = client;
+                dynamoDbPerService[service] = newDynamoDb(config.handTunedShare, config.deadline, config.deadline);
             }
-            return client;
+            return dynamoDbPerService[service];
         }
     }
 
@@ -308,23 +296,11 @@ final class Downstream implements AutoCloseable {
             return dynamoDbAsync();
         }
         synchronized (dynamoDbAsyncPerService) {
-            DynamoDbAsyncClient client = dynamoDbAsyncPerService[service];
-            if (client == null) {
-                client = DynamoDbAsyncClient.builder()
-                        .endpointOverride(URI.create(config.dynamoDbEndpoint))
-                        .region(Region.of(config.region))
-                        .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
-                        .httpClientBuilder(NettyNioAsyncHttpClient.builder()
-                                .maxConcurrency(config.handTunedShare)
-                                .maxPendingConnectionAcquires(100_000)
-                                .connectionTimeout(CONNECT_TIMEOUT)
-                                .connectionAcquisitionTimeout(config.deadline)
-                                .readTimeout(config.requestTimeout))
-                        .overrideConfiguration(o -> o.apiCallTimeout(config.deadline))
-                        .build();
-                dynamoDbAsyncPerService[service] = client;
+            if (dynamoDbAsyncPerService[service] == null) {
+                dynamoDbAsyncPerService[service] = newDynamoDbAsync(config.handTunedShare, config.deadline,
+                        config.deadline);
             }
-            return client;
+            return dynamoDbAsyncPerService[service];
         }
     }
 
@@ -334,17 +310,9 @@ final class Downstream implements AutoCloseable {
             synchronized (this) {
                 client = dynamoDb;
                 if (client == null) {
-                    client = DynamoDbClient.builder()
-                            .endpointOverride(URI.create(config.dynamoDbEndpoint))
-                            .region(Region.of(config.region))
-                            .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
-                            // 50 connections by default; fan-outs raise it after "Timeout waiting for connection from pool"
-                            .httpClientBuilder(ApacheHttpClient.builder()
-                                    .maxConnections(10_000)
-                                    .connectionTimeout(CONNECT_TIMEOUT)
-                                    .socketTimeout(config.requestTimeout))
-                            .overrideConfiguration(o -> o.apiCallTimeout(config.requestTimeout.multipliedBy(2)))
-                            .build();
+                    // 50 connections by default; fan-outs raise it after "Timeout waiting for connection
+                    // from pool" (and keep the SDK's default acquisition timeout)
+                    client = newDynamoDb(10_000, null, config.requestTimeout.multipliedBy(2));
                     dynamoDb = client;
                 }
             }
@@ -358,25 +326,53 @@ final class Downstream implements AutoCloseable {
             synchronized (this) {
                 client = dynamoDbAsync;
                 if (client == null) {
-                    client = DynamoDbAsyncClient.builder()
-                            .endpointOverride(URI.create(config.dynamoDbEndpoint))
-                            .region(Region.of(config.region))
-                            .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
-                            // 50 concurrent connections by default; a fan-out raises it after
-                            // "Acquire operation took longer than the configured maximum time"
-                            .httpClientBuilder(NettyNioAsyncHttpClient.builder()
-                                    .maxConcurrency(10_000)
-                                    .maxPendingConnectionAcquires(100_000)
-                                    .connectionTimeout(CONNECT_TIMEOUT)
-                                    .connectionAcquisitionTimeout(config.requestTimeout.multipliedBy(2))
-                                    .readTimeout(config.requestTimeout))
-                            .overrideConfiguration(o -> o.apiCallTimeout(config.requestTimeout.multipliedBy(2)))
-                            .build();
+                    // 50 concurrent connections by default; a fan-out raises it after
+                    // "Acquire operation took longer than the configured maximum time"
+                    client = newDynamoDbAsync(10_000, config.requestTimeout.multipliedBy(2),
+                            config.requestTimeout.multipliedBy(2));
                     dynamoDbAsync = client;
                 }
             }
         }
         return client;
+    }
+
+    /**
+     * A DynamoDB client over the SDK's Apache client, its pool bounded to {@code maxConnections};
+     * {@code acquisitionTimeout} null keeps the SDK's default.
+     */
+    private DynamoDbClient newDynamoDb(int maxConnections, Duration acquisitionTimeout, Duration apiCallTimeout) {
+        ApacheHttpClient.Builder http = ApacheHttpClient.builder()
+                .maxConnections(maxConnections)
+                .connectionTimeout(CONNECT_TIMEOUT)
+                .socketTimeout(config.requestTimeout);
+        if (acquisitionTimeout != null) {
+            http.connectionAcquisitionTimeout(acquisitionTimeout);
+        }
+        return DynamoDbClient.builder()
+                .endpointOverride(URI.create(config.dynamoDbEndpoint))
+                .region(Region.of(config.region))
+                .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
+                .httpClientBuilder(http)
+                .overrideConfiguration(o -> o.apiCallTimeout(apiCallTimeout))
+                .build();
+    }
+
+    /** A DynamoDB client over the SDK's Netty client, at most {@code maxConcurrency} connections. */
+    private DynamoDbAsyncClient newDynamoDbAsync(int maxConcurrency, Duration acquisitionTimeout,
+                                                 Duration apiCallTimeout) {
+        return DynamoDbAsyncClient.builder()
+                .endpointOverride(URI.create(config.dynamoDbEndpoint))
+                .region(Region.of(config.region))
+                .credentialsProvider(StaticCredentialsProvider.create(TEST_CREDENTIALS))
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                        .maxConcurrency(maxConcurrency)
+                        .maxPendingConnectionAcquires(100_000)
+                        .connectionTimeout(CONNECT_TIMEOUT)
+                        .connectionAcquisitionTimeout(acquisitionTimeout)
+                        .readTimeout(config.requestTimeout))
+                .overrideConfiguration(o -> o.apiCallTimeout(apiCallTimeout))
+                .build();
     }
 
     private LambdaClient lambda() {
