@@ -359,10 +359,7 @@ public final class SocketHooks {
 
     /** A client family's rule for channel opens, registered once when its hooks class is first used. */
     public static synchronized void addChannelOpenRule(ChannelOpenRule rule) {
-        ChannelOpenRule[] now = channelOpenRules;
-        ChannelOpenRule[] next = Arrays.copyOf(now, now.length + 1);
-        next[now.length] = rule;
-        channelOpenRules = next;
+        channelOpenRules = appended(channelOpenRules, rule);
     }
 
     /** The families' work between the gate's slices, in the order they registered (copy on write). */
@@ -373,10 +370,14 @@ public final class SocketHooks {
      * opens that never came), registered once when its hooks class is first used.
      */
     public static synchronized void addSliceWork(Runnable work) {
-        Runnable[] now = sliceWork;
-        Runnable[] next = Arrays.copyOf(now, now.length + 1);
-        next[now.length] = work;
-        sliceWork = next;
+        sliceWork = appended(sliceWork, work);
+    }
+
+    /** A copy of {@code array} with {@code element} at its end: the registries above are read without a lock. */
+    private static <T> T[] appended(T[] array, T element) {
+        T[] next = Arrays.copyOf(array, array.length + 1);
+        next[array.length] = element;
+        return next;
     }
 
     /** Runs the families' slice work; one's error is reported and the others still run. */
