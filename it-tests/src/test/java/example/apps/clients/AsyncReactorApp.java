@@ -1,7 +1,6 @@
 package example.apps.clients;
 
 import example.apps.GateProbe;
-import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -9,7 +8,6 @@ import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.compat.ClassicToAsyncAdaptor;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
-import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
@@ -175,28 +173,7 @@ public final class AsyncReactorApp {
         @Override
         public CompletableFuture<Void> callAsync(int id) {
             CompletableFuture<Void> f = new CompletableFuture<>();
-            client.execute(SimpleRequestBuilder.get(endpoint + path(id)).build(),
-                    new FutureCallback<SimpleHttpResponse>() {
-                        @Override
-                        public void completed(SimpleHttpResponse r) {
-                            try {
-                                expectRecord(id, r.getCode(), r.getBodyText());
-                                f.complete(null);
-                            } catch (Throwable t) {
-                                f.completeExceptionally(t);
-                            }
-                        }
-
-                        @Override
-                        public void failed(Exception e) {
-                            f.completeExceptionally(e);
-                        }
-
-                        @Override
-                        public void cancelled() {
-                            f.completeExceptionally(new IllegalStateException("cancelled"));
-                        }
-                    });
+            client.execute(SimpleRequestBuilder.get(endpoint + path(id)).build(), AsyncFanOutApp.completing(id, f));
             return f;
         }
 
@@ -514,9 +491,7 @@ public final class AsyncReactorApp {
     }
 
     static void expectRecord(int id, int status, String body) {
-        if (status != 200 || !body.contains("\"record\":\"r" + id + "\"")) {
-            throw new IllegalStateException("HTTP " + status + " " + body.substring(0, Math.min(100, body.length())));
-        }
+        Clients.expectRecord(id, status, body);
     }
 
     /**
